@@ -1,0 +1,227 @@
+/* guest_mem.c - guest RAM built from per-node pools. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <numa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mm/guest_mem.h"
+
+long host_free_hugepages(int host_node)
+{
+	char path[128];
+	long n = -1;
+	FILE *f;
+
+	if (host_node >= 0)
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/free_hugepages",
+			 host_node);
+	else
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+static long host_total_hugepages(void)
+{
+	long n = -1;
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Before allocating anything, make sure each host node has the hugepages the
+ * initial placement needs, and say exactly how to get them if not. */
+static int check_hugepages(const struct guest_mem *gm, const uint32_t want[MAX_NODES],
+			   char *err, size_t errlen)
+{
+	long need[MAX_NODES] = { 0 };
+
+	for (unsigned n = 0; n < gm->nnodes; n++)
+		need[gm->pools[n].host_node < 0 ? 0 : gm->pools[n].host_node] += want[n];
+	for (int h = 0; h < MAX_NODES; h++) {
+		long have;
+
+		if (!need[h])
+			continue;
+		have = host_free_hugepages(numa_available() >= 0 ? h : -1);
+		if (have < 0)
+			have = host_free_hugepages(-1);
+		if (have >= need[h])
+			continue;
+		snprintf(err, errlen,
+			 "not enough 2 MiB hugepages on host node %d: need %ld free, have %ld.\n"
+			 "Reserve more with:  sysctl -w vm.nr_hugepages=%ld\n"
+			 "(or run without hugepages: --no-hugetlb)",
+			 h, need[h], have < 0 ? 0 : have,
+			 (host_total_hugepages() < 0 ? 0 : host_total_hugepages()) + need[h] - (have < 0 ? 0 : have));
+		return -1;
+	}
+	return 0;
+}
+
+static uint8_t *reserve_aligned(uint64_t size)
+{
+	uint64_t len = size + FRAME_SIZE;
+	uint8_t *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *aligned;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	aligned = (uint8_t *)(((uintptr_t)p + FRAME_SIZE - 1) & ~(uintptr_t)(FRAME_SIZE - 1));
+	if (aligned > p)
+		munmap(p, (size_t)(aligned - p));
+	munmap(aligned + size, (size_t)(p + len - (aligned + size)));
+	return aligned;
+}
+
+int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)
+{
+	struct pool *p = &gm->pools[f->node];
+	uint8_t *hva = guest_mem_frame_hva(gm, frame_index(&gm->ft, f));
+	void *m = mmap(hva, FRAME_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED | MAP_NORESERVE, p->fd,
+		       (off_t)pool_slot_offset(f->slot));
+
+	if (m == MAP_FAILED)
+		return -errno;
+	if (p->backing == POOL_THP)
+		madvise(hva, FRAME_SIZE, MADV_HUGEPAGE);
+	return 0;
+}
+
+/* Place frame f on the policy's node; a preferred policy falls back to any
+ * node with a page to give. */
+static int place_frame(struct guest_mem *gm, struct frame *f, uint32_t idx)
+{
+	unsigned node = numa_policy_node_for(&gm->policy, idx);
+
+	for (unsigned tries = 0; tries < gm->nnodes; tries++) {
+		uint32_t slot = pool_get_slot(&gm->pools[node]);
+
+		if (slot != FRAME_NONE) {
+			frame_set_mapped(&gm->ft, f, node, slot);
+			return guest_mem_map_frame(gm, f);
+		}
+		if (gm->policy.mode != NUMA_PREFERRED)
+			break;
+		node = (node + 1) % gm->nnodes;
+	}
+	return -ENOMEM;
+}
+
+int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
+		   char *err, size_t errlen)
+{
+	uint32_t want[MAX_NODES] = { 0 };
+	uint32_t nframes;
+	int ret;
+
+	memset(gm, 0, sizeof(*gm));
+	for (unsigned n = 0; n < MAX_NODES; n++)
+		gm->pools[n].fd = -1;
+	if (cfg->size < FRAME_SIZE || cfg->size % FRAME_SIZE) {
+		snprintf(err, errlen, "guest memory must be a non-zero multiple of 2 MiB");
+		return -1;
+	}
+	nframes = (uint32_t)(cfg->size / FRAME_SIZE);
+	gm->size = cfg->size;
+	gm->policy = cfg->policy;
+	gm->simulated = cfg->sim_nodes > 0;
+	if (gm->simulated)
+		gm->nnodes = cfg->sim_nodes;
+	else
+		gm->nnodes = numa_available() >= 0 ? (unsigned)numa_max_node() + 1 : 1;
+	if (gm->nnodes > MAX_NODES) {
+		snprintf(err, errlen, "at most %d nodes are supported", MAX_NODES);
+		return -1;
+	}
+	if (numa_policy_check(&gm->policy, gm->nnodes, err, errlen) < 0)
+		return -1;
+	if (frame_table_init(&gm->ft, nframes, gm->nnodes) < 0) {
+		snprintf(err, errlen, "out of memory for the frame table");
+		return -1;
+	}
+	for (uint32_t i = 0; i < nframes; i++)
+		want[numa_policy_node_for(&gm->policy, i)]++;
+
+	/* Every pool can hold the whole guest, so any policy change or migration
+	 * can land; only the pages placed now plus the reserve are allocated. */
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		/* simulated nodes all live on host node 0 */
+		int host = numa_available() < 0 ? -1 : gm->simulated ? 0 : (int)n;
+
+		ret = pool_init(&gm->pools[n], n, host, cfg->backing, nframes);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot create the memory pool of node %u (%s): %s",
+				 n, pool_backing_name(cfg->backing), strerror(-ret));
+			goto fail;
+		}
+		if (cfg->populate)
+			gm->pools[n].populate = cfg->populate;
+		want[n] += cfg->pool_reserve;
+		if (want[n] > nframes)
+			want[n] = nframes;
+	}
+	if (cfg->backing == POOL_HUGETLB && check_hugepages(gm, want, err, errlen) < 0)
+		goto fail;
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		if (pool_fill(&gm->pools[n], want[n]) < want[n] && gm->policy.mode != NUMA_PREFERRED) {
+			snprintf(err, errlen, "node %u: could only get %u of %u pages (%s)%s", n,
+				 gm->pools[n].npopulated, want[n], pool_backing_name(cfg->backing),
+				 cfg->backing == POOL_HUGETLB ?
+				 "; reserve more with sysctl -w vm.nr_hugepages=N, or use --no-hugetlb" : "");
+			goto fail;
+		}
+	}
+	gm->hva = reserve_aligned(cfg->size);
+	if (!gm->hva) {
+		snprintf(err, errlen, "cannot reserve %llu MiB of address space for guest RAM",
+			 (unsigned long long)(cfg->size >> 20));
+		goto fail;
+	}
+	for (uint32_t i = 0; i < nframes; i++) {
+		ret = place_frame(gm, &gm->ft.frames[i], i);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot back guest frame %u (GPA 0x%llx): %s", i,
+				 (unsigned long long)i * FRAME_SIZE, strerror(-ret));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	guest_mem_destroy(gm);
+	return -1;
+}
+
+void guest_mem_destroy(struct guest_mem *gm)
+{
+	if (gm->hva)
+		munmap(gm->hva, gm->size);
+	gm->hva = NULL;
+	for (unsigned n = 0; n < MAX_NODES; n++)
+		pool_destroy(&gm->pools[n]);
+	if (gm->ft.frames)
+		frame_table_destroy(&gm->ft);
+}
+
+void *guest_mem_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= gm->size || len > gm->size - gpa)
+		return NULL;
+	return gm->hva + gpa;
+}

@@ -1,0 +1,56 @@
+/* guest_mem.h - guest RAM: a contiguous host virtual range cut into 2 MiB frames,
+ * each mapped (MAP_FIXED) from a page of its node's pool. KVM sees one memslot
+ * over the whole range; replacing a frame's mapping is how a frame changes node,
+ * and KVM's MMU notifiers drop the stale second-level entries. */
+#ifndef FRAMESHIFT_MM_GUEST_MEM_H
+#define FRAMESHIFT_MM_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/frame.h"
+#include "mm/policy.h"
+#include "mm/pool.h"
+
+struct guest_mem_config {
+	uint64_t size;          /* bytes, a multiple of FRAME_SIZE */
+	enum pool_backing backing;
+	unsigned sim_nodes;     /* 0: one pool per real host node */
+	struct numa_policy policy;
+	uint32_t pool_reserve;  /* pre-touched spare pages per node */
+	pool_populate_fn populate; /* NULL: pool_populate_host */
+};
+
+struct guest_mem {
+	uint8_t *hva;           /* base of guest RAM in this process */
+	uint64_t size;
+	struct frame_table ft;
+	struct pool pools[MAX_NODES];
+	unsigned nnodes;
+	bool simulated;         /* all pools live on one real node */
+	struct numa_policy policy;
+};
+
+/* Reserve the range, create the pools, check the host has the pages, place and
+ * map every frame. On failure returns -1 with a message for the user in err. */
+int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
+		   char *err, size_t errlen);
+void guest_mem_destroy(struct guest_mem *gm);
+
+/* Map frame f's current pool page at its guest address (MAP_FIXED). */
+int guest_mem_map_frame(struct guest_mem *gm, struct frame *f);
+
+static inline uint32_t guest_mem_nframes(const struct guest_mem *gm) { return gm->ft.nframes; }
+static inline uint8_t *guest_mem_frame_hva(const struct guest_mem *gm, uint32_t idx)
+{
+	return gm->hva + (uint64_t)idx * FRAME_SIZE;
+}
+/* Host pointer for [gpa, gpa+len) if it lies wholly inside guest RAM, else NULL.
+ * Every guest-supplied address goes through here. */
+void *guest_mem_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* Free hugepages on a host node as the kernel reports them (-1 if unknown). */
+long host_free_hugepages(int host_node);
+
+#endif

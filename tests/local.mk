@@ -1,0 +1,32 @@
+# Unit tests (Check; no KVM needed) and the KVM/CLI test scripts.
+UNIT_TESTS = tests/check_frame tests/check_pool tests/check_policy \
+	tests/check_fdt tests/check_control tests/check_cli
+check_PROGRAMS += $(UNIT_TESTS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+
+tests_check_frame_SOURCES = tests/check_frame.c tests/unit.h
+tests_check_frame_CFLAGS = $(UNIT_CFLAGS)
+tests_check_frame_LDADD = $(UNIT_LDADD)
+tests_check_pool_SOURCES = tests/check_pool.c tests/unit.h
+tests_check_pool_CFLAGS = $(UNIT_CFLAGS)
+tests_check_pool_LDADD = $(UNIT_LDADD)
+tests_check_policy_SOURCES = tests/check_policy.c tests/unit.h
+tests_check_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_check_policy_LDADD = $(UNIT_LDADD)
+tests_check_fdt_SOURCES = tests/check_fdt.c tests/unit.h
+tests_check_fdt_CFLAGS = $(UNIT_CFLAGS)
+tests_check_fdt_LDADD = $(UNIT_LDADD)
+tests_check_control_SOURCES = tests/check_control.c tests/unit.h
+tests_check_control_CFLAGS = $(UNIT_CFLAGS)
+tests_check_control_LDADD = $(UNIT_LDADD)
+tests_check_cli_SOURCES = tests/check_cli.c tests/unit.h
+tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
+tests_check_cli_LDADD = $(UNIT_LDADD)
+
+# KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
+TEST_SCRIPTS = tests/cli.test tests/kvm-boot.test tests/control.test
+EXTRA_DIST += $(TEST_SCRIPTS) tests/lib.sh
+TESTS += $(UNIT_TESTS) $(TEST_SCRIPTS)
+TEST_EXTENSIONS = .test
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;

@@ -1,0 +1,35 @@
+/* cli.h - command-line parsing for `frameshift run`; the options are documented
+ * in docs/frameshift.1. */
+#ifndef FRAMESHIFT_VMM_CLI_H
+#define FRAMESHIFT_VMM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "mm/guest_mem.h"
+
+/* Process exit statuses that are not the guest's own debug-exit value. */
+#define EXIT_USAGE    64 /* bad command line (sysexits EX_USAGE) */
+#define EXIT_SOFTWARE 70 /* unexpected KVM behaviour, an unhandled exit */
+#define EXIT_OSERR    71 /* the host lacks something: /dev/kvm, hugepages, memory */
+#define EXIT_GUEST_CRASH 80 /* triple fault / guest shutdown */
+
+struct vm_config {
+	const char *guest_path;
+	unsigned cpus;
+	struct guest_mem_config mem;
+	const char *api_socket;
+	const char *append;   /* bootargs for the guest */
+	bool verbose;
+};
+
+/* Parse `run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after
+ * printing a message to stderr; 1 means --help was printed (exit 0). */
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg);
+void cli_usage(FILE *out);
+
+/* "64M", "1G", "2097152", "512K" -> bytes; -1 on error. */
+int parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,821 @@
+/* control.c - the JSON control socket behind `frameshift run --api-socket`.
+ *
+ * One thread polls the listening socket, an eventfd that control_stop() uses to
+ * wake it, and up to CONTROL_MAX_CLIENTS connections. Each connection sends one
+ * JSON object per line and gets one JSON object per line back, in order. Bad
+ * requests get {"ok":false,"error":...} and never take the server down.
+ * docs/control-api.md describes the protocol. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "mm/frame.h"
+#include "mm/guest_mem.h"
+#include "mm/policy.h"
+#include "mm/pool.h"
+#include "vmm/control.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+#define CONTROL_SEND_TIMEOUT_S 5 /* a client that stops reading is dropped */
+
+struct control_client {
+	int fd;               /* -1: slot unused */
+	size_t len;           /* bytes buffered in buf */
+	bool discarding;      /* dropping the rest of an oversized line */
+	char buf[CONTROL_MAX_LINE + 1]; /* a full line plus its newline */
+};
+
+struct control_server {
+	struct vm *vm;
+	char *path;
+	dev_t dev;            /* what we bound, so we only ever unlink our own socket */
+	ino_t ino;
+	int listen_fd;
+	int wake_fd;
+	pthread_t thread;
+	/* only the server thread touches these */
+	uint64_t requests;
+	uint64_t errors;
+	unsigned nclients;
+	struct control_client clients[CONTROL_MAX_CLIENTS];
+};
+
+/* ---- requests ---- */
+
+struct control_req {
+	struct vm *vm;
+	struct json_object *args;  /* the request object */
+	struct json_object *reply; /* {"ok":true} to add results to */
+	char err[256];
+};
+
+struct control_arg {
+	const char *name;
+	enum json_type type;
+};
+
+struct control_cmd {
+	const char *name;
+	const struct control_arg *args; /* optional arguments, NULL-name terminated */
+	int (*run)(struct control_req *r);
+};
+
+static int req_error(struct control_req *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int req_error(struct control_req *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void add_int(struct json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static void add_str(struct json_object *o, const char *key, const char *s)
+{
+	json_object_object_add(o, key, json_object_new_string(s));
+}
+
+static void add_bool(struct json_object *o, const char *key, bool v)
+{
+	json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+static const char *vm_state_name(enum vm_run_state s)
+{
+	switch (s) {
+	case VM_RUNNING: return "running";
+	case VM_PAUSED: return "paused";
+	case VM_STOPPING: return "stopping";
+	}
+	return "unknown";
+}
+
+static enum vm_run_state vm_state(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	enum vm_run_state s = vm->state;
+	pthread_mutex_unlock(&vm->lock);
+	return s;
+}
+
+/* Every reply about memory says whether the nodes are real, so nobody reads
+ * a simulated split as a statement about host NUMA placement. */
+static void add_nodes(struct json_object *o, const struct guest_mem *gm)
+{
+	add_int(o, "nodes", gm->nnodes);
+	add_bool(o, "simulated", gm->simulated);
+}
+
+/* Pool counters change under the frame table lock, like the frames they back. */
+static struct json_object *pools_json(struct guest_mem *gm)
+{
+	struct json_object *arr = json_object_new_array();
+
+	pthread_mutex_lock(&gm->ft.lock);
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		const struct pool *p = &gm->pools[n];
+		struct json_object *o = json_object_new_object();
+
+		add_int(o, "node", p->node);
+		add_int(o, "host_node", p->host_node);
+		add_str(o, "backing", pool_backing_name(p->backing));
+		add_int(o, "capacity", p->capacity);
+		add_int(o, "populated", p->npopulated);
+		add_int(o, "free", p->nfree);
+		add_int(o, "pages_returned", (int64_t)p->pages_returned);
+		add_int(o, "populate_failures", (int64_t)p->populate_failures);
+		json_object_array_add(arr, o);
+	}
+	pthread_mutex_unlock(&gm->ft.lock);
+	return arr;
+}
+
+static int cmd_info(struct control_req *r)
+{
+	struct vm *vm = r->vm;
+	struct guest_mem *gm = &vm->mem;
+	char policy[128];
+
+	numa_policy_format(&gm->policy, policy, sizeof(policy));
+	add_int(r->reply, "memory_bytes", (int64_t)gm->size);
+	add_int(r->reply, "frame_size", FRAME_SIZE);
+	add_int(r->reply, "frames", guest_mem_nframes(gm));
+	add_int(r->reply, "vcpus", vm->ncpus);
+	add_str(r->reply, "state", vm_state_name(vm_state(vm)));
+	add_nodes(r->reply, gm);
+	add_str(r->reply, "policy", policy);
+	json_object_object_add(r->reply, "pools", pools_json(gm));
+
+	struct control_server *srv = vm->control;
+	if (srv) {
+		struct json_object *c = json_object_new_object();
+
+		add_int(c, "requests", (int64_t)srv->requests);
+		add_int(c, "errors", (int64_t)srv->errors);
+		add_int(c, "clients", srv->nclients);
+		json_object_object_add(r->reply, "control", c);
+	}
+	return 0;
+}
+
+static int cmd_numastat(struct control_req *r)
+{
+	struct guest_mem *gm = &r->vm->mem;
+	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES];
+	uint64_t total = 0;
+
+	pthread_mutex_lock(&gm->ft.lock);
+	frame_table_count(&gm->ft, per_node, per_state);
+	pthread_mutex_unlock(&gm->ft.lock);
+
+	struct json_object *nodes = json_object_new_array();
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		struct json_object *o = json_object_new_object();
+
+		add_int(o, "node", n);
+		add_int(o, "host_node", gm->pools[n].host_node);
+		add_int(o, "frames", per_node[n]);
+		add_int(o, "mib", (int64_t)(per_node[n] * FRAME_SIZE >> 20));
+		json_object_array_add(nodes, o);
+		total += per_node[n];
+	}
+
+	struct json_object *states = json_object_new_object();
+	for (unsigned s = 0; s < FRAME_NR_STATES; s++)
+		add_int(states, frame_state_name(s), per_state[s]);
+
+	struct json_object *sum = json_object_new_object();
+	add_int(sum, "frames", (int64_t)total);
+	add_int(sum, "mib", (int64_t)(total * FRAME_SIZE >> 20));
+
+	add_nodes(r->reply, gm);
+	add_int(r->reply, "frames", guest_mem_nframes(gm));
+	add_int(r->reply, "frame_size", FRAME_SIZE);
+	json_object_object_add(r->reply, "per_node", nodes);
+	json_object_object_add(r->reply, "total", sum);
+	json_object_object_add(r->reply, "states", states);
+	return 0;
+}
+
+/* Map cells: the node for a mapped frame, a capital letter for a frame in the
+ * middle of something, '.' for one not placed yet. */
+static const char node_chars[] = "0123456789abcdef";
+_Static_assert(sizeof(node_chars) - 1 >= MAX_NODES, "a map character per node");
+
+static char frame_char(const struct frame *f)
+{
+	switch (f->state) {
+	case FRAME_MAPPED: return node_chars[f->node];
+	case FRAME_ISOLATED: return 'I';
+	case FRAME_MIGRATING: return 'M';
+	case FRAME_BALLOONED: return 'B';
+	default: return '.';
+	}
+}
+
+static struct json_object *map_legend(const struct guest_mem *gm)
+{
+	struct json_object *o = json_object_new_object();
+	char key[2] = "", val[32];
+
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		key[0] = node_chars[n];
+		snprintf(val, sizeof(val), "node %u", n);
+		add_str(o, key, val);
+	}
+	add_str(o, "I", "isolated");
+	add_str(o, "M", "migrating");
+	add_str(o, "B", "ballooned");
+	add_str(o, ".", "free");
+	return o;
+}
+
+/* An optional integer argument in [min, max]; def when absent. The type was
+ * already checked against the command's argument table. */
+static int arg_int(struct control_req *r, const char *name, int64_t def,
+		   int64_t min, int64_t max, int64_t *out)
+{
+	struct json_object *v;
+
+	*out = def;
+	if (!json_object_object_get_ex(r->args, name, &v))
+		return 0;
+	*out = json_object_get_int64(v);
+	if (*out < min || *out > max)
+		return req_error(r, "\"%s\" must be between %lld and %lld", name,
+				 (long long)min, (long long)max);
+	return 0;
+}
+
+static int cmd_map(struct control_req *r)
+{
+	struct guest_mem *gm = &r->vm->mem;
+	uint32_t nframes = guest_mem_nframes(gm);
+	int64_t first, count;
+
+	if (arg_int(r, "first", 0, 0, (int64_t)nframes - 1, &first) < 0 ||
+	    arg_int(r, "count", nframes, 1, INT64_MAX, &count) < 0)
+		return -1;
+	if (count > nframes - first)
+		count = nframes - first;
+
+	char *cells = malloc(count);
+	if (!cells)
+		return req_error(r, "out of memory");
+	pthread_mutex_lock(&gm->ft.lock);
+	for (int64_t i = 0; i < count; i++)
+		cells[i] = frame_char(&gm->ft.frames[first + i]);
+	pthread_mutex_unlock(&gm->ft.lock);
+
+	add_nodes(r->reply, gm);
+	add_int(r->reply, "frames", nframes);
+	add_int(r->reply, "frame_size", FRAME_SIZE);
+	add_int(r->reply, "first", first);
+	json_object_object_add(r->reply, "map", json_object_new_string_len(cells, (int)count));
+	json_object_object_add(r->reply, "legend", map_legend(gm));
+	free(cells);
+	return 0;
+}
+
+static int run_state_change(struct control_req *r, int (*op)(struct vm *),
+			    const char *what, const char *already)
+{
+	int ret = op(r->vm);
+
+	if (ret == -EALREADY)
+		return req_error(r, "cannot %s: %s", what, already);
+	if (ret < 0)
+		return req_error(r, "cannot %s: %s", what, strerror(-ret));
+	add_str(r->reply, "state", vm_state_name(vm_state(r->vm)));
+	return 0;
+}
+
+static int cmd_pause(struct control_req *r)
+{
+	return run_state_change(r, vm_pause, "pause", "the VM is already paused");
+}
+
+static int cmd_resume(struct control_req *r)
+{
+	return run_state_change(r, vm_resume, "resume", "the VM is not paused");
+}
+
+static int cmd_quit(struct control_req *r)
+{
+	vm_request_exit(r->vm, 0, "quit requested over the control socket");
+	add_str(r->reply, "state", vm_state_name(vm_state(r->vm)));
+	return 0;
+}
+
+static const struct control_arg map_args[] = {
+	{ "first", json_type_int },
+	{ "count", json_type_int },
+	{ NULL, json_type_null },
+};
+
+static const struct control_cmd commands[] = {
+	{ "info", NULL, cmd_info },
+	{ "numastat", NULL, cmd_numastat },
+	{ "map", map_args, cmd_map },
+	{ "pause", NULL, cmd_pause },
+	{ "resume", NULL, cmd_resume },
+	{ "quit", NULL, cmd_quit },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int unknown_command(struct control_req *r, const char *name)
+{
+	char list[128] = "";
+	size_t off = 0;
+
+	for (size_t i = 0; i < NR_COMMANDS && off < sizeof(list); i++)
+		off += snprintf(list + off, sizeof(list) - off, "%s%s",
+				i ? ", " : "", commands[i].name);
+	return req_error(r, "unknown command \"%.64s\" (commands: %s)", name, list);
+}
+
+static const struct control_arg *find_arg(const struct control_cmd *cmd, const char *name)
+{
+	for (const struct control_arg *a = cmd->args; a && a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+/* Reject unknown or mistyped arguments so a typo never silently does the
+ * default thing. */
+static int check_args(struct control_req *r, const struct control_cmd *cmd)
+{
+	json_object_object_foreach(r->args, key, val) {
+		if (!strcmp(key, "cmd"))
+			continue;
+		const struct control_arg *a = find_arg(cmd, key);
+		if (!a)
+			return req_error(r, "%s: unknown argument \"%.64s\"", cmd->name, key);
+		if (!json_object_is_type(val, a->type))
+			return req_error(r, "%s: argument \"%s\" must be of type %s",
+					 cmd->name, key, json_type_to_name(a->type));
+	}
+	return 0;
+}
+
+static bool blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+/* Parse one line; the caller has checked it is short and has no NUL. */
+static int parse_request(struct control_req *r, const char *line, size_t len)
+{
+	char buf[CONTROL_MAX_LINE + 1];
+	struct json_tokener *tok = json_tokener_new();
+
+	if (!tok)
+		return req_error(r, "out of memory");
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* Passing the NUL too ends the input, so a bare number or literal is
+	 * complete rather than "continue". */
+	r->args = json_tokener_parse_ex(tok, buf, (int)len + 1);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success)
+		return req_error(r, "invalid JSON: %s", json_tokener_error_desc(jerr));
+	if (!json_object_is_type(r->args, json_type_object)) /* NULL is JSON null */
+		return req_error(r, "the request must be a JSON object");
+	return 0;
+}
+
+static int handle_request(struct control_req *r, const char *line, size_t len)
+{
+	struct json_object *name;
+
+	if (len > CONTROL_MAX_LINE)
+		return req_error(r, "request longer than %d bytes", CONTROL_MAX_LINE);
+	if (memchr(line, '\0', len))
+		return req_error(r, "request contains a NUL byte");
+	if (len && line[len - 1] == '\r') /* tolerate CRLF clients */
+		len--;
+	if (blank(line, len))
+		return req_error(r, "empty request");
+	if (parse_request(r, line, len) < 0)
+		return -1;
+	if (!json_object_object_get_ex(r->args, "cmd", &name))
+		return req_error(r, "missing \"cmd\"");
+	if (!json_object_is_type(name, json_type_string))
+		return req_error(r, "\"cmd\" must be a string");
+
+	const char *cmd_name = json_object_get_string(name);
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		if (strcmp(commands[i].name, cmd_name))
+			continue;
+		if (check_args(r, &commands[i]) < 0)
+			return -1;
+		return commands[i].run(r);
+	}
+	return unknown_command(r, cmd_name);
+}
+
+static struct json_object *error_reply(const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_bool(o, "ok", false);
+	add_str(o, "error", msg);
+	return o;
+}
+
+static char *reply_string(struct json_object *o)
+{
+	return strdup(json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+char *control_handle_line(struct vm *vm, const char *line, size_t len)
+{
+	struct control_req r = { .vm = vm, .reply = json_object_new_object() };
+
+	add_bool(r.reply, "ok", true);
+	int ret = handle_request(&r, line, len);
+	if (ret < 0) {
+		json_object_put(r.reply);
+		r.reply = error_reply(r.err);
+	}
+	if (vm->control) {
+		vm->control->requests++;
+		vm->control->errors += ret < 0;
+	}
+
+	char *s = reply_string(r.reply);
+	json_object_put(r.reply);
+	json_object_put(r.args);
+	return s;
+}
+
+/* ---- the server ---- */
+
+static int send_all(int fd, const char *s, size_t len, int flags)
+{
+	while (len) {
+		ssize_t n = send(fd, s, len, flags | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Send reply plus newline in one go, so a reader never sees half a line
+ * followed by a stall. Frees reply. */
+static int send_line(int fd, char *reply, int flags)
+{
+	if (!reply)
+		return -1;
+	size_t len = strlen(reply);
+	char *line = realloc(reply, len + 2);
+	if (!line) {
+		free(reply);
+		return -1;
+	}
+	line[len] = '\n';
+	int ret = send_all(fd, line, len + 1, flags);
+	free(line);
+	return ret;
+}
+
+/* Tell a connection we will not serve it why, without blocking on it. */
+static void refuse(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(int fd, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct json_object *o = error_reply(msg);
+	send_line(fd, reply_string(o), MSG_DONTWAIT);
+	json_object_put(o);
+	close(fd);
+}
+
+/* The socket is 0600 already; this also stops a root-owned frameshift from
+ * serving a user who was handed the file descriptor or path some other way. */
+static bool peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void client_close(struct control_server *srv, struct control_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->discarding = false;
+	srv->nclients--;
+}
+
+static void control_accept(struct control_server *srv)
+{
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return; /* the peer gave up already, or nothing to take */
+	if (!peer_allowed(fd)) {
+		refuse(fd, "permission denied: only uid %u and root may use this socket",
+		       (unsigned)geteuid());
+		return;
+	}
+
+	struct control_client *c = NULL;
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS && !c; i++)
+		if (srv->clients[i].fd < 0)
+			c = &srv->clients[i];
+	if (!c) {
+		refuse(fd, "too many control connections (at most %d)", CONTROL_MAX_CLIENTS);
+		return;
+	}
+
+	struct timeval tv = { .tv_sec = CONTROL_SEND_TIMEOUT_S };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->fd = fd;
+	c->len = 0;
+	c->discarding = false;
+	srv->nclients++;
+}
+
+static int client_reply(struct control_server *srv, struct control_client *c,
+			const char *line, size_t len)
+{
+	return send_line(c->fd, control_handle_line(srv->vm, line, len), 0);
+}
+
+/* Answer every complete line in the buffer. A line that fills the buffer
+ * without a newline is answered with an error at once and the rest of it is
+ * dropped as it arrives, so a client cannot make us buffer without bound. */
+static int client_drain(struct control_server *srv, struct control_client *c)
+{
+	char *start = c->buf, *end = c->buf + c->len, *nl;
+
+	while ((nl = memchr(start, '\n', end - start))) {
+		if (c->discarding)
+			c->discarding = false;
+		else if (client_reply(srv, c, start, nl - start) < 0)
+			return -1;
+		start = nl + 1;
+	}
+
+	c->len = c->discarding ? 0 : end - start;
+	memmove(c->buf, start, c->len);
+	if (c->len == sizeof(c->buf)) {
+		c->discarding = true;
+		c->len = 0;
+		return client_reply(srv, c, c->buf, sizeof(c->buf));
+	}
+	return 0;
+}
+
+static void client_read(struct control_server *srv, struct control_client *c)
+{
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_close(srv, c);
+		return;
+	}
+	c->len += n;
+	if (client_drain(srv, c) < 0)
+		client_close(srv, c);
+}
+
+static void *control_thread(void *arg)
+{
+	struct control_server *srv = arg;
+	struct pollfd pfd[2 + CONTROL_MAX_CLIENTS];
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = srv->wake_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			pfd[2 + i] = (struct pollfd){ .fd = srv->clients[i].fd, .events = POLLIN };
+
+		if (poll(pfd, 2 + CONTROL_MAX_CLIENTS, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_info("control socket: poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents)
+			break;
+		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			if (pfd[2 + i].revents)
+				client_read(srv, &srv->clients[i]);
+		if (pfd[1].revents & POLLIN)
+			control_accept(srv);
+	}
+	return NULL;
+}
+
+/* A socket file left by a frameshift that died is replaced; anything else at
+ * the path - a live socket, a regular file - is left alone. */
+static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t errlen)
+{
+	const char *path = addr->sun_path;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot check %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; not replacing it", path);
+		return -1;
+	}
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	int ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	int cerr = errno;
+	close(fd);
+	if (ret == 0 || cerr == EAGAIN) {
+		snprintf(err, errlen, "%s is in use by another process", path);
+		return -1;
+	}
+	if (cerr != ECONNREFUSED) {
+		snprintf(err, errlen, "cannot check socket %s: %s", path, strerror(cerr));
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void server_free(struct control_server *srv)
+{
+	struct stat st;
+
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (srv->clients[i].fd >= 0)
+			close(srv->clients[i].fd);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	if (srv->wake_fd >= 0)
+		close(srv->wake_fd);
+	/* only our own socket: the path may have been replaced meanwhile */
+	if (srv->ino && lstat(srv->path, &st) == 0 &&
+	    st.st_dev == srv->dev && st.st_ino == srv->ino)
+		unlink(srv->path);
+	free(srv->path);
+	free(srv);
+}
+
+static int server_listen(struct control_server *srv, const struct sockaddr_un *addr,
+			 char *err, size_t errlen)
+{
+	struct stat st;
+
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (srv->listen_fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* bind() creates the file with 0777 & ~umask: no window where it is wider */
+	mode_t old = umask(0177);
+	int ret = bind(srv->listen_fd, (const struct sockaddr *)addr, sizeof(*addr));
+	int berr = errno;
+	umask(old);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot bind %s: %s", srv->path, strerror(berr));
+		return -1;
+	}
+	if (lstat(srv->path, &st) < 0) {
+		snprintf(err, errlen, "cannot stat %s: %s", srv->path, strerror(errno));
+		return -1;
+	}
+	srv->dev = st.st_dev;
+	srv->ino = st.st_ino;
+	if (listen(srv->listen_fd, CONTROL_MAX_CLIENTS) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The control thread takes no signals: they belong to the main and vCPU
+ * threads, and poll() need not cope with EINTR storms. */
+static int server_spawn(struct control_server *srv)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int ret = pthread_create(&srv->thread, NULL, control_thread, srv);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0)
+		pthread_setname_np(srv->thread, "fs-control");
+	return -ret;
+}
+
+int control_start(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct control_server *srv;
+	int ret;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "%s: socket path too long (at most %zu bytes)",
+			 path, sizeof(addr.sun_path) - 1);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	if (clear_stale_socket(&addr, err, errlen) < 0)
+		return -1;
+
+	srv = calloc(1, sizeof(*srv));
+	if (!srv || !(srv->path = strdup(path))) {
+		free(srv);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	srv->vm = vm;
+	srv->listen_fd = srv->wake_fd = -1;
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		srv->clients[i].fd = -1;
+
+	if (server_listen(srv, &addr, err, errlen) < 0)
+		goto fail;
+	srv->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (srv->wake_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	vm->control = srv; /* before the thread: requests count into it */
+	ret = server_spawn(srv);
+	if (ret < 0) {
+		vm->control = NULL;
+		snprintf(err, errlen, "cannot start the control thread: %s", strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	server_free(srv);
+	return -1;
+}
+
+void control_stop(struct vm *vm)
+{
+	struct control_server *srv = vm->control;
+	uint64_t one = 1;
+
+	if (!srv)
+		return;
+	if (write(srv->wake_fd, &one, sizeof(one)) != sizeof(one))
+		log_info("control socket: cannot wake the server: %s", strerror(errno));
+	pthread_join(srv->thread, NULL);
+	vm->control = NULL;
+	server_free(srv);
+}

@@ -1,0 +1,30 @@
+/* device.c - the list of registered devices. Registration happens from
+ * constructors before main(), so the list needs no lock. */
+#include <stddef.h>
+
+#include "vmm/device.h"
+
+static struct device *devices;
+
+void device_register(struct device *dev)
+{
+	struct device **pp = &devices;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = dev;
+}
+
+struct device *device_first(void)
+{
+	return devices;
+}
+
+struct device *device_find(enum device_space space, uint64_t addr, uint32_t len)
+{
+	for (struct device *d = devices; d; d = d->next)
+		if (d->space == space && addr >= d->base && addr - d->base < d->len &&
+		    len <= d->len - (addr - d->base))
+			return d;
+	return NULL;
+}

@@ -1,0 +1,41 @@
+/* device.h - the device registry. Each device is one file that defines a
+ * struct device and registers it with DEVICE_REGISTER (kvmtool style); vm.c
+ * routes port and MMIO exits here and adds each device's FDT node. */
+#ifndef FRAMESHIFT_VMM_DEVICE_H
+#define FRAMESHIFT_VMM_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+enum device_space { DEV_PIO, DEV_MMIO };
+
+struct device {
+	const char *name;
+	enum device_space space;
+	uint64_t base, len;
+	/* Called once after guest memory exists; -1 (with a logged reason) fails the VM. */
+	int (*init)(struct device *dev, struct vm *vm);
+	/* offset is relative to base; data holds len bytes (little endian). */
+	void (*io)(struct device *dev, struct vm *vm, uint64_t offset, uint8_t *data,
+		   uint32_t len, bool is_write);
+	/* Describe the device in the guest's device tree (optional). */
+	int (*fdt_node)(struct device *dev, void *fdt);
+	void (*exit)(struct device *dev, struct vm *vm);
+	void *priv;
+	struct device *next;
+};
+
+void device_register(struct device *dev);
+struct device *device_first(void);
+/* The device covering [addr, addr+len) in space, or NULL. */
+struct device *device_find(enum device_space space, uint64_t addr, uint32_t len);
+
+#define DEVICE_REGISTER(dev)                                                \
+	static void __attribute__((constructor)) register_##dev(void)      \
+	{                                                                   \
+		device_register(&dev);                                      \
+	}
+
+#endif

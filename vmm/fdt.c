@@ -1,0 +1,77 @@
+/* fdt.c - build the guest's device tree with libfdt's sequential writer. */
+#include <libfdt.h>
+#include <stdio.h>
+
+#include "vmm/device.h"
+#include "vmm/fdt.h"
+
+#define TRY(expr)                      \
+	do {                           \
+		int err__ = (expr);    \
+		if (err__ < 0)         \
+			return err__;  \
+	} while (0)
+
+static int fdt_cpus(void *fdt, unsigned ncpus)
+{
+	TRY(fdt_begin_node(fdt, "cpus"));
+	TRY(fdt_property_u32(fdt, "#address-cells", 1));
+	TRY(fdt_property_u32(fdt, "#size-cells", 0));
+	for (unsigned i = 0; i < ncpus; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "device_type", "cpu"));
+		TRY(fdt_property_u32(fdt, "reg", i));
+		/* one guest NUMA node: host placement is invisible to the guest */
+		TRY(fdt_property_u32(fdt, "numa-node-id", 0));
+		TRY(fdt_end_node(fdt));
+	}
+	return fdt_end_node(fdt);
+}
+
+static int fdt_memory(void *fdt, uint64_t size)
+{
+	fdt64_t reg[2] = { cpu_to_fdt64(0), cpu_to_fdt64(size) };
+
+	TRY(fdt_begin_node(fdt, "memory@0"));
+	TRY(fdt_property_string(fdt, "device_type", "memory"));
+	TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
+	TRY(fdt_property_u32(fdt, "numa-node-id", 0));
+	return fdt_end_node(fdt);
+}
+
+static int fdt_chosen(void *fdt, const struct fdt_params *p)
+{
+	TRY(fdt_begin_node(fdt, "chosen"));
+	TRY(fdt_property_string(fdt, "bootargs", p->bootargs ? p->bootargs : ""));
+	if (p->sim_nodes)
+		TRY(fdt_property_u32(fdt, "frameshift,simulated-nodes", p->sim_nodes));
+	return fdt_end_node(fdt);
+}
+
+int fdt_build(void *buf, size_t size, const struct fdt_params *p)
+{
+	void *fdt = buf;
+
+	if (size > INT32_MAX)
+		size = INT32_MAX;
+	TRY(fdt_create(fdt, (int)size));
+	for (unsigned i = 0; i < p->nreserved; i++)
+		TRY(fdt_add_reservemap_entry(fdt, p->reserved[i].base, p->reserved[i].size));
+	TRY(fdt_finish_reservemap(fdt));
+	TRY(fdt_begin_node(fdt, ""));
+	TRY(fdt_property_u32(fdt, "#address-cells", 2));
+	TRY(fdt_property_u32(fdt, "#size-cells", 2));
+	TRY(fdt_property_string(fdt, "compatible", "frameshift,test-vm"));
+	TRY(fdt_property_string(fdt, "model", "frameshift"));
+	TRY(fdt_chosen(fdt, p));
+	TRY(fdt_cpus(fdt, p->ncpus));
+	TRY(fdt_memory(fdt, p->mem_size));
+	for (struct device *d = device_first(); d; d = d->next)
+		if (d->fdt_node)
+			TRY(d->fdt_node(d, fdt));
+	TRY(fdt_end_node(fdt));
+	return fdt_finish(fdt);
+}

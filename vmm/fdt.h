@@ -1,0 +1,28 @@
+/* fdt.h - the flattened device tree that tells a test guest its memory, vCPUs
+ * and devices (docs/boot-protocol.md). */
+#ifndef FRAMESHIFT_VMM_FDT_H
+#define FRAMESHIFT_VMM_FDT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fdt_region {
+	uint64_t base, size;
+};
+
+#define FDT_MAX_RESERVED 16
+
+struct fdt_params {
+	uint64_t mem_size;
+	unsigned ncpus;
+	const char *bootargs;      /* NULL: none */
+	unsigned sim_nodes;        /* 0: host nodes are real */
+	struct fdt_region reserved[FDT_MAX_RESERVED];
+	unsigned nreserved;
+};
+
+/* Build the tree into buf. Returns 0, or a negative libfdt error (e.g.
+ * -FDT_ERR_NOSPACE when buf is too small). */
+int fdt_build(void *buf, size_t size, const struct fdt_params *p);
+
+#endif

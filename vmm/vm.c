@@ -1,0 +1,441 @@
+/* vm.c - the life of one VM: set up memory, KVM, guest image and devices, run
+ * the vCPU threads, handle every exit in one place, and tear down.
+ *
+ * Run states: RUNNING <-> PAUSED (control socket), and either -> STOPPING (the
+ * guest ended, a fatal exit, `quit`, or a signal). A pause parks each vCPU
+ * thread outside KVM_RUN: the thread is kicked out with immediate_exit + a
+ * signal and waits on vm->cond. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/boot.h"
+#include "vmm/control.h"
+#include "vmm/device.h"
+#include "vmm/fdt.h"
+#include "vmm/guest-abi.h"
+#include "vmm/kvm.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+#define SIG_VCPU_KICK SIGUSR1
+
+void vm_request_exit(struct vm *vm, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->exit_set) {
+		vm->exit_set = true;
+		vm->exit_status = status;
+		va_start(ap, fmt);
+		vsnprintf(vm->exit_reason, sizeof(vm->exit_reason), fmt, ap);
+		va_end(ap);
+	}
+	vm->state = VM_STOPPING;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Make every vCPU leave KVM_RUN soon. Called with vm->lock held. */
+static void vm_kick_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (!v->run || v->halted)
+			continue;
+		v->run->immediate_exit = 1;
+		pthread_kill(v->thread, SIG_VCPU_KICK);
+	}
+}
+
+static unsigned vm_vcpus_active(const struct vm *vm)
+{
+	return vm->ncpus - vm->vcpus_halted;
+}
+
+int vm_pause(struct vm *vm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == VM_PAUSED)
+		ret = -EALREADY;
+	else if (vm->state == VM_STOPPING)
+		ret = -ESHUTDOWN;
+	if (ret)
+		goto out;
+	vm->state = VM_PAUSED;
+	vm_kick_vcpus(vm);
+	while (vm->state == VM_PAUSED && vm->vcpus_paused < vm_vcpus_active(vm))
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	if (vm->state != VM_PAUSED)
+		ret = -ESHUTDOWN;
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+int vm_resume(struct vm *vm)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != VM_PAUSED) {
+		ret = vm->state == VM_STOPPING ? -ESHUTDOWN : -EALREADY;
+	} else {
+		vm->state = VM_RUNNING;
+		pthread_cond_broadcast(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* Wait here while paused; false once the VM is stopping. */
+static bool vcpu_may_run(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool run;
+
+	pthread_mutex_lock(&vm->lock);
+	while (vm->state == VM_PAUSED) {
+		vm->vcpus_paused++;
+		pthread_cond_broadcast(&vm->cond);
+		pthread_cond_wait(&vm->cond, &vm->lock);
+		vm->vcpus_paused--;
+	}
+	run = vm->state == VM_RUNNING;
+	pthread_mutex_unlock(&vm->lock);
+	return run;
+}
+
+static void vcpu_io(struct vcpu *v, enum device_space space, uint64_t addr, uint8_t *data,
+		    uint32_t len, bool is_write)
+{
+	static uint64_t unhandled;
+	struct device *d = device_find(space, addr, len);
+
+	if (d) {
+		d->io(d, v->vm, addr - d->base, data, len, is_write);
+		return;
+	}
+	log_guest_error(unhandled, "vCPU %u: %s %s of %u bytes at 0x%llx: no device there%s",
+			v->index, space == DEV_PIO ? "port" : "MMIO", is_write ? "write" : "read",
+			len, (unsigned long long)addr, is_write ? "" : " (reads as all ones)");
+	if (!is_write)
+		memset(data, 0xff, len);
+}
+
+/* The first exit seen at CPL3 dates the guest's start of real work (the
+ * boot benchmark); it costs a GET_SREGS per exit until then. */
+static void vcpu_note_first_user_exit(struct vcpu *v)
+{
+	struct kvm_sregs s;
+	struct vm *vm = v->vm;
+
+	if (vm->first_user_time != 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || (s.cs.selector & 3) != 3)
+		return;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->first_user_time == 0)
+		vm->first_user_time = now_monotonic();
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Every exit reason ends here. Returns false when this vCPU must stop. */
+static bool vcpu_handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vm *vm = v->vm;
+
+	v->exits++;
+	vcpu_note_first_user_exit(v);
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+		for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+			vcpu_io(v, DEV_PIO, run->io.port, data, run->io.size,
+				run->io.direction == KVM_EXIT_IO_OUT);
+		return true;
+	}
+	case KVM_EXIT_MMIO:
+		vcpu_io(v, DEV_MMIO, run->mmio.phys_addr, run->mmio.data,
+			run->mmio.len > 8 ? 8 : run->mmio.len, run->mmio.is_write);
+		return true;
+	case KVM_EXIT_HLT:
+		pthread_mutex_lock(&vm->lock);
+		v->halted = true;
+		if (++vm->vcpus_halted == vm->ncpus && !vm->exit_set) {
+			pthread_mutex_unlock(&vm->lock);
+			vm_request_exit(vm, 0, "every vCPU halted");
+			return false;
+		}
+		pthread_cond_broadcast(&vm->cond); /* a pause may be waiting on us */
+		pthread_mutex_unlock(&vm->lock);
+		log_debug("vCPU %u halted", v->index);
+		return false;
+	case KVM_EXIT_SHUTDOWN:
+		vm_request_exit(vm, EXIT_GUEST_CRASH,
+				"vCPU %u: guest shutdown (triple fault)", v->index);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		vm_request_exit(vm, EXIT_SOFTWARE, "vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
+				v->index, (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vm_request_exit(vm, EXIT_SOFTWARE, "vCPU %u: KVM_EXIT_INTERNAL_ERROR, suberror %u",
+				v->index, run->internal.suberror);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vm_request_exit(vm, run->system_event.type == KVM_SYSTEM_EVENT_CRASH ? EXIT_GUEST_CRASH : 0,
+				"vCPU %u: system event %u", v->index, run->system_event.type);
+		return false;
+	case KVM_EXIT_INTR:
+		return true;
+	default:
+		vm_request_exit(vm, EXIT_SOFTWARE, "vCPU %u: unhandled KVM exit %u (KVM_EXIT_%s)",
+				v->index, run->exit_reason, kvm_exit_name(run->exit_reason));
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", v->index);
+	pthread_setname_np(pthread_self(), name);
+	while (vcpu_may_run(v)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				continue;
+			}
+			vm_request_exit(v->vm, EXIT_SOFTWARE, "vCPU %u: KVM_RUN failed: %s",
+					v->index, strerror(errno));
+			break;
+		}
+		if (!vcpu_handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only here to make KVM_RUN return EINTR */
+}
+
+static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
+		       const struct kvm_cpuid2 *cpuid, char *err, size_t errlen)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	v->vm = vm;
+	v->index = index;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
+		return -1;
+	}
+	v->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(err, errlen, "mmap of vCPU %u's kvm_run: %s", index, strerror(errno));
+		return -1;
+	}
+	if (kvm_set_vcpu_cpuid(v->fd, cpuid, index) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		snprintf(err, errlen, "setting up vCPU %u's CPUID: %s", index, strerror(errno));
+		return -1;
+	}
+	boot_vcpu_state(&sregs, &regs, vm->entry, index, vm->ncpus);
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
+		snprintf(err, errlen, "setting vCPU %u's registers: %s", index, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Load the guest ELF, boot tables and device tree into guest RAM. */
+static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
+{
+	struct fdt_params fp = {
+		.mem_size = vm->mem.size,
+		.ncpus = vm->ncpus,
+		.bootargs = vm->cfg->append,
+		.sim_nodes = vm->mem.simulated ? vm->mem.nnodes : 0,
+	};
+	uint8_t *img;
+	size_t len;
+	int ret;
+
+	boot_write_tables(vm->mem.hva, &fp);
+	if (read_file(vm->cfg->guest_path, ELF_MAX_FILE, &img, &len, err, errlen) < 0)
+		return -1;
+	ret = elf_load(img, len, vm->mem.hva, vm->mem.size, &vm->entry, &fp, err, errlen);
+	free(img);
+	if (ret < 0) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, " (%s)", vm->cfg->guest_path);
+		return -1;
+	}
+	ret = fdt_build(vm->mem.hva + FS_BOOT_FDT, FS_BOOT_FDT_MAX, &fp);
+	if (ret < 0) {
+		snprintf(err, errlen, "building the device tree: error %d", ret);
+		return -1;
+	}
+	return 0;
+}
+
+static int vm_setup(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *cpuid;
+
+	if (guest_mem_init(&vm->mem, &vm->cfg->mem, err, errlen) < 0)
+		return EXIT_OSERR;
+	if (kvm_open_vm(&vm->kvm_fd, &vm->vm_fd, err, errlen) < 0)
+		return EXIT_OSERR;
+	if (!kvm_disable_slot_zap_all(vm->vm_fd))
+		log_debug("KVM_X86_QUIRK_SLOT_ZAP_ALL cannot be disabled on this kernel");
+	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva) < 0) {
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return EXIT_OSERR;
+	}
+	if (vm_load_guest(vm, err, errlen) < 0)
+		return EXIT_USAGE;
+	for (struct device *d = device_first(); d; d = d->next)
+		if (d->init && d->init(d, vm) < 0) {
+			snprintf(err, errlen, "device %s failed to start", d->name);
+			return EXIT_SOFTWARE;
+		}
+	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	cpuid = kvm_supported_cpuid(vm->kvm_fd);
+	if (vm->vcpu_mmap_size <= 0 || !cpuid) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE / KVM_GET_SUPPORTED_CPUID failed");
+		free(cpuid);
+		return EXIT_OSERR;
+	}
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++) {
+		vm->vcpus[i].fd = -1;
+		if (vcpu_create(vm, &vm->vcpus[i], i, cpuid, err, errlen) < 0) {
+			free(cpuid);
+			return EXIT_OSERR;
+		}
+	}
+	free(cpuid);
+	if (!vm->vcpus) {
+		snprintf(err, errlen, "out of memory");
+		return EXIT_OSERR;
+	}
+	return 0;
+}
+
+static void vm_teardown(struct vm *vm)
+{
+	if (vm->control)
+		control_stop(vm);
+	for (struct device *d = device_first(); d; d = d->next)
+		if (d->exit)
+			d->exit(d, vm);
+	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, (size_t)vm->vcpu_mmap_size);
+		if (vm->vcpus[i].fd >= 0)
+			close(vm->vcpus[i].fd);
+	}
+	free(vm->vcpus);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	guest_mem_destroy(&vm->mem);
+}
+
+/* SIGINT/SIGTERM/SIGHUP end the VM cleanly; they are taken by this thread only. */
+static void *signal_thread(void *arg)
+{
+	struct vm *vm = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigwait(&set, &sig) == 0)
+		vm_request_exit(vm, 128 + sig, "stopped by signal %s", strsignal(sig));
+	return NULL;
+}
+
+int vm_run_main(const struct vm_config *cfg)
+{
+	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus };
+	struct sigaction sa = { .sa_handler = kick_handler };
+	char err[512] = "";
+	sigset_t set;
+	pthread_t sigthr;
+	unsigned started = 0;
+	int status;
+
+	vm.start_time = now_monotonic();
+	pthread_mutex_init(&vm.lock, NULL);
+	pthread_cond_init(&vm.cond, NULL);
+	sigaction(SIG_VCPU_KICK, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	status = vm_setup(&vm, err, sizeof(err));
+	if (status) {
+		log_info("%s", err);
+		vm_teardown(&vm);
+		return status;
+	}
+	log_info("%llu MiB guest RAM on %u %snode%s (%s), %u vCPU%s, %s",
+		 (unsigned long long)(vm.mem.size >> 20), vm.mem.nnodes,
+		 vm.mem.simulated ? "simulated " : "", vm.mem.nnodes == 1 ? "" : "s",
+		 pool_backing_name(cfg->mem.backing), vm.ncpus, vm.ncpus == 1 ? "" : "s",
+		 cfg->guest_path);
+	pthread_create(&sigthr, NULL, signal_thread, &vm);
+	for (; started < vm.ncpus; started++)
+		if (pthread_create(&vm.vcpus[started].thread, NULL, vcpu_thread, &vm.vcpus[started])) {
+			vm.ncpus = started; /* pause and kick only see threads that exist */
+			vm_request_exit(&vm, EXIT_OSERR, "cannot start vCPU thread %u", started);
+			break;
+		}
+	/* after the vCPU threads exist, so a `pause` has threads to kick */
+	if (cfg->api_socket && control_start(&vm, cfg->api_socket, err, sizeof(err)) < 0)
+		vm_request_exit(&vm, EXIT_OSERR, "%s", err);
+
+	pthread_mutex_lock(&vm.lock);
+	while (vm.state != VM_STOPPING)
+		pthread_cond_wait(&vm.cond, &vm.lock);
+	vm_kick_vcpus(&vm);
+	pthread_mutex_unlock(&vm.lock);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(vm.vcpus[i].thread, NULL);
+	pthread_cancel(sigthr);
+	pthread_join(sigthr, NULL);
+
+	if (vm.first_user_time)
+		log_debug("first CPL3 exit %.3f ms after start", (vm.first_user_time - vm.start_time) * 1e3);
+	vm_teardown(&vm);
+	log_info("%s; exit status %d", vm.exit_reason, vm.exit_status);
+	return vm.exit_status;
+}

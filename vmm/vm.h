@@ -1,0 +1,60 @@
+/* vm.h - one virtual machine: KVM handles, vCPU threads, guest memory, devices,
+ * and the run state the control socket drives (pause/resume/quit). */
+#ifndef FRAMESHIFT_VMM_VM_H
+#define FRAMESHIFT_VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/guest_mem.h"
+#include "vmm/cli.h"
+
+struct kvm_run;
+struct control_server;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool halted;
+	uint64_t exits;
+};
+
+enum vm_run_state { VM_RUNNING, VM_PAUSED, VM_STOPPING };
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd, vm_fd;
+	int vcpu_mmap_size;
+	struct guest_mem mem;
+	struct vcpu *vcpus;
+	unsigned ncpus;
+	uint64_t entry;
+
+	pthread_mutex_t lock;  /* guards everything below */
+	pthread_cond_t cond;
+	enum vm_run_state state;
+	unsigned vcpus_paused; /* vCPUs parked by a pause */
+	unsigned vcpus_halted;
+	bool exit_set;
+	int exit_status;       /* process exit status once stopping */
+	char exit_reason[128];
+	double start_time;     /* process start (monotonic s) */
+	double first_user_time; /* when the guest first left CPL0 (0 if not yet) */
+	struct control_server *control;
+};
+
+/* Ask the VM to stop with a status and a reason; the first call wins. */
+void vm_request_exit(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Park every vCPU outside KVM_RUN / let them go again. Return 0 or -errno. */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+
+/* The whole life of `frameshift run`: returns the process exit status. */
+int vm_run_main(const struct vm_config *cfg);
+
+#endif
