@@ -306,6 +306,8 @@ static int run_state_change(struct control_req *r, int (*op)(struct vm *),
 
 	if (ret == -EALREADY)
 		return req_error(r, "cannot %s: %s", what, already);
+	if (ret == -ESHUTDOWN)
+		return req_error(r, "cannot %s: the VM is stopping", what);
 	if (ret < 0)
 		return req_error(r, "cannot %s: %s", what, strerror(-ret));
 	add_str(r->reply, "state", vm_state_name(vm_state(r->vm)));
@@ -663,32 +665,32 @@ static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t 
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "cannot check %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "--api-socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket; not replacing it", path);
+		snprintf(err, errlen, "--api-socket %s: exists and is not a socket; not replacing it", path);
 		return -1;
 	}
 
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		snprintf(err, errlen, "--api-socket: socket: %s", strerror(errno));
 		return -1;
 	}
 	int ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
 	int cerr = errno;
 	close(fd);
 	if (ret == 0 || cerr == EAGAIN) {
-		snprintf(err, errlen, "%s is in use by another process", path);
+		snprintf(err, errlen, "--api-socket %s: in use by another process", path);
 		return -1;
 	}
 	if (cerr != ECONNREFUSED) {
-		snprintf(err, errlen, "cannot check socket %s: %s", path, strerror(cerr));
+		snprintf(err, errlen, "--api-socket %s: cannot check the old socket: %s", path, strerror(cerr));
 		return -1;
 	}
 	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "--api-socket %s: cannot remove the stale socket: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -720,7 +722,7 @@ static int server_listen(struct control_server *srv, const struct sockaddr_un *a
 
 	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (srv->listen_fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		snprintf(err, errlen, "--api-socket: socket: %s", strerror(errno));
 		return -1;
 	}
 	/* bind() creates the file with 0777 & ~umask: no window where it is wider */
@@ -729,17 +731,17 @@ static int server_listen(struct control_server *srv, const struct sockaddr_un *a
 	int berr = errno;
 	umask(old);
 	if (ret < 0) {
-		snprintf(err, errlen, "cannot bind %s: %s", srv->path, strerror(berr));
+		snprintf(err, errlen, "--api-socket %s: cannot bind: %s", srv->path, strerror(berr));
 		return -1;
 	}
 	if (lstat(srv->path, &st) < 0) {
-		snprintf(err, errlen, "cannot stat %s: %s", srv->path, strerror(errno));
+		snprintf(err, errlen, "--api-socket %s: %s", srv->path, strerror(errno));
 		return -1;
 	}
 	srv->dev = st.st_dev;
 	srv->ino = st.st_ino;
 	if (listen(srv->listen_fd, CONTROL_MAX_CLIENTS) < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
+		snprintf(err, errlen, "--api-socket %s: cannot listen: %s", srv->path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -767,7 +769,7 @@ int control_start(struct vm *vm, const char *path, char *err, size_t errlen)
 	int ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, errlen, "%s: socket path too long (at most %zu bytes)",
+		snprintf(err, errlen, "--api-socket %s: path too long (at most %zu bytes)",
 			 path, sizeof(addr.sun_path) - 1);
 		return -1;
 	}
@@ -778,7 +780,7 @@ int control_start(struct vm *vm, const char *path, char *err, size_t errlen)
 	srv = calloc(1, sizeof(*srv));
 	if (!srv || !(srv->path = strdup(path))) {
 		free(srv);
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "--api-socket: out of memory");
 		return -1;
 	}
 	srv->vm = vm;
@@ -790,14 +792,14 @@ int control_start(struct vm *vm, const char *path, char *err, size_t errlen)
 		goto fail;
 	srv->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (srv->wake_fd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		snprintf(err, errlen, "--api-socket: eventfd: %s", strerror(errno));
 		goto fail;
 	}
 	vm->control = srv; /* before the thread: requests count into it */
 	ret = server_spawn(srv);
 	if (ret < 0) {
 		vm->control = NULL;
-		snprintf(err, errlen, "cannot start the control thread: %s", strerror(-ret));
+		snprintf(err, errlen, "--api-socket: cannot start the control thread: %s", strerror(-ret));
 		goto fail;
 	}
 	return 0;

@@ -1,0 +1,511 @@
+/* ctl.c - `frameshift ctl SOCKET COMMAND [--NAME VALUE]...`: send one request
+ * to a running frameshift's control socket and show the reply.
+ *
+ * The client knows nothing about most commands: every --NAME VALUE becomes a
+ * request field, so a new server command needs no client change. It only knows
+ * how to draw the replies of the commands people read (info, numastat, map);
+ * anything else is printed as JSON. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "vmm/cli.h"
+#include "vmm/ctl.h"
+
+#define CTL_TIMEOUT_MS 30000
+#define CTL_MAX_REPLY (16u << 20) /* a map line for a 32 TiB guest */
+#define MAP_ROW 64                /* cells per map row */
+#define MAP_GROUP 16              /* a space every this many cells */
+
+struct ctl_opts {
+	bool json;
+	bool color;
+	const char *socket;
+	const char *cmd;
+	struct json_object *req;
+};
+
+static void ctl_usage(FILE *out)
+{
+	fputs("usage: frameshift ctl [--json] [--no-color] SOCKET COMMAND [--NAME VALUE]...\n"
+	      "\n"
+	      "Send COMMAND to the frameshift serving SOCKET (run --api-socket SOCKET).\n"
+	      "Commands: info, numastat, map [--first N] [--count N], pause, resume, quit.\n"
+	      "Each --NAME VALUE becomes a request field: --to-node 1 sends \"to_node\": 1\n"
+	      "(an integer when VALUE is one, else a string).\n"
+	      "\n"
+	      "  --json       print the reply as JSON\n"
+	      "  --no-color   no colours in the map (NO_COLOR also turns them off)\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 the command failed, 64 usage error.\n"
+	      "docs/control-api.md describes every command.\n", out);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("frameshift ctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'frameshift ctl --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* Integers (decimal, or hex with 0x) go as JSON integers, the rest as strings. */
+static struct json_object *arg_value(const char *s)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, hex ? 16 : 10);
+	if (*s && !*end && !errno)
+		return json_object_new_int64(v);
+	return json_object_new_string(s);
+}
+
+/* "--to-node 1" or "--to-node=1" -> "to_node": 1. Returns how many argv
+ * entries it used, or -1 after a usage message. */
+static int add_arg(struct ctl_opts *o, int argc, char **argv)
+{
+	char key[64];
+	const char *name = argv[0] + 2, *value, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	int used = 1;
+
+	if (!len || len >= sizeof(key))
+		return usage_error("bad argument name in '%s'", argv[0]), -1;
+	if (eq) {
+		value = eq + 1;
+	} else if (argc > 1) {
+		value = argv[1];
+		used = 2;
+	} else {
+		return usage_error("%s needs a value", argv[0]), -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		key[i] = name[i] == '-' ? '_' : name[i];
+	key[len] = '\0';
+	if (!strcmp(key, "cmd"))
+		return usage_error("'%s' is reserved: the command is given by name", argv[0]), -1;
+	json_object_object_add(o->req, key, arg_value(value));
+	return used;
+}
+
+/* Returns -1 to go on, else an exit status. Client options may come anywhere;
+ * other --NAME options after COMMAND are request arguments. */
+static int parse_args(struct ctl_opts *o, int argc, char **argv)
+{
+	bool no_color = false;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--no-color")) {
+			no_color = true;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			ctl_usage(stdout);
+			return 0;
+		} else if (o->cmd && !strncmp(a, "--", 2)) {
+			int used = add_arg(o, argc - i, argv + i);
+			if (used < 0)
+				return EXIT_USAGE;
+			i += used - 1;
+		} else if (a[0] == '-') {
+			return usage_error("unknown option '%s'", a);
+		} else if (!o->socket) {
+			o->socket = a;
+		} else if (!o->cmd) {
+			o->cmd = a;
+			json_object_object_add(o->req, "cmd", json_object_new_string(a));
+		} else {
+			return usage_error("unexpected argument '%s' (command arguments are --NAME VALUE)", a);
+		}
+	}
+	if (!o->cmd) {
+		ctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *nc = getenv("NO_COLOR"); /* https://no-color.org: set and not empty */
+	o->color = !no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
+	return -1;
+}
+
+/* ---- talking to the server ---- */
+
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "frameshift ctl: %s: socket path too long\n", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "frameshift ctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		fprintf(stderr, "frameshift ctl: cannot connect to %s: %s "
+			"(is frameshift running with --api-socket?)\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_request(int fd, const struct ctl_opts *o)
+{
+	const char *req = json_object_to_json_string_ext(o->req, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(req);
+	char *line = malloc(len + 1);
+
+	if (!line)
+		return -1;
+	memcpy(line, req, len);
+	line[len++] = '\n';
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "frameshift ctl: sending to %s: %s\n", o->socket, strerror(errno));
+			free(line);
+			return -1;
+		}
+		off += n;
+	}
+	free(line);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Grow buf for more input; false after a message. */
+static bool grow(char **buf, size_t *cap, const char *path)
+{
+	char *bigger;
+
+	if (*cap >= CTL_MAX_REPLY) {
+		fprintf(stderr, "frameshift ctl: reply from %s too long\n", path);
+		return false;
+	}
+	*cap = *cap ? *cap * 2 : 4096;
+	bigger = realloc(*buf, *cap);
+	if (!bigger) {
+		fprintf(stderr, "frameshift ctl: out of memory\n");
+		return false;
+	}
+	*buf = bigger;
+	return true;
+}
+
+/* Wait at most CTL_TIMEOUT_MS in all for one line. Returns it (malloc'd,
+ * newline stripped) or NULL after a message. */
+static char *read_reply(int fd, const char *path)
+{
+	long long deadline = now_ms() + CTL_TIMEOUT_MS;
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *nl = NULL;
+
+	while (!nl) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		if (len == cap && !grow(&buf, &cap, path))
+			goto fail;
+		int ret = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+		if (ret == 0) {
+			fprintf(stderr, "frameshift ctl: no reply from %s within %d s\n",
+				path, CTL_TIMEOUT_MS / 1000);
+			goto fail;
+		}
+		ssize_t n = ret < 0 ? -1 : read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "frameshift ctl: %s closed the connection without a reply%s%s\n",
+				path, n ? ": " : "", n ? strerror(errno) : "");
+			goto fail;
+		}
+		nl = memchr(buf + len, '\n', n);
+		len += n;
+	}
+	*nl = '\0';
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+/* ---- showing replies ---- */
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "?";
+}
+
+static bool jbool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* Anyone reading a node split must know when the nodes are not real. */
+static void simulated_note(struct json_object *r)
+{
+	if (jbool(r, "simulated"))
+		printf("note: the %lld nodes are simulated: all their memory is on one host node\n",
+		       (long long)jint(r, "nodes"));
+}
+
+static void show_json(struct json_object *r)
+{
+	puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void show_info(struct json_object *r, const struct ctl_opts *o)
+{
+	int64_t fsz = jint(r, "frame_size") ? jint(r, "frame_size") : 1;
+	struct json_object *pools = jget(r, "pools"), *ctl = jget(r, "control");
+
+	printf("memory:  %lld MiB in %lld frames of %lld MiB\n",
+	       (long long)(jint(r, "memory_bytes") >> 20), (long long)jint(r, "frames"),
+	       (long long)(fsz >> 20));
+	printf("vCPUs:   %lld (%s)\n", (long long)jint(r, "vcpus"), jstr(r, "state"));
+	printf("nodes:   %lld%s, policy %s\n", (long long)jint(r, "nodes"),
+	       jbool(r, "simulated") ? " (simulated)" : "", jstr(r, "policy"));
+	printf("pools (in %lld MiB pages):\n", (long long)(fsz >> 20));
+	printf("  %4s %9s %-10s %8s %9s %6s %8s\n", "node", "host node", "backing",
+	       "capacity", "populated", "free", "returned");
+	for (size_t i = 0; pools && i < json_object_array_length(pools); i++) {
+		struct json_object *p = json_object_array_get_idx(pools, i);
+
+		printf("  %4lld %9lld %-10s %8lld %9lld %6lld %8lld\n",
+		       (long long)jint(p, "node"), (long long)jint(p, "host_node"),
+		       jstr(p, "backing"), (long long)jint(p, "capacity"),
+		       (long long)jint(p, "populated"), (long long)jint(p, "free"),
+		       (long long)jint(p, "pages_returned"));
+	}
+	if (ctl)
+		printf("control: %lld request%s, %lld error%s, %lld client%s\n",
+		       (long long)jint(ctl, "requests"), plural(jint(ctl, "requests")),
+		       (long long)jint(ctl, "errors"), plural(jint(ctl, "errors")),
+		       (long long)jint(ctl, "clients"), plural(jint(ctl, "clients")));
+	simulated_note(r);
+}
+
+/* numastat -p style: a column per node and a total. */
+static void show_numastat(struct json_object *r, const struct ctl_opts *o)
+{
+	struct json_object *nodes = jget(r, "per_node"), *total = jget(r, "total");
+	struct json_object *states = jget(r, "states");
+	size_t n = nodes ? json_object_array_length(nodes) : 0;
+	double mib = (double)jint(r, "frame_size") / (1 << 20);
+	char name[16];
+
+	printf("Per-node guest memory usage (in MiBs)\n%-10s", "");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "Node %lld",
+			 (long long)jint(json_object_array_get_idx(nodes, i), "node"));
+		printf(" %12s", name);
+	}
+	printf(" %12s\n%-10s", "Total", "");
+	for (size_t i = 0; i <= n; i++)
+		printf(" %12s", "------------");
+	printf("\n%-10s", "Frames");
+	for (size_t i = 0; i < n; i++)
+		printf(" %12lld", (long long)jint(json_object_array_get_idx(nodes, i), "frames"));
+	printf(" %12lld\n%-10s", (long long)jint(total, "frames"), "MiB");
+	for (size_t i = 0; i < n; i++)
+		printf(" %12.2f", jint(json_object_array_get_idx(nodes, i), "frames") * mib);
+	printf(" %12.2f\n\nFrames by state:", jint(total, "frames") * mib);
+	if (states) {
+		json_object_object_foreach(states, state, count)
+			printf(" %s %lld", state, (long long)json_object_get_int64(count));
+	}
+	printf(" (%lld in all)\n", (long long)jint(r, "frames"));
+	simulated_note(r);
+}
+
+/* Map colours: a background per node so the split shows at a glance; the
+ * letters stay readable without colour. */
+static const char *cell_color(char c)
+{
+	static const char *const node_bg[] = {
+		"\033[30;41m", "\033[30;42m", "\033[30;43m", "\033[30;44m",
+		"\033[30;45m", "\033[30;46m", "\033[30;101m", "\033[30;102m",
+		"\033[30;103m", "\033[30;104m", "\033[30;105m", "\033[30;106m",
+	};
+	int node = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+	if (node >= 0)
+		return node_bg[node % (sizeof(node_bg) / sizeof(node_bg[0]))];
+	if (c == '.')
+		return "\033[2m";
+	return "\033[1;7m"; /* something in flight or ballooned: stand out */
+}
+
+static void put_cell(char c, const struct ctl_opts *o)
+{
+	if (o->color)
+		printf("%s%c\033[0m", cell_color(c), c);
+	else
+		putchar(c);
+}
+
+static void show_map(struct json_object *r, const struct ctl_opts *o)
+{
+	struct json_object *map = jget(r, "map"), *legend = jget(r, "legend");
+	const char *cells = map ? json_object_get_string(map) : "";
+	size_t count = map ? (size_t)json_object_get_string_len(map) : 0;
+	uint64_t fsz = jint(r, "frame_size"), first = jint(r, "first");
+	uint64_t end = (first + count) * fsz;
+	int width = 8;
+
+	while (width < 16 && end >> (4 * width))
+		width++;
+	printf("guest memory map: %zu frame%s of %llu MiB, %d per row\n", count,
+	       plural(count), (unsigned long long)(fsz >> 20), MAP_ROW);
+	for (size_t i = 0; i < count; i++) {
+		if (i % MAP_ROW == 0)
+			printf("%s0x%0*llx ", i ? "\n" : "", width,
+			       (unsigned long long)((first + i) * fsz));
+		if (i % MAP_GROUP == 0)
+			putchar(' ');
+		put_cell(cells[i], o);
+	}
+	printf("\nlegend:");
+	if (legend) {
+		json_object_object_foreach(legend, c, what) {
+			printf("  ");
+			put_cell(c[0], o);
+			printf(" %s", json_object_get_string(what));
+		}
+	}
+	putchar('\n');
+	simulated_note(r);
+}
+
+static void show_state(struct json_object *r, const struct ctl_opts *o)
+{
+	printf("VM %s\n", jstr(r, "state"));
+}
+
+static const struct ctl_view {
+	const char *cmd;
+	void (*show)(struct json_object *reply, const struct ctl_opts *o);
+} views[] = {
+	{ "info", show_info },
+	{ "numastat", show_numastat },
+	{ "map", show_map },
+	{ "pause", show_state },
+	{ "resume", show_state },
+	{ "quit", show_state },
+};
+
+static void show_reply(struct json_object *r, const struct ctl_opts *o)
+{
+	if (!o->json)
+		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+			if (!strcmp(views[i].cmd, o->cmd)) {
+				views[i].show(r, o);
+				return;
+			}
+	show_json(r);
+}
+
+static int handle_reply(const char *line, const struct ctl_opts *o)
+{
+	struct json_object *r = json_tokener_parse(line), *ok;
+	int status = 1;
+
+	if (!json_object_is_type(r, json_type_object) || !json_object_object_get_ex(r, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean)) {
+		fprintf(stderr, "frameshift ctl: malformed reply from %s: %.200s\n", o->socket, line);
+	} else if (json_object_get_boolean(ok)) {
+		show_reply(r, o);
+		status = 0;
+	} else if (o->json) {
+		show_json(r);
+	} else {
+		fprintf(stderr, "frameshift ctl: %s: %s\n", o->cmd, jstr(r, "error"));
+	}
+	json_object_put(r);
+	return status;
+}
+
+int ctl_main(int argc, char **argv)
+{
+	struct ctl_opts o = { .req = json_object_new_object() };
+	char *reply = NULL;
+	int status = parse_args(&o, argc, argv), fd = -1;
+
+	if (status >= 0)
+		goto out;
+	status = 1;
+	fd = ctl_connect(o.socket);
+	if (fd < 0 || send_request(fd, &o) < 0)
+		goto out;
+	reply = read_reply(fd, o.socket);
+	if (reply)
+		status = handle_reply(reply, &o);
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "frameshift ctl: writing output: %s\n", strerror(errno));
+		status = 1;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(reply);
+	json_object_put(o.req);
+	return status;
+}
