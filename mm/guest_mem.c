@@ -89,19 +89,24 @@ static uint8_t *reserve_aligned(uint64_t size)
 	return aligned;
 }
 
-int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)
+int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32_t slot)
 {
-	struct pool *p = &gm->pools[f->node];
-	uint8_t *hva = guest_mem_frame_hva(gm, frame_index(&gm->ft, f));
+	struct pool *p = &gm->pools[node];
+	uint8_t *hva = guest_mem_frame_hva(gm, idx);
 	void *m = mmap(hva, FRAME_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_FIXED | MAP_NORESERVE, p->fd,
-		       (off_t)pool_slot_offset(f->slot));
+		       (off_t)pool_slot_offset(slot));
 
 	if (m == MAP_FAILED)
 		return -errno;
 	if (p->backing == POOL_THP)
 		madvise(hva, FRAME_SIZE, MADV_HUGEPAGE);
 	return 0;
+}
+
+int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)
+{
+	return guest_mem_map_page(gm, frame_index(&gm->ft, f), f->node, f->slot);
 }
 
 /* Place frame f on the policy's node; a preferred policy falls back to any

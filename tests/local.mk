@@ -1,6 +1,6 @@
 # Unit tests (Check; no KVM needed) and the KVM/CLI test scripts.
 UNIT_TESTS = tests/check_frame tests/check_pool tests/check_policy \
-	tests/check_fdt tests/check_control tests/check_cli
+	tests/check_fdt tests/check_control tests/check_cli tests/check_migrate
 check_PROGRAMS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LDADD = libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
@@ -20,6 +20,9 @@ tests_check_fdt_LDADD = $(UNIT_LDADD)
 tests_check_control_SOURCES = tests/check_control.c tests/unit.h
 tests_check_control_CFLAGS = $(UNIT_CFLAGS)
 tests_check_control_LDADD = $(UNIT_LDADD)
+tests_check_migrate_SOURCES = tests/check_migrate.c tests/unit.h
+tests_check_migrate_CFLAGS = $(UNIT_CFLAGS)
+tests_check_migrate_LDADD = $(UNIT_LDADD)
 tests_check_cli_SOURCES = tests/check_cli.c tests/unit.h
 tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,586 @@
+/* migrate.c - the migration engine.
+ *
+ * migrate_frames() moves a list of guest frames to a target node in batches.
+ * Each batch goes through the steps of Linux's migrate_pages_batch():
+ *
+ *   isolate  take each frame off its node list (MAPPED -> ISOLATED); its owner
+ *            may refuse: async skips it, sync waits and retries
+ *   target   take a pre-touched page from the target node's pool
+ *   unmap    install the migration entry: userfaultfd write-protect on the
+ *            frame's guest mapping (-> MIGRATING). From here a guest write to
+ *            the frame sleeps in the kernel, as in migration_entry_wait();
+ *            reads go on
+ *   copy     2 MiB per frame, non-temporal stores, by the copy threads
+ *   remap    mmap(MAP_FIXED) the new page over the frame's guest range; KVM's
+ *            MMU notifiers drop the old second-level entries
+ *   finish   frame -> MAPPED on the target list, old page back to its pool,
+ *            held writers woken: they complete on the new page
+ *
+ * Any failure puts the frame back (putback): original mapping, contents and
+ * list position, write-protection lifted, held writers woken. Because writes
+ * are held from unmap to finish, the copy is exact and nothing is lost.
+ *
+ * Locking: m->lock serialises migrations; the frame table lock (gm->ft.lock)
+ * guards frame state and pool free lists and is dropped while copying. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mm/copy.h"
+#include "mm/migrate.h"
+
+#define MIGRATE_BATCH 32
+#define MIGRATE_MAX_RETRIES 10 /* as NR_MAX_MIGRATE_PAGES_RETRY */
+#define COPY_CHUNK (256u << 10)
+
+static const char *const reason_names[MR_NR_REASONS] = {
+	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_BALLOON] = "balloon",
+	[MR_COMPACTION] = "compaction", [MR_AUTOBALANCE] = "autobalance",
+};
+static const char *const step_names[MSTEP_NR] = {
+	[MSTEP_ISOLATE] = "isolate", [MSTEP_TARGET] = "target", [MSTEP_UNMAP] = "unmap",
+	[MSTEP_COPY] = "copy", [MSTEP_REMAP] = "remap",
+};
+
+const char *migrate_reason_name(enum migrate_reason r)
+{
+	return (unsigned)r < MR_NR_REASONS ? reason_names[r] : "?";
+}
+
+const char *migrate_step_name(enum migrate_step s)
+{
+	return (unsigned)s < MSTEP_NR ? step_names[s] : "?";
+}
+
+int migrate_step_parse(const char *name)
+{
+	for (int s = 0; s < MSTEP_NR; s++)
+		if (!strcmp(name, step_names[s]))
+			return s;
+	return -1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- fault injection ---- */
+
+static bool inject_fail(struct migrator *m, enum migrate_step step)
+{
+	struct migrate_inject *in = &m->inject;
+	bool fail = false;
+
+	if (in->fail_nth[step] && --in->fail_nth[step] == 0)
+		fail = true;
+	if (!fail && in->fail_permille[step]) {
+		in->rng = in->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		fail = (in->rng >> 33) % 1000 < in->fail_permille[step];
+	}
+	if (fail)
+		m->stats.faults_injected[step]++;
+	return fail;
+}
+
+/* ---- copy threads ---- */
+
+struct copy_pair {
+	uint8_t *dst;
+	const uint8_t *src;
+	int err;
+	bool fail; /* injected: the thread copying this frame dies part way */
+};
+
+struct copy_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t start, done;
+	pthread_t *threads;
+	unsigned nthreads, running;
+	uint64_t generation;
+	bool stop;
+	struct copy_pair *pairs;
+	uint32_t nchunks, next_chunk, chunks_left;
+};
+
+static void *copy_worker(void *arg)
+{
+	struct copy_pool *cp = arg;
+	uint64_t seen = 0;
+
+	pthread_mutex_lock(&cp->lock);
+	for (;;) {
+		while (!cp->stop && cp->generation == seen)
+			pthread_cond_wait(&cp->start, &cp->lock);
+		if (cp->stop)
+			break;
+		seen = cp->generation;
+		while (cp->next_chunk < cp->nchunks) {
+			uint32_t c = cp->next_chunk++;
+			struct copy_pair *p = &cp->pairs[c / (FRAME_SIZE / COPY_CHUNK)];
+			size_t off = (size_t)(c % (FRAME_SIZE / COPY_CHUNK)) * COPY_CHUNK;
+
+			pthread_mutex_unlock(&cp->lock);
+			if (p->fail && off == FRAME_SIZE / 2)
+				/* leave half a frame copied, as a crashed thread would */
+				__atomic_store_n(&p->err, -EIO, __ATOMIC_RELAXED);
+			else if (!__atomic_load_n(&p->err, __ATOMIC_RELAXED))
+				copy_nt(p->dst + off, p->src + off, COPY_CHUNK);
+			pthread_mutex_lock(&cp->lock);
+			if (--cp->chunks_left == 0)
+				pthread_cond_broadcast(&cp->done);
+		}
+	}
+	pthread_mutex_unlock(&cp->lock);
+	return NULL;
+}
+
+/* Copy every pair with all copy threads; returns when all chunks are done. */
+static void copy_frames(struct copy_pool *cp, struct copy_pair *pairs, uint32_t n)
+{
+	if (!n)
+		return;
+	pthread_mutex_lock(&cp->lock);
+	cp->pairs = pairs;
+	cp->nchunks = cp->chunks_left = n * (uint32_t)(FRAME_SIZE / COPY_CHUNK);
+	cp->next_chunk = 0;
+	cp->generation++;
+	pthread_cond_broadcast(&cp->start);
+	while (cp->chunks_left)
+		pthread_cond_wait(&cp->done, &cp->lock);
+	pthread_mutex_unlock(&cp->lock);
+}
+
+static void copy_pool_destroy(struct copy_pool *cp)
+{
+	if (!cp)
+		return;
+	pthread_mutex_lock(&cp->lock);
+	cp->stop = true;
+	pthread_cond_broadcast(&cp->start);
+	pthread_mutex_unlock(&cp->lock);
+	for (unsigned i = 0; i < cp->running; i++)
+		pthread_join(cp->threads[i], NULL);
+	free(cp->threads);
+	free(cp);
+}
+
+static struct copy_pool *copy_pool_create(unsigned nthreads)
+{
+	struct copy_pool *cp = calloc(1, sizeof(*cp));
+
+	if (!cp)
+		return NULL;
+	pthread_mutex_init(&cp->lock, NULL);
+	pthread_cond_init(&cp->start, NULL);
+	pthread_cond_init(&cp->done, NULL);
+	cp->nthreads = nthreads;
+	cp->threads = calloc(nthreads, sizeof(*cp->threads));
+	if (!cp->threads) {
+		free(cp);
+		return NULL;
+	}
+	for (; cp->running < nthreads; cp->running++) {
+		char name[16];
+
+		if (pthread_create(&cp->threads[cp->running], NULL, copy_worker, cp)) {
+			copy_pool_destroy(cp);
+			return NULL;
+		}
+		snprintf(name, sizeof(name), "fs-copy%u", cp->running);
+		pthread_setname_np(cp->threads[cp->running], name);
+	}
+	return cp;
+}
+
+/* ---- the migration entry: userfaultfd write-protect ---- */
+
+static int uffd_wp(struct migrator *m, uint8_t *hva, bool protect)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { (uintptr_t)hva, FRAME_SIZE },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0, /* clearing also wakes */
+	};
+
+	return ioctl(m->uffd, UFFDIO_WRITEPROTECT, &wp) < 0 ? -errno : 0;
+}
+
+static int frame_unmap(struct migrator *m, uint8_t *hva)
+{
+	struct uffdio_register reg = {
+		.range = { (uintptr_t)hva, FRAME_SIZE },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	int ret;
+
+	if (ioctl(m->uffd, UFFDIO_REGISTER, &reg) < 0)
+		return -errno;
+	ret = uffd_wp(m, hva, true);
+	if (ret < 0) {
+		struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
+
+		ioctl(m->uffd, UFFDIO_UNREGISTER, &r);
+	}
+	return ret;
+}
+
+/* Lift the migration entry of a frame that stays where it was. */
+static void frame_unmap_undo(struct migrator *m, uint8_t *hva)
+{
+	struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
+
+	uffd_wp(m, hva, false);
+	ioctl(m->uffd, UFFDIO_UNREGISTER, &r); /* also wakes any waiter */
+}
+
+static void frame_wake(struct migrator *m, uint8_t *hva)
+{
+	struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
+
+	ioctl(m->uffd, UFFDIO_WAKE, &r);
+}
+
+/* Timestamp each held write as it happens, for the longest-hold figure. */
+static void *uffd_reader(void *arg)
+{
+	struct migrator *m = arg;
+	struct pollfd pfd[2] = { { m->uffd, POLLIN, 0 }, { m->reader_stop_fd, POLLIN, 0 } };
+	struct uffd_msg msg[16];
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		ssize_t n = read(m->uffd, msg, sizeof(msg));
+
+		for (ssize_t i = 0; i < n / (ssize_t)sizeof(msg[0]); i++) {
+			uint64_t addr = msg[i].arg.pagefault.address - (uintptr_t)m->gm->hva;
+			uint64_t t = now_ns(), zero = 0;
+
+			if (msg[i].event != UFFD_EVENT_PAGEFAULT || addr >= m->gm->size)
+				continue;
+			__atomic_compare_exchange_n(&m->fault_time[addr >> FRAME_SHIFT],
+						    &zero, t, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&m->stats.writes_held, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+/* ---- set-up ---- */
+
+int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
+		  char *err, size_t errlen)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM };
+
+	memset(m, 0, sizeof(*m));
+	m->gm = gm;
+	m->reader_stop_fd = -1;
+	m->copy_threads = copy_threads ? copy_threads : 1;
+	m->inject.rng = 0x9e3779b97f4a7c15ULL;
+	pthread_mutex_init(&m->lock, NULL);
+	m->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (m->uffd < 0) {
+		snprintf(err, errlen, "userfaultfd: %s%s", strerror(errno),
+			 errno == EPERM ? " (set vm.unprivileged_userfaultfd=1 or run as root)" : "");
+		return -1;
+	}
+	if (ioctl(m->uffd, UFFDIO_API, &api) < 0) {
+		snprintf(err, errlen, "this kernel cannot write-protect hugetlb/shmem memory with "
+			 "userfaultfd (UFFD_FEATURE_WP_HUGETLBFS_SHMEM, Linux 5.19+): %s", strerror(errno));
+		goto fail;
+	}
+	m->fault_time = calloc(gm->ft.nframes, sizeof(*m->fault_time));
+	m->copy = copy_pool_create(m->copy_threads);
+	m->reader_stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (!m->fault_time || !m->copy || m->reader_stop_fd < 0 ||
+	    pthread_create(&m->reader, NULL, uffd_reader, m)) {
+		snprintf(err, errlen, "cannot start the migration threads");
+		goto fail;
+	}
+	pthread_setname_np(m->reader, "fs-uffd");
+	copy_nt_impl(); /* pick the copy routine before any thread races to */
+	return 0;
+fail:
+	if (m->reader_stop_fd >= 0)
+		close(m->reader_stop_fd);
+	m->reader_stop_fd = -1;
+	copy_pool_destroy(m->copy);
+	m->copy = NULL;
+	free(m->fault_time);
+	m->fault_time = NULL;
+	close(m->uffd);
+	m->uffd = -1;
+	return -1;
+}
+
+void migrator_destroy(struct migrator *m)
+{
+	if (m->uffd < 0)
+		return;
+	eventfd_write(m->reader_stop_fd, 1);
+	pthread_join(m->reader, NULL);
+	close(m->reader_stop_fd);
+	copy_pool_destroy(m->copy);
+	free(m->fault_time);
+	close(m->uffd);
+	m->uffd = -1;
+}
+
+/* ---- one batch ---- */
+
+struct move {
+	uint32_t idx;
+	uint8_t src_node;
+	uint32_t src_slot, dst_slot;
+	int err;
+	bool unmapped;     /* migration entry installed */
+	bool remap_tried;  /* the guest mapping may no longer be the source page */
+};
+
+/* Take a frame off its node list. Returns 0, -EAGAIN (busy: skip or retry),
+ * 1 if it is already on the target (nothing to do) or -EPERM if it cannot
+ * move (not MAPPED). Called with the frame table lock. */
+static int isolate_frame(struct migrator *m, struct frame *f, unsigned target)
+{
+	struct frame_table *ft = &m->gm->ft;
+
+	if (f->state == FRAME_MAPPED && f->node == target)
+		return 1;
+	if (f->state == FRAME_ISOLATED || f->state == FRAME_MIGRATING)
+		return -EAGAIN;
+	if (f->state != FRAME_MAPPED)
+		return -EPERM;
+	if (f->ops && f->ops->isolate) {
+		int ret = f->ops->isolate(f, f->owner);
+
+		if (ret < 0)
+			return ret == -EBUSY ? -EAGAIN : ret;
+	}
+	frame_list_del(ft, &ft->node_list[f->node], f);
+	f->state = FRAME_ISOLATED;
+	return 0;
+}
+
+/* Undo a move that failed at any step: the frame is exactly as before. */
+static void putback_frame(struct migrator *m, struct move *mv, unsigned target)
+{
+	struct guest_mem *gm = m->gm;
+	struct frame *f = &gm->ft.frames[mv->idx];
+	uint8_t *hva = guest_mem_frame_hva(gm, mv->idx);
+
+	__atomic_store_n(&m->fault_time[mv->idx], 0, __ATOMIC_RELAXED);
+	if (mv->remap_tried) {
+		/* a failed MAP_FIXED may have dropped the old mapping: map the
+		 * source page again (a fresh, unprotected mapping) and wake */
+		if (guest_mem_map_page(gm, mv->idx, mv->src_node, mv->src_slot) < 0)
+			abort(); /* cannot restore guest RAM: stopping beats corrupting */
+		frame_wake(m, hva);
+	} else if (mv->unmapped) {
+		frame_unmap_undo(m, hva);
+	}
+	if (mv->dst_slot != FRAME_NONE)
+		pool_put_slot(&gm->pools[target], mv->dst_slot);
+	f->state = FRAME_MAPPED;
+	frame_list_add_tail(&gm->ft, &gm->ft.node_list[mv->src_node], f);
+	if (f->ops && f->ops->putback)
+		f->ops->putback(f, f->owner);
+	m->stats.putbacks++;
+}
+
+static void finish_frame(struct migrator *m, struct move *mv, unsigned target,
+			 struct migrate_result *res)
+{
+	struct guest_mem *gm = m->gm;
+	struct frame *f = &gm->ft.frames[mv->idx];
+	uint64_t t = __atomic_exchange_n(&m->fault_time[mv->idx], 0, __ATOMIC_RELAXED);
+
+	f->node = (uint8_t)target;
+	f->slot = mv->dst_slot;
+	f->state = FRAME_MAPPED;
+	frame_list_add_tail(&gm->ft, &gm->ft.node_list[target], f);
+	pool_put_slot(&gm->pools[mv->src_node], mv->src_slot);
+	frame_wake(m, guest_mem_frame_hva(gm, mv->idx));
+	if (t) {
+		double hold = (double)(now_ns() - t) * 1e-9;
+
+		if (hold > res->max_hold)
+			res->max_hold = hold;
+	}
+	res->moved++;
+	res->bytes += FRAME_SIZE;
+	m->stats.node_out[mv->src_node]++;
+	m->stats.node_in[target]++;
+}
+
+static void trace(struct migrator *m, enum migrate_step step, struct move *mv, uint32_t n)
+{
+	uint32_t idx[MIGRATE_BATCH];
+
+	if (!m->trace)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		idx[i] = mv[i].idx;
+	m->trace(m, step, idx, n, m->trace_arg);
+}
+
+/* Move up to MIGRATE_BATCH frames. Frames that hit a transient failure in
+ * sync mode are returned in retry[] (count in *nretry) for another pass. */
+static void migrate_batch(struct migrator *m, const uint32_t *frames, uint32_t n,
+			  unsigned target, enum migrate_mode mode,
+			  struct migrate_result *res, uint32_t *retry, uint32_t *nretry)
+{
+	struct guest_mem *gm = m->gm;
+	struct frame_table *ft = &gm->ft;
+	struct move mv[MIGRATE_BATCH];
+	struct copy_pair pairs[MIGRATE_BATCH];
+	uint32_t nm = 0, npairs = 0;
+
+	/* isolate */
+	pthread_mutex_lock(&ft->lock);
+	for (uint32_t i = 0; i < n; i++) {
+		struct frame *f = &ft->frames[frames[i]];
+		int ret = inject_fail(m, MSTEP_ISOLATE) ? -EAGAIN : isolate_frame(m, f, target);
+
+		if (ret == 1) {
+			res->skipped++;
+		} else if (ret == -EAGAIN && mode == MIGRATE_ASYNC) {
+			res->skipped++;
+		} else if (ret == -EAGAIN && retry) {
+			retry[(*nretry)++] = frames[i];
+		} else if (ret < 0) {
+			res->failed++;
+		} else {
+			mv[nm++] = (struct move){ .idx = frames[i], .src_node = f->node,
+						   .src_slot = f->slot, .dst_slot = FRAME_NONE };
+		}
+	}
+	/* target pages */
+	for (uint32_t i = 0; i < nm; i++) {
+		if (inject_fail(m, MSTEP_TARGET))
+			mv[i].err = -ENOMEM;
+		else if ((mv[i].dst_slot = pool_get_slot(&gm->pools[target])) == FRAME_NONE)
+			mv[i].err = -ENOMEM;
+	}
+	pthread_mutex_unlock(&ft->lock);
+	trace(m, MSTEP_TARGET, mv, nm);
+
+	/* unmap: from here guest writes to these frames wait */
+	for (uint32_t i = 0; i < nm; i++) {
+		if (mv[i].err)
+			continue;
+		mv[i].err = inject_fail(m, MSTEP_UNMAP) ? -EIO :
+			    frame_unmap(m, guest_mem_frame_hva(gm, mv[i].idx));
+		mv[i].unmapped = !mv[i].err;
+	}
+	pthread_mutex_lock(&ft->lock);
+	for (uint32_t i = 0; i < nm; i++)
+		if (mv[i].unmapped)
+			ft->frames[mv[i].idx].state = FRAME_MIGRATING;
+	pthread_mutex_unlock(&ft->lock);
+	trace(m, MSTEP_UNMAP, mv, nm);
+
+	/* copy */
+	for (uint32_t i = 0; i < nm; i++) {
+		if (mv[i].err)
+			continue;
+		pairs[npairs++] = (struct copy_pair){
+			.dst = pool_slot_addr(&gm->pools[target], mv[i].dst_slot),
+			.src = pool_slot_addr(&gm->pools[mv[i].src_node], mv[i].src_slot),
+			.fail = inject_fail(m, MSTEP_COPY),
+		};
+	}
+	copy_frames(m->copy, pairs, npairs);
+	for (uint32_t i = 0, p = 0; i < nm; i++)
+		if (!mv[i].err)
+			mv[i].err = pairs[p++].err;
+	trace(m, MSTEP_COPY, mv, nm);
+
+	/* remap: the guest range now shows the new page */
+	for (uint32_t i = 0; i < nm; i++) {
+		if (mv[i].err)
+			continue;
+		mv[i].remap_tried = true;
+		mv[i].err = inject_fail(m, MSTEP_REMAP) ? -ENOMEM :
+			    guest_mem_map_page(gm, mv[i].idx, target, mv[i].dst_slot);
+	}
+	trace(m, MSTEP_REMAP, mv, nm);
+
+	/* finish or put back */
+	pthread_mutex_lock(&ft->lock);
+	for (uint32_t i = 0; i < nm; i++) {
+		if (!mv[i].err) {
+			finish_frame(m, &mv[i], target, res);
+			continue;
+		}
+		putback_frame(m, &mv[i], target);
+		if (mode == MIGRATE_SYNC && retry && (mv[i].err == -EAGAIN || mv[i].err == -EBUSY))
+			retry[(*nretry)++] = mv[i].idx;
+		else
+			res->failed++;
+	}
+	pthread_mutex_unlock(&ft->lock);
+}
+
+int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
+		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res)
+{
+	struct guest_mem *gm = m->gm;
+	uint64_t t0 = now_ns(), held0;
+	uint32_t retry[MIGRATE_BATCH];
+
+	memset(res, 0, sizeof(*res));
+	if (target >= gm->nnodes || (unsigned)reason >= MR_NR_REASONS)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (frames[i] >= gm->ft.nframes)
+			return -EINVAL;
+	res->requested = n;
+	pthread_mutex_lock(&m->lock);
+	held0 = __atomic_load_n(&m->stats.writes_held, __ATOMIC_RELAXED);
+	for (uint32_t done = 0; done < n;) {
+		uint32_t batch = n - done < MIGRATE_BATCH ? n - done : MIGRATE_BATCH;
+		uint32_t nretry = 0;
+
+		migrate_batch(m, frames + done, batch, target, mode, res, retry, &nretry);
+		/* sync: busy frames get more passes, then count as failed */
+		for (unsigned pass = 0; nretry && pass < MIGRATE_MAX_RETRIES; pass++) {
+			uint32_t again[MIGRATE_BATCH], nagain = 0;
+
+			memcpy(again, retry, nretry * sizeof(retry[0]));
+			res->retries += nretry;
+			usleep(1000u << (pass < 4 ? pass : 4));
+			migrate_batch(m, again, nretry, target, mode, res,
+				      pass + 1 < MIGRATE_MAX_RETRIES ? retry : NULL, &nagain);
+			nretry = nagain;
+		}
+		done += batch;
+	}
+	res->seconds = (double)(now_ns() - t0) * 1e-9;
+	res->writes_held = (uint32_t)(__atomic_load_n(&m->stats.writes_held, __ATOMIC_RELAXED) - held0);
+	m->stats.reason[reason].requested += res->requested;
+	m->stats.reason[reason].moved += res->moved;
+	m->stats.reason[reason].skipped += res->skipped;
+	m->stats.reason[reason].failed += res->failed;
+	m->stats.reason[reason].bytes += res->bytes;
+	if (res->max_hold > m->stats.max_hold)
+		m->stats.max_hold = res->max_hold;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* migrate.h - move guest frames between nodes while the guest runs: Linux's
+ * migrate_pages() one level up. docs/migration.md explains the design. */
+#ifndef FRAMESHIFT_MM_MIGRATE_H
+#define FRAMESHIFT_MM_MIGRATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/guest_mem.h"
+
+enum migrate_mode {
+	MIGRATE_ASYNC, /* never wait: skip frames that are busy */
+	MIGRATE_SYNC,  /* wait for busy frames and retry transient failures */
+};
+
+enum migrate_reason {
+	MR_USER,        /* ctl migrate */
+	MR_NUMATUNE,    /* a live policy change */
+	MR_BALLOON,
+	MR_COMPACTION,
+	MR_AUTOBALANCE,
+	MR_NR_REASONS
+};
+
+/* The steps a move goes through, named for fault injection and tracing. */
+enum migrate_step {
+	MSTEP_ISOLATE,
+	MSTEP_TARGET, /* take a page from the target pool */
+	MSTEP_UNMAP,  /* install the migration entry (write-protect) */
+	MSTEP_COPY,
+	MSTEP_REMAP,
+	MSTEP_NR
+};
+
+struct migrate_result {
+	uint32_t requested, moved, skipped, failed;
+	uint32_t retries;
+	uint64_t bytes;
+	uint32_t writes_held;   /* guest writes that waited on a migration entry */
+	double seconds;
+	double max_hold;        /* longest a guest write waited, seconds */
+};
+
+struct migrate_counters {
+	uint64_t requested, moved, skipped, failed, bytes;
+};
+
+struct migrate_stats {
+	struct migrate_counters reason[MR_NR_REASONS];
+	uint64_t node_in[MAX_NODES], node_out[MAX_NODES];
+	uint64_t putbacks;
+	uint64_t faults_injected[MSTEP_NR];
+	uint64_t writes_held;
+	double max_hold;
+};
+
+/* Deterministic and random failures, for tests and the soak run. */
+struct migrate_inject {
+	uint32_t fail_nth[MSTEP_NR];   /* fail the n-th call of a step from now (0: off) */
+	uint32_t fail_permille[MSTEP_NR]; /* and each call with this probability */
+	uint64_t rng;
+};
+
+struct copy_pool;
+
+struct migrator {
+	struct guest_mem *gm;
+	int uffd;
+	struct copy_pool *copy;
+	unsigned copy_threads;
+	pthread_mutex_t lock;  /* one migration at a time; guards stats, inject */
+	struct migrate_stats stats;
+	struct migrate_inject inject;
+	/* called after each step of a batch (tests hold the batch there) */
+	void (*trace)(struct migrator *m, enum migrate_step step, const uint32_t *frames,
+		      uint32_t n, void *arg);
+	void *trace_arg;
+	/* the userfaultfd reader: timestamps held writes */
+	pthread_t reader;
+	int reader_stop_fd;
+	uint64_t *fault_time;  /* per frame: ns of the first held write in this move, 0 if none */
+};
+
+/* -1 with a message when the host cannot write-protect guest memory. */
+int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
+		  char *err, size_t errlen);
+void migrator_destroy(struct migrator *m);
+
+/* Move frames[0..n) to node target. Per frame the outcome is moved, skipped
+ * (already there, busy in async mode, not movable) or failed (put back exactly
+ * as it was). Returns 0, or -EINVAL for a bad node or frame index. */
+int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
+		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res);
+
+const char *migrate_reason_name(enum migrate_reason r);
+const char *migrate_step_name(enum migrate_step s);
+int migrate_step_parse(const char *name);
+
+#endif

@@ -1,0 +1,262 @@
+/* check_migrate.c - the migration engine without KVM: guest RAM on shmem
+ * pools of 2 simulated nodes, written and checked through its host mapping. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mm/migrate.h"
+#include "tests/unit.h"
+
+#define NFRAMES 8
+
+static struct guest_mem gm;
+static struct migrator mig;
+
+static void setup(void)
+{
+	struct guest_mem_config cfg = {
+		.size = NFRAMES * FRAME_SIZE,
+		.backing = POOL_SHMEM,
+		.sim_nodes = 2,
+		.policy = { .mode = NUMA_BIND, .nodemask = 1 },
+		.pool_reserve = 2,
+	};
+	char err[256];
+
+	ck_assert_msg(guest_mem_init(&gm, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(migrator_init(&mig, &gm, 2, err, sizeof(err)) == 0, "%s", err);
+}
+
+static void teardown(void)
+{
+	migrator_destroy(&mig);
+	guest_mem_destroy(&gm);
+}
+
+/* Fill each frame with a pattern unique to (frame, word, seed). */
+static void fill(uint64_t seed)
+{
+	for (uint32_t f = 0; f < NFRAMES; f++) {
+		uint64_t *w = (uint64_t *)guest_mem_frame_hva(&gm, f);
+
+		for (size_t i = 0; i < FRAME_SIZE / 8; i++)
+			w[i] = (f * 0x100000001b3ULL) ^ (i * 0x9e3779b97f4a7c15ULL) ^ seed;
+	}
+}
+
+static uint64_t checksum(void)
+{
+	uint64_t sum = 0;
+	const uint64_t *w = (const uint64_t *)gm.hva;
+
+	for (size_t i = 0; i < gm.size / 8; i++)
+		sum = sum * 31 + w[i];
+	return sum;
+}
+
+static uint32_t all[NFRAMES] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+
+static void assert_all_on(unsigned node)
+{
+	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES];
+
+	frame_table_count(&gm.ft, per_node, per_state);
+	ck_assert_uint_eq(per_node[node], NFRAMES);
+	ck_assert_uint_eq(per_state[FRAME_MAPPED], NFRAMES);
+	ck_assert_uint_eq(gm.ft.node_list[node].count, NFRAMES);
+}
+
+START_TEST(moves_keep_contents)
+{
+	struct migrate_result r;
+	uint64_t sum;
+
+	fill(1);
+	sum = checksum();
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, NFRAMES);
+	ck_assert_uint_eq(r.failed + r.skipped, 0);
+	ck_assert_uint_eq(r.bytes, NFRAMES * FRAME_SIZE);
+	assert_all_on(1);
+	ck_assert_uint_eq(checksum(), sum);
+	/* the guest range now shows node 1's pages: a write lands in its pool */
+	for (uint32_t f = 0; f < NFRAMES; f++) {
+		struct frame *fr = &gm.ft.frames[f];
+
+		guest_mem_frame_hva(&gm, f)[100] ^= 0xff;
+		ck_assert_uint_eq(pool_slot_addr(&gm.pools[1], fr->slot)[100],
+				  guest_mem_frame_hva(&gm, f)[100]);
+	}
+	fill(2);
+	sum = checksum();
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 0, MIGRATE_ASYNC, MR_NUMATUNE, &r), 0);
+	ck_assert_uint_eq(r.moved, NFRAMES);
+	assert_all_on(0);
+	ck_assert_uint_eq(checksum(), sum);
+	/* already there: skipped, nothing copied */
+	ck_assert_int_eq(migrate_frames(&mig, all, 2, 0, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.skipped, 2);
+	ck_assert_uint_eq(r.moved, 0);
+	ck_assert_uint_eq(mig.stats.reason[MR_USER].moved, NFRAMES);
+	ck_assert_uint_eq(mig.stats.reason[MR_NUMATUNE].moved, NFRAMES);
+	ck_assert_uint_eq(mig.stats.reason[MR_USER].skipped, 2);
+	ck_assert_uint_eq(mig.stats.node_in[1], NFRAMES);
+	ck_assert_uint_eq(mig.stats.node_out[1], NFRAMES);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	struct migrate_result r;
+	uint32_t bad[] = { 0, NFRAMES };
+
+	ck_assert_int_eq(migrate_frames(&mig, all, 1, 2, MIGRATE_SYNC, MR_USER, &r), -EINVAL);
+	ck_assert_int_eq(migrate_frames(&mig, bad, 2, 1, MIGRATE_SYNC, MR_USER, &r), -EINVAL);
+	assert_all_on(0); /* rejected before anything moved */
+}
+END_TEST
+
+/* An injected failure at each step puts every affected frame back. */
+static void check_fault_at(enum migrate_step step, uint32_t nth, uint32_t want_failed)
+{
+	struct migrate_result r;
+	uint64_t sum;
+	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES];
+
+	fill(step + 10);
+	sum = checksum();
+	mig.inject.fail_nth[step] = nth;
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_ASYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.failed + r.skipped, want_failed);
+	ck_assert_uint_eq(r.moved, NFRAMES - want_failed);
+	ck_assert_uint_eq(r.moved + r.failed + r.skipped, r.requested);
+	ck_assert_uint_eq(mig.stats.faults_injected[step], 1);
+	ck_assert_uint_eq(checksum(), sum);
+	frame_table_count(&gm.ft, per_node, per_state);
+	ck_assert_uint_eq(per_state[FRAME_MAPPED], NFRAMES);
+	ck_assert_uint_eq(per_node[0], want_failed);
+	ck_assert_uint_eq(gm.ft.node_list[0].count, want_failed);
+	ck_assert_uint_eq(gm.ft.node_list[1].count, NFRAMES - want_failed);
+	/* no page leaked: every populated page backs a frame or is free */
+	ck_assert_uint_eq(gm.pools[0].npopulated + gm.pools[1].npopulated,
+			  gm.pools[0].nfree + gm.pools[1].nfree + NFRAMES);
+	/* the frame that failed still works: writes reach its page on node 0 */
+	for (uint32_t f = 0; f < NFRAMES; f++) {
+		struct frame *fr = &gm.ft.frames[f];
+
+		guest_mem_frame_hva(&gm, f)[7] = 0x5a;
+		ck_assert_uint_eq(pool_slot_addr(&gm.pools[fr->node], fr->slot)[7], 0x5a);
+	}
+}
+
+START_TEST(fault_isolate) { check_fault_at(MSTEP_ISOLATE, 3, 1); }
+END_TEST
+START_TEST(fault_target) { check_fault_at(MSTEP_TARGET, 4, 1); }
+END_TEST
+START_TEST(fault_unmap) { check_fault_at(MSTEP_UNMAP, 2, 1); }
+END_TEST
+START_TEST(fault_copy) { check_fault_at(MSTEP_COPY, 5, 1); }
+END_TEST
+START_TEST(fault_remap) { check_fault_at(MSTEP_REMAP, 8, 1); }
+END_TEST
+
+/* The target pool runs dry mid-batch: the frames without a page stay put. */
+static int populate_never(struct pool *p, uint32_t slot)
+{
+	return -ENOSPC;
+}
+
+START_TEST(target_pool_exhausted)
+{
+	struct migrate_result r;
+	uint64_t sum;
+	uint32_t spare = gm.pools[1].nfree;
+
+	ck_assert_uint_lt(spare, NFRAMES);
+	gm.pools[1].populate = populate_never;
+	fill(77);
+	sum = checksum();
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, spare);
+	ck_assert_uint_eq(r.failed, NFRAMES - spare);
+	ck_assert_uint_eq(checksum(), sum);
+	ck_assert_uint_eq(gm.ft.node_list[0].count, NFRAMES - spare);
+	ck_assert_uint_eq(mig.stats.putbacks, NFRAMES - spare);
+}
+END_TEST
+
+/* A write to a frame under migration waits and then lands, once, on the
+ * new page; the old page never sees it. */
+struct writer {
+	volatile uint64_t *addr;
+	volatile int done;
+};
+
+static void *write_once(void *arg)
+{
+	struct writer *w = arg;
+
+	*w->addr += 1;
+	w->done = 1;
+	return NULL;
+}
+
+static pthread_t writer_thread;
+static struct writer writer;
+static uint32_t old_slot;
+
+static void hold_write(struct migrator *m, enum migrate_step step, const uint32_t *frames,
+		       uint32_t n, void *arg)
+{
+	if (step != MSTEP_UNMAP)
+		return;
+	old_slot = gm.ft.frames[3].slot;
+	writer.addr = (volatile uint64_t *)(guest_mem_frame_hva(&gm, 3) + 4096);
+	pthread_create(&writer_thread, NULL, write_once, &writer);
+	usleep(100 * 1000);
+	ck_assert_msg(!writer.done, "a write went through a migration entry");
+}
+
+START_TEST(held_write_lands_once_on_new_page)
+{
+	struct migrate_result r;
+	uint64_t before;
+
+	fill(5);
+	before = *(uint64_t *)(guest_mem_frame_hva(&gm, 3) + 4096);
+	mig.trace = hold_write;
+	ck_assert_int_eq(migrate_frames(&mig, &all[3], 1, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	mig.trace = NULL;
+	pthread_join(writer_thread, NULL);
+	ck_assert_uint_eq(r.moved, 1);
+	ck_assert_uint_ge(r.writes_held, 1);
+	ck_assert(r.max_hold > 0.05);
+	ck_assert_uint_eq(*(uint64_t *)(guest_mem_frame_hva(&gm, 3) + 4096), before + 1);
+	ck_assert_uint_eq(*(uint64_t *)(pool_slot_addr(&gm.pools[1], gm.ft.frames[3].slot) + 4096),
+			  before + 1);
+	ck_assert_uint_eq(*(uint64_t *)(pool_slot_addr(&gm.pools[0], old_slot) + 4096), before);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("migrate");
+	TCase *tc = tcase_create("engine");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, moves_keep_contents);
+	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, fault_isolate);
+	tcase_add_test(tc, fault_target);
+	tcase_add_test(tc, fault_unmap);
+	tcase_add_test(tc, fault_copy);
+	tcase_add_test(tc, fault_remap);
+	tcase_add_test(tc, target_pool_exhausted);
+	tcase_add_test(tc, held_write_lands_once_on_new_page);
+	suite_add_tcase(s, tc);
+	return s;
+}
