@@ -4,10 +4,11 @@
  * guest-tests/local.mk. The runtime boots every vCPU, drops it to CPL3 (this
  * KVM emulates CPL0 code slowly but runs CPL3 natively) and calls
  * program_main() on all vCPUs at once, each on its own 32 KiB stack, with
- * IOPL=3 (port I/O allowed) and interrupts off. All guest RAM is identity
- * mapped and writable. When every vCPU has returned, the VM ends with the
- * first non-zero return value, or 0 (PASS). A CPU exception prints its details
- * and ends the VM with GUEST_EXIT_EXCEPTION.
+ * interrupts off and ports 0-0x3ff open (through the TSS I/O bitmap: this KVM
+ * clears IOPL at CPL3). All guest RAM is identity mapped and writable. When
+ * every vCPU has returned, the VM ends with the first non-zero return value,
+ * or 0 (PASS). A CPU exception prints its details and ends the VM with
+ * GUEST_EXIT_EXCEPTION.
  *
  * Programs run at CPL3: no hlt, cli, or other privileged instructions.
  * Every port I/O is a VM exit (~55 us): print sparingly.

@@ -1,5 +1,4 @@
 /* guest_mem.c - guest RAM built from per-node pools. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <numa.h>
 #include <stdio.h>

@@ -22,7 +22,6 @@
  *
  * Locking: m->lock serialises migrations; the frame table lock (gm->ft.lock)
  * guards frame state and pool free lists and is dropped while copying. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>

@@ -1,5 +1,4 @@
 /* pool.c - per-node pools of host pages (hugetlb or shmem memfds). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>

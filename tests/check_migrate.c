@@ -1,6 +1,5 @@
 /* check_migrate.c - the migration engine without KVM: guest RAM on shmem
  * pools of 2 simulated nodes, written and checked through its host mapping. */
-#define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>

@@ -28,8 +28,8 @@ tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)
 
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
-TEST_SCRIPTS = tests/cli.test tests/kvm-boot.test tests/control.test
-EXTRA_DIST += $(TEST_SCRIPTS) tests/lib.sh
-TESTS += $(UNIT_TESTS) $(TEST_SCRIPTS)
+SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test
+EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
+TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;

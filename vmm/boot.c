@@ -83,6 +83,7 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 		ELF_FAIL("bad program header table (offset %llu, %u entries)",
 			 (unsigned long long)eh.e_phoff, eh.e_phnum);
 
+	/* check every segment and the entry before guest RAM is touched */
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 
@@ -96,9 +97,6 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 			ELF_FAIL("segment %u [0x%llx, +0x%llx) is not inside guest RAM above 1 MiB (RAM is %llu MiB)",
 				 i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz,
 				 (unsigned long long)(ram_size >> 20));
-		memcpy(ram + ph.p_paddr, img + ph.p_offset, ph.p_filesz);
-		memset(ram + ph.p_paddr + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
-		add_reserved(fp, ph.p_paddr, ph.p_memsz);
 		if ((ph.p_flags & PF_X) && eh.e_entry >= ph.p_paddr &&
 		    eh.e_entry - ph.p_paddr < ph.p_memsz)
 			entry_ok = true;
@@ -109,6 +107,16 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 	if (!entry_ok)
 		ELF_FAIL("entry point 0x%llx is not in an executable segment",
 			 (unsigned long long)eh.e_entry);
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		memcpy(ram + ph.p_paddr, img + ph.p_offset, ph.p_filesz);
+		memset(ram + ph.p_paddr + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		add_reserved(fp, ph.p_paddr, ph.p_memsz);
+	}
 	*entry = eh.e_entry;
 	return 0;
 }

@@ -25,6 +25,7 @@ void cli_usage(FILE *out)
 	      "      --sim-nodes K         run K simulated nodes, all on one host node\n"
 	      "      --no-hugetlb          back guest RAM with shmem + THP instead of hugetlb pages\n"
 	      "      --pool-reserve N      pre-touched spare pages per node pool (default 4)\n"
+	      "      --copy-threads N      threads that copy frames during migration (default 1)\n"
 	      "      --api-socket PATH     serve the JSON control API on a unix socket (mode 0600)\n"
 	      "      --append STRING       boot arguments for the guest (FDT /chosen/bootargs)\n"
 	      "  -v, --verbose             log more\n"
@@ -40,7 +41,7 @@ int parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	unsigned shift = 0;
 
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9') /* strtoull would take spaces and a sign */
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -67,9 +68,11 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	char *end;
 	unsigned long v;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+	if (errno || end == s || *end || v < min || v > max)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -84,7 +87,7 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	} while (0)
 
 enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_API_SOCKET,
-       OPT_APPEND };
+       OPT_APPEND, OPT_COPY_THREADS };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -97,6 +100,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "pool-reserve", required_argument, NULL, OPT_POOL_RESERVE },
 		{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -106,13 +110,14 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cpus = 1;
+	cfg->copy_threads = 1;
 	cfg->mem.size = 64ULL << 20;
 	cfg->mem.backing = POOL_HUGETLB;
 	cfg->mem.pool_reserve = 4;
 	cfg->mem.policy = (struct numa_policy){ .mode = NUMA_BIND, .nodemask = 1 };
-	optind = 1;
+	optind = 0; /* 0, not 1: also resets getopt's state inside a -xyz group */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:c:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &cfg->mem.size) < 0)
@@ -145,6 +150,10 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_API_SOCKET:
 			cfg->api_socket = optarg;
 			break;
+		case OPT_COPY_THREADS:
+			if (parse_uint(optarg, 1, 64, &cfg->copy_threads) < 0)
+				USAGE_ERROR("bad --copy-threads '%s' (want 1 to 64)", optarg);
+			break;
 		case OPT_APPEND:
 			cfg->append = optarg;
 			break;
@@ -157,6 +166,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case ':':
 			USAGE_ERROR("option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (optopt > 0 && optopt < 128 && optopt != '?')
+				USAGE_ERROR("unknown option '-%c'", optopt);
 			USAGE_ERROR("unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -21,6 +21,7 @@ struct vm_config {
 	struct guest_mem_config mem;
 	const char *api_socket;
 	const char *append;   /* bootargs for the guest */
+	unsigned copy_threads; /* migration copy threads */
 	bool verbose;
 };
 

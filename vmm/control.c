@@ -376,10 +376,10 @@ static int check_args(struct control_req *r, const struct control_cmd *cmd)
 			continue;
 		const struct control_arg *a = find_arg(cmd, key);
 		if (!a)
-			return req_error(r, "%s: unknown argument \"%.64s\"", cmd->name, key);
+			return req_error(r, "unknown argument \"%.64s\"", key);
 		if (!json_object_is_type(val, a->type))
-			return req_error(r, "%s: argument \"%s\" must be of type %s",
-					 cmd->name, key, json_type_to_name(a->type));
+			return req_error(r, "argument \"%s\" must be of type %s",
+					 key, json_type_to_name(a->type));
 	}
 	return 0;
 }
@@ -464,15 +464,14 @@ char *control_handle_line(struct vm *vm, const char *line, size_t len)
 {
 	struct control_req r = { .vm = vm, .reply = json_object_new_object() };
 
+	if (vm->control) /* before handling, so info counts itself */
+		vm->control->requests++;
 	add_bool(r.reply, "ok", true);
-	int ret = handle_request(&r, line, len);
-	if (ret < 0) {
+	if (handle_request(&r, line, len) < 0) {
 		json_object_put(r.reply);
 		r.reply = error_reply(r.err);
-	}
-	if (vm->control) {
-		vm->control->requests++;
-		vm->control->errors += ret < 0;
+		if (vm->control)
+			vm->control->errors++;
 	}
 
 	char *s = reply_string(r.reply);

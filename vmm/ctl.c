@@ -309,7 +309,7 @@ static void simulated_note(struct json_object *r)
 static void show_json(struct json_object *r)
 {
 	puts(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
+					    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static void show_info(struct json_object *r, const struct ctl_opts *o)
@@ -369,8 +369,11 @@ static void show_numastat(struct json_object *r, const struct ctl_opts *o)
 		printf(" %12.2f", jint(json_object_array_get_idx(nodes, i), "frames") * mib);
 	printf(" %12.2f\n\nFrames by state:", jint(total, "frames") * mib);
 	if (states) {
-		json_object_object_foreach(states, state, count)
-			printf(" %s %lld", state, (long long)json_object_get_int64(count));
+		const char *sep = " ";
+		json_object_object_foreach(states, state, count) {
+			printf("%s%s %lld", sep, state, (long long)json_object_get_int64(count));
+			sep = ", ";
+		}
 	}
 	printf(" (%lld in all)\n", (long long)jint(r, "frames"));
 	simulated_note(r);
@@ -413,8 +416,11 @@ static void show_map(struct json_object *r, const struct ctl_opts *o)
 
 	while (width < 16 && end >> (4 * width))
 		width++;
-	printf("guest memory map: %zu frame%s of %llu MiB, %d per row\n", count,
-	       plural(count), (unsigned long long)(fsz >> 20), MAP_ROW);
+	if (!count) /* never from a working server; keeps the arithmetic below sane */
+		return;
+	printf("guest memory map: frames %llu-%llu of %lld, %llu MiB each, %d per row\n",
+	       (unsigned long long)first, (unsigned long long)(first + count - 1),
+	       (long long)jint(r, "frames"), (unsigned long long)(fsz >> 20), MAP_ROW);
 	for (size_t i = 0; i < count; i++) {
 		if (i % MAP_ROW == 0)
 			printf("%s0x%0*llx ", i ? "\n" : "", width,

@@ -48,6 +48,8 @@ static int fdt_chosen(void *fdt, const struct fdt_params *p)
 	TRY(fdt_property_string(fdt, "bootargs", p->bootargs ? p->bootargs : ""));
 	if (p->sim_nodes)
 		TRY(fdt_property_u32(fdt, "frameshift,simulated-nodes", p->sim_nodes));
+	if (p->tsc_khz)
+		TRY(fdt_property_u32(fdt, "frameshift,tsc-khz", p->tsc_khz));
 	return fdt_end_node(fdt);
 }
 

@@ -17,6 +17,7 @@ struct fdt_params {
 	unsigned ncpus;
 	const char *bootargs;      /* NULL: none */
 	unsigned sim_nodes;        /* 0: host nodes are real */
+	uint32_t tsc_khz;          /* 0: unknown */
 	struct fdt_region reserved[FDT_MAX_RESERVED];
 	unsigned nreserved;
 };

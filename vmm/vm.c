@@ -5,7 +5,6 @@
  * guest ended, a fatal exit, `quit`, or a signal). A pause parks each vCPU
  * thread outside KVM_RUN: the thread is kicked out with immediate_exit + a
  * signal and waits on vm->cond. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
@@ -239,9 +238,6 @@ static void kick_handler(int sig)
 static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
 		       const struct kvm_cpuid2 *cpuid, char *err, size_t errlen)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
 	v->vm = vm;
 	v->index = index;
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
@@ -255,16 +251,27 @@ static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
 		snprintf(err, errlen, "mmap of vCPU %u's kvm_run: %s", index, strerror(errno));
 		return -1;
 	}
-	if (kvm_set_vcpu_cpuid(v->fd, cpuid, index) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+	if (kvm_set_vcpu_cpuid(v->fd, cpuid, index) < 0) {
 		snprintf(err, errlen, "setting up vCPU %u's CPUID: %s", index, strerror(errno));
 		return -1;
 	}
-	boot_vcpu_state(&sregs, &regs, vm->entry, index, vm->ncpus);
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0) {
-		snprintf(err, errlen, "setting vCPU %u's registers: %s", index, strerror(errno));
-		return -1;
-	}
 	return 0;
+}
+
+static int vcpu_set_boot_state(struct vcpu *v, char *err, size_t errlen)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		goto fail;
+	boot_vcpu_state(&sregs, &regs, v->vm->entry, v->index, v->vm->ncpus);
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "setting vCPU %u's registers: %s", v->index, strerror(errno));
+	return -1;
 }
 
 /* Load the guest ELF, boot tables and device tree into guest RAM. */
@@ -276,10 +283,12 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 		.bootargs = vm->cfg->append,
 		.sim_nodes = vm->mem.simulated ? vm->mem.nnodes : 0,
 	};
+	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	uint8_t *img;
 	size_t len;
 	int ret;
 
+	fp.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 	boot_write_tables(vm->mem.hva, &fp);
 	if (read_file(vm->cfg->guest_path, ELF_MAX_FILE, &img, &len, err, errlen) < 0)
 		return -1;
@@ -305,6 +314,8 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 
 	if (guest_mem_init(&vm->mem, &vm->cfg->mem, err, errlen) < 0)
 		return EXIT_OSERR;
+	if (migrator_init(&vm->migrator, &vm->mem, vm->cfg->copy_threads, err, errlen) < 0)
+		return EXIT_OSERR;
 	if (kvm_open_vm(&vm->kvm_fd, &vm->vm_fd, err, errlen) < 0)
 		return EXIT_OSERR;
 	if (!kvm_disable_slot_zap_all(vm->vm_fd))
@@ -313,33 +324,32 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
+	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	cpuid = kvm_supported_cpuid(vm->kvm_fd);
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	if (vm->vcpu_mmap_size <= 0 || !cpuid || !vm->vcpus) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE / KVM_GET_SUPPORTED_CPUID failed");
+		free(cpuid);
+		return EXIT_OSERR;
+	}
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->vcpus[i].fd = -1;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vcpu_create(vm, &vm->vcpus[i], i, cpuid, err, errlen) < 0) {
+			free(cpuid);
+			return EXIT_OSERR;
+		}
+	free(cpuid);
 	if (vm_load_guest(vm, err, errlen) < 0)
 		return EXIT_USAGE;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vcpu_set_boot_state(&vm->vcpus[i], err, errlen) < 0)
+			return EXIT_OSERR;
 	for (struct device *d = device_first(); d; d = d->next)
 		if (d->init && d->init(d, vm) < 0) {
 			snprintf(err, errlen, "device %s failed to start", d->name);
 			return EXIT_SOFTWARE;
 		}
-	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	cpuid = kvm_supported_cpuid(vm->kvm_fd);
-	if (vm->vcpu_mmap_size <= 0 || !cpuid) {
-		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE / KVM_GET_SUPPORTED_CPUID failed");
-		free(cpuid);
-		return EXIT_OSERR;
-	}
-	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
-	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++) {
-		vm->vcpus[i].fd = -1;
-		if (vcpu_create(vm, &vm->vcpus[i], i, cpuid, err, errlen) < 0) {
-			free(cpuid);
-			return EXIT_OSERR;
-		}
-	}
-	free(cpuid);
-	if (!vm->vcpus) {
-		snprintf(err, errlen, "out of memory");
-		return EXIT_OSERR;
-	}
 	return 0;
 }
 
@@ -361,6 +371,7 @@ static void vm_teardown(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	migrator_destroy(&vm->migrator);
 	guest_mem_destroy(&vm->mem);
 }
 
@@ -382,7 +393,8 @@ static void *signal_thread(void *arg)
 
 int vm_run_main(const struct vm_config *cfg)
 {
-	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus };
+	struct vm vm = { .cfg = cfg, .kvm_fd = -1, .vm_fd = -1, .ncpus = cfg->cpus,
+			 .migrator = { .uffd = -1 } };
 	struct sigaction sa = { .sa_handler = kick_handler };
 	char err[512] = "";
 	sigset_t set;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "mm/guest_mem.h"
+#include "mm/migrate.h"
 #include "vmm/cli.h"
 
 struct kvm_run;
@@ -30,6 +31,7 @@ struct vm {
 	int kvm_fd, vm_fd;
 	int vcpu_mmap_size;
 	struct guest_mem mem;
+	struct migrator migrator;
 	struct vcpu *vcpus;
 	unsigned ncpus;
 	uint64_t entry;

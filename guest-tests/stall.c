@@ -1,0 +1,46 @@
+/* stall - a tight CPL3 loop that reads the TSC and stores to one frame, and
+ * records the largest gap between two iterations: how long the host held
+ * this vCPU (a migration entry on the frame it writes, exits, preemption).
+ * bootargs: seconds=N (default 5); frame=N, the 2 MiB frame it writes
+ * (default: the last one). Prints the gap in TSC ticks and microseconds. */
+#include "guest.h"
+#include "tsc.h"
+
+/* Is [gpa, gpa+len) inside one free chunk? */
+static bool is_free(const struct guest_env *env, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < env->nchunks; i++)
+		if (gpa >= env->chunks[i].gpa && gpa + len <= env->chunks[i].gpa + env->chunks[i].size)
+			return true;
+	return false;
+}
+
+int program_main(struct guest_env *env, unsigned cpu)
+{
+	uint64_t khz = tsc_khz(env);
+	uint64_t last = env->nchunks ? env->chunks[env->nchunks - 1].gpa >> GUEST_FRAME_SHIFT : 0;
+	uint64_t frame = env_arg_u64(env, "frame", last);
+	/* one cache line per vCPU at the start of the frame */
+	volatile uint64_t *target = (volatile uint64_t *)((frame << GUEST_FRAME_SHIFT) + 64 * cpu);
+	uint64_t end, prev, max_gap = 0, iters = 0;
+
+	if (!is_free(env, frame << GUEST_FRAME_SHIFT, 64 * env->ncpus))
+		panic("stall: frame %lu is not free guest RAM\n", frame);
+	if (cpu == 0)
+		printf("stall: writing frame %lu\n", frame);
+	cpu_barrier();
+	prev = rdtsc();
+	end = prev + env_arg_u64(env, "seconds", 5) * 1000 * khz;
+	while (prev < end) {
+		uint64_t now = rdtsc();
+
+		*target = now;
+		if (now - prev > max_gap)
+			max_gap = now - prev;
+		prev = now;
+		iters++;
+	}
+	printf("stall: vCPU %u: %lu iterations, max gap %lu ticks = %lu us\n",
+	       cpu, iters, max_gap, max_gap * 1000 / khz);
+	return GUEST_PASS;
+}

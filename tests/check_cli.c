@@ -1,0 +1,337 @@
+/* check_cli.c - `frameshift run` option parsing and size parsing. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/cli.h"
+#include "vmm/guest-abi.h"
+#include "tests/unit.h"
+
+#define MAX_ARGS 32
+#define OUT_MAX 4096
+
+/* What one cli_parse_run call printed. */
+static char out_text[OUT_MAX], err_text[OUT_MAX];
+
+static void slurp(FILE *f, char *buf)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, OUT_MAX - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* cli_parse_run("run", args..., NULL) with stdout and stderr captured. */
+static int parse(struct vm_config *cfg, ...)
+{
+	static char *argv[MAX_ARGS + 1];
+	int argc = 0, ret, saved_out, saved_err;
+	FILE *out = tmpfile(), *err = tmpfile();
+	va_list ap;
+	const char *a;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(err);
+	argv[argc++] = "run";
+	va_start(ap, cfg);
+	while ((a = va_arg(ap, const char *)) != NULL) {
+		ck_assert_int_lt(argc, MAX_ARGS);
+		argv[argc++] = (char *)a;
+	}
+	va_end(ap);
+	argv[argc] = NULL;
+
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	ret = cli_parse_run(argc, argv, cfg);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	slurp(out, out_text);
+	slurp(err, err_text);
+	return ret;
+}
+
+#define PARSE(cfg, ...) parse(cfg, __VA_ARGS__, (const char *)NULL)
+
+START_TEST(defaults)
+{
+	struct vm_config cfg;
+
+	memset(&cfg, 0x5a, sizeof(cfg));
+	ck_assert_int_eq(PARSE(&cfg, "guest.elf"), 0);
+	ck_assert_str_eq(cfg.guest_path, "guest.elf");
+	ck_assert_uint_eq(cfg.cpus, 1);
+	ck_assert_uint_eq(cfg.mem.size, 64ULL << 20);
+	ck_assert_int_eq(cfg.mem.policy.mode, NUMA_BIND);
+	ck_assert_uint_eq(cfg.mem.policy.nodemask, 0x1);
+	ck_assert_int_eq(cfg.mem.backing, POOL_HUGETLB);
+	ck_assert_uint_eq(cfg.mem.sim_nodes, 0);
+	ck_assert_uint_eq(cfg.mem.pool_reserve, 4);
+	ck_assert_ptr_null((void *)cfg.mem.populate);
+	ck_assert_ptr_null(cfg.api_socket);
+	ck_assert_ptr_null(cfg.append);
+	ck_assert(!cfg.verbose);
+	ck_assert_str_eq(err_text, "");
+	ck_assert_str_eq(out_text, "");
+}
+END_TEST
+
+START_TEST(long_options)
+{
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "--mem", "128M", "--cpus", "4", "--numa-policy", "interleave:0,1",
+			       "--sim-nodes", "2", "--no-hugetlb", "--pool-reserve", "7",
+			       "--api-socket", "/tmp/fs.sock", "--append", "test=all verbose",
+			       "--verbose", "g.elf"), 0);
+	ck_assert_str_eq(cfg.guest_path, "g.elf");
+	ck_assert_uint_eq(cfg.mem.size, 128ULL << 20);
+	ck_assert_uint_eq(cfg.cpus, 4);
+	ck_assert_int_eq(cfg.mem.policy.mode, NUMA_INTERLEAVE);
+	ck_assert_uint_eq(cfg.mem.policy.nodemask, 0x3);
+	ck_assert_uint_eq(cfg.mem.sim_nodes, 2);
+	ck_assert_int_eq(cfg.mem.backing, POOL_THP);
+	ck_assert_uint_eq(cfg.mem.pool_reserve, 7);
+	ck_assert_str_eq(cfg.api_socket, "/tmp/fs.sock");
+	ck_assert_str_eq(cfg.append, "test=all verbose");
+	ck_assert(cfg.verbose);
+	ck_assert_str_eq(err_text, "");
+}
+END_TEST
+
+START_TEST(short_and_joined_options)
+{
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "-m", "1G", "-c", "64", "-v", "x.elf"), 0);
+	ck_assert_uint_eq(cfg.mem.size, 1ULL << 30);
+	ck_assert_uint_eq(cfg.cpus, 64);
+	ck_assert(cfg.verbose);
+	ck_assert_str_eq(cfg.guest_path, "x.elf");
+
+	ck_assert_int_eq(PARSE(&cfg, "-m2M", "-c3", "y.elf"), 0);
+	ck_assert_uint_eq(cfg.mem.size, 2ULL << 20);
+	ck_assert_uint_eq(cfg.cpus, 3);
+	ck_assert(!cfg.verbose);
+
+	ck_assert_int_eq(PARSE(&cfg, "--mem=256MiB", "--cpus=2", "--numa-policy=preferred:1", "z"), 0);
+	ck_assert_uint_eq(cfg.mem.size, 256ULL << 20);
+	ck_assert_uint_eq(cfg.cpus, 2);
+	ck_assert_int_eq(cfg.mem.policy.mode, NUMA_PREFERRED);
+	ck_assert_uint_eq(cfg.mem.policy.nodemask, 0x2);
+
+	/* the last of a repeated option wins */
+	ck_assert_int_eq(PARSE(&cfg, "--mem", "8M", "--mem", "16M", "-c", "2", "-c", "5", "g"), 0);
+	ck_assert_uint_eq(cfg.mem.size, 16ULL << 20);
+	ck_assert_uint_eq(cfg.cpus, 5);
+
+	/* "--" ends the options, so a guest may start with a dash */
+	ck_assert_int_eq(PARSE(&cfg, "--", "-odd.elf"), 0);
+	ck_assert_str_eq(cfg.guest_path, "-odd.elf");
+}
+END_TEST
+
+START_TEST(limits_accepted)
+{
+	struct vm_config cfg;
+
+	/* exactly the RAM below the MMIO window */
+	ck_assert_int_eq(PARSE(&cfg, "--mem", "3G", "g"), 0);
+	ck_assert_uint_eq(cfg.mem.size, FS_RAM_MAX);
+	ck_assert_int_eq(PARSE(&cfg, "--mem", "2097152", "g"), 0);
+	ck_assert_uint_eq(cfg.mem.size, 2ULL << 20);
+	ck_assert_int_eq(PARSE(&cfg, "--cpus", "1", "--sim-nodes", "1", "--pool-reserve", "0", "g"), 0);
+	ck_assert_uint_eq(cfg.cpus, 1);
+	ck_assert_uint_eq(cfg.mem.sim_nodes, 1);
+	ck_assert_uint_eq(cfg.mem.pool_reserve, 0);
+	ck_assert_int_eq(PARSE(&cfg, "--sim-nodes", "16", "--numa-policy", "bind:0-2,5", "g"), 0);
+	ck_assert_uint_eq(cfg.mem.sim_nodes, 16);
+	ck_assert_uint_eq(cfg.mem.policy.nodemask, 0x27);
+	ck_assert_int_eq(PARSE(&cfg, "--pool-reserve", "1048576", "g"), 0);
+	ck_assert_uint_eq(cfg.mem.pool_reserve, 1u << 20);
+}
+END_TEST
+
+/* Each bad command line: its arguments and a phrase the message must contain. */
+static const struct {
+	const char *args[6];
+	const char *msg;
+} bad[] = {
+	{ { NULL }, "no guest image" },
+	{ { "-v", NULL }, "no guest image" },
+	{ { "a.elf", "b.elf", NULL }, "more than one guest image" },
+	{ { "--mem", "3M", "g", NULL }, "multiple of 2M" },
+	{ { "--mem", "1M", "g", NULL }, "multiple of 2M" },
+	{ { "--mem", "0", "g", NULL }, "multiple of 2M" },
+	{ { "--mem", "4G", "g", NULL }, "larger than" },
+	{ { "--mem", "3074M", "g", NULL }, "larger than" },
+	{ { "--mem", "abc", "g", NULL }, "bad --mem 'abc'" },
+	{ { "--mem", "", "g", NULL }, "bad --mem" },
+	{ { "--mem", "-2M", "g", NULL }, "bad --mem" },
+	{ { "--mem", "99999999999T", "g", NULL }, "bad --mem" },
+	{ { "--cpus", "0", "g", NULL }, "bad --cpus '0'" },
+	{ { "--cpus", "65", "g", NULL }, "bad --cpus '65'" },
+	{ { "--cpus", "x", "g", NULL }, "bad --cpus 'x'" },
+	{ { "--cpus", "-1", "g", NULL }, "bad --cpus" },
+	{ { "--cpus", "2x", "g", NULL }, "bad --cpus" },
+	{ { "--cpus", "", "g", NULL }, "bad --cpus" },
+	{ { "--cpus", "4294967297", "g", NULL }, "bad --cpus" },
+	{ { "--sim-nodes", "0", "g", NULL }, "bad --sim-nodes '0'" },
+	{ { "--sim-nodes", "17", "g", NULL }, "bad --sim-nodes '17'" },
+	{ { "--numa-policy", "bogus", "g", NULL }, "bad NUMA policy 'bogus'" },
+	{ { "--numa-policy", "bind:16", "g", NULL }, "bad node list" },
+	{ { "--numa-policy", "preferred:0,1", "g", NULL }, "exactly one node" },
+	{ { "--pool-reserve", "-1", "g", NULL }, "bad --pool-reserve" },
+	{ { "--pool-reserve", "1048577", "g", NULL }, "bad --pool-reserve" },
+	{ { "--bogus", "g", NULL }, "unknown option '--bogus'" },
+	{ { "-x", "g", NULL }, "unknown option '-x'" },
+	{ { "-vx", "g", NULL }, "unknown option '-" },
+	/* an unknown option first in a group must be named, not argv[0] */
+	{ { "-xv", "g", NULL }, "unknown option '-x" },
+	{ { "--no-hugetlb=yes", "g", NULL }, "--no-hugetlb" },
+	{ { "--mem", NULL }, "'--mem' needs a value" },
+	{ { "--cpus", NULL }, "'--cpus' needs a value" },
+	{ { "-v", "--append", NULL }, "'--append' needs a value" },
+	{ { "-m", NULL }, "needs a value" },
+};
+
+START_TEST(usage_errors)
+{
+	static char *argv[MAX_ARGS];
+	struct vm_config cfg;
+	int argc = 0, saved_err, ret;
+	char args[256] = "";
+	FILE *err = tmpfile();
+
+	ck_assert_ptr_nonnull(err);
+	argv[argc++] = "run";
+	for (int i = 0; bad[_i].args[i]; i++) {
+		argv[argc++] = (char *)bad[_i].args[i];
+		strcat(args, " ");
+		strcat(args, bad[_i].args[i]);
+	}
+	argv[argc] = NULL;
+	fflush(stderr);
+	saved_err = dup(STDERR_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	ret = cli_parse_run(argc, argv, &cfg);
+	fflush(stderr);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_err);
+	slurp(err, err_text);
+
+	ck_assert_msg(ret == EXIT_USAGE, "'run%s' returned %d", args, ret);
+	ck_assert_int_eq(EXIT_USAGE, 64);
+	ck_assert_msg(strncmp(err_text, "frameshift run: ", 16) == 0, "'run%s': stderr '%s'", args, err_text);
+	ck_assert_msg(strstr(err_text, bad[_i].msg) != NULL, "'run%s': stderr '%s' lacks \"%s\"",
+		      args, err_text, bad[_i].msg);
+	ck_assert_msg(strstr(err_text, "--help") != NULL, "'run%s': no hint", args);
+}
+END_TEST
+
+START_TEST(help)
+{
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "--help"), 1);
+	ck_assert_ptr_nonnull(strstr(out_text, "usage: frameshift run"));
+	ck_assert_ptr_nonnull(strstr(out_text, "--numa-policy"));
+	ck_assert_str_eq(err_text, "");
+	ck_assert_int_eq(PARSE(&cfg, "-h"), 1);
+	ck_assert_ptr_nonnull(strstr(out_text, "usage: frameshift run"));
+	/* --help wins over what would otherwise be an error */
+	ck_assert_int_eq(PARSE(&cfg, "--cpus", "2", "--help", "a", "b"), 1);
+	ck_assert_str_eq(err_text, "");
+}
+END_TEST
+
+START_TEST(reparse_is_clean)
+{
+	/* cli_parse_run must not carry getopt state from one call into the next
+	 * (an unknown option in the middle of a group of short options) */
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "-xv", "g"), EXIT_USAGE);
+	ck_assert_int_eq(PARSE(&cfg, "g"), 0);
+	ck_assert_str_eq(cfg.guest_path, "g");
+	ck_assert_msg(!cfg.verbose, "'-v' from the previous command line leaked in");
+	ck_assert_str_eq(err_text, "");
+
+	ck_assert_int_eq(PARSE(&cfg, "-hv"), 1);
+	ck_assert_int_eq(PARSE(&cfg, "g"), 0);
+	ck_assert_msg(!cfg.verbose, "'-v' from the previous command line leaked in");
+}
+END_TEST
+
+START_TEST(sizes_ok)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{ "64M", 64ULL << 20 }, { "1G", 1ULL << 30 }, { "512K", 512ULL << 10 },
+		{ "2MiB", 2ULL << 20 }, { "4096", 4096 }, { "0", 0 }, { "64m", 64ULL << 20 },
+		{ "1g", 1ULL << 30 }, { "3k", 3072 }, { "2T", 2ULL << 40 }, { "1GiB", 1ULL << 30 },
+		{ "8MB", 8ULL << 20 }, { "4096B", 4096 }, { "16777215T", 16777215ULL << 40 },
+		{ "18446744073709551615", UINT64_MAX },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		uint64_t v = 0x1234;
+
+		ck_assert_msg(parse_size(ok[i].s, &v) == 0, "'%s' rejected", ok[i].s);
+		ck_assert_msg(v == ok[i].v, "'%s' -> %llu, want %llu", ok[i].s,
+			      (unsigned long long)v, (unsigned long long)ok[i].v);
+	}
+}
+END_TEST
+
+static const char *const bad_sizes[] = {
+	"", "-1", "12Q", "M", "99999999999T", "16777216T", "18446744073709551616",
+	"64MM", "64 M", "1.5G", "0x10", "G1", "-0", "4096iB", "2Mi B", "64Mx", "iB", "B",
+	" -1", "\t-2097152",
+};
+
+START_TEST(sizes_bad)
+{
+	uint64_t v = 0x1234;
+
+	ck_assert_msg(parse_size(bad_sizes[_i], &v) == -1, "'%s' accepted as %llu", bad_sizes[_i],
+		      (unsigned long long)v);
+	ck_assert_uint_eq(v, 0x1234);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("run");
+	TCase *ts = tcase_create("size");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, long_options);
+	tcase_add_test(tc, short_and_joined_options);
+	tcase_add_test(tc, limits_accepted);
+	tcase_add_loop_test(tc, usage_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, help);
+	tcase_add_test(tc, reparse_is_clean);
+	suite_add_tcase(s, tc);
+
+	tcase_add_test(ts, sizes_ok);
+	tcase_add_loop_test(ts, sizes_bad, 0, (int)(sizeof(bad_sizes) / sizeof(bad_sizes[0])));
+	suite_add_tcase(s, ts);
+	return s;
+}
