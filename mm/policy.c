@@ -23,27 +23,27 @@ const char *numa_mode_name(enum numa_mode m)
 	return "?";
 }
 
-/* "0-2,5" -> mask; -1 on syntax error or node >= MAX_NODES. */
-static int parse_nodelist(const char *s, uint32_t *mask)
+int parse_range_list(const char *s, uint32_t limit,
+		     void (*add)(uint32_t lo, uint32_t hi, void *arg), void *arg)
 {
-	*mask = 0;
 	if (!*s)
 		return -1;
 	while (*s) {
 		char *end;
-		long a = strtol(s, &end, 10), b;
+		unsigned long a, b;
 
-		if (end == s || a < 0 || a >= MAX_NODES)
+		if (*s < '0' || *s > '9')
 			return -1;
-		b = a;
+		a = b = strtoul(s, &end, 10);
 		if (*end == '-') {
 			s = end + 1;
-			b = strtol(s, &end, 10);
-			if (end == s || b < a || b >= MAX_NODES)
+			if (*s < '0' || *s > '9')
 				return -1;
+			b = strtoul(s, &end, 10);
 		}
-		for (long n = a; n <= b; n++)
-			*mask |= 1u << n;
+		if (b < a || b >= limit)
+			return -1;
+		add((uint32_t)a, (uint32_t)b, arg);
 		if (*end == ',' && end[1])
 			end++;
 		else if (*end)
@@ -51,6 +51,19 @@ static int parse_nodelist(const char *s, uint32_t *mask)
 		s = end;
 	}
 	return 0;
+}
+
+static void add_to_mask(uint32_t lo, uint32_t hi, void *arg)
+{
+	for (uint32_t n = lo; n <= hi; n++)
+		*(uint32_t *)arg |= 1u << n;
+}
+
+/* "0-2,5" -> mask; -1 on syntax error or node >= MAX_NODES. */
+static int parse_nodelist(const char *s, uint32_t *mask)
+{
+	*mask = 0;
+	return parse_range_list(s, MAX_NODES, add_to_mask, mask);
 }
 
 int numa_policy_parse(const char *s, struct numa_policy *pol, char *err, size_t errlen)

@@ -28,7 +28,7 @@ tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)
 
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
-SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test
+SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test

@@ -27,6 +27,7 @@
 #include "mm/guest_mem.h"
 #include "mm/policy.h"
 #include "mm/pool.h"
+#include "mm/copy.h"
 #include "vmm/control.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -331,6 +332,274 @@ static int cmd_quit(struct control_req *r)
 	return 0;
 }
 
+/* ---- migration ---- */
+
+struct frame_set {
+	uint32_t *idx;
+	uint32_t n;
+};
+
+static void add_frames(uint32_t lo, uint32_t hi, void *arg)
+{
+	struct frame_set *fs = arg;
+
+	for (uint32_t i = lo; i <= hi; i++)
+		fs->idx[fs->n++] = i;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	*out = strtoull(s, &end, 0);
+	return *end ? -1 : 0;
+}
+
+/* Which frames a migrate request names: --frames LIST, --gpa START-END or
+ * --from-node N [--count K]. fs->idx holds room for every frame. */
+static int select_frames(struct control_req *r, struct frame_set *fs)
+{
+	struct guest_mem *gm = &r->vm->mem;
+	uint32_t nframes = guest_mem_nframes(gm);
+	struct json_object *v;
+	int64_t node, count;
+
+	if (json_object_object_get_ex(r->args, "frames", &v)) {
+		/* each frame once, even if the list repeats it */
+		if (parse_range_list(json_object_get_string(v), nframes, add_frames, fs) < 0)
+			return req_error(r, "bad \"frames\" list (want e.g. 0-3,7; frames < %u)", nframes);
+		for (uint32_t i = 1; i < fs->n; i++)
+			for (uint32_t j = 0; j < i; j++)
+				if (fs->idx[i] == fs->idx[j])
+					return req_error(r, "frame %u is listed twice", fs->idx[i]);
+		return 0;
+	}
+	if (json_object_object_get_ex(r->args, "gpa", &v)) {
+		char buf[64];
+		char *dash;
+		uint64_t start, end;
+
+		snprintf(buf, sizeof(buf), "%s", json_object_get_string(v));
+		dash = strchr(buf, '-');
+		if (!dash)
+			return req_error(r, "bad \"gpa\" range (want START-END, e.g. 0x0-0x400000)");
+		*dash = '\0';
+		if (parse_u64(buf, &start) < 0 || parse_u64(dash + 1, &end) < 0 || start >= end ||
+		    end > gm->size)
+			return req_error(r, "bad \"gpa\" range '%s' (want START-END inside the %llu MiB of guest RAM)",
+					 json_object_get_string(v), (unsigned long long)(gm->size >> 20));
+		add_frames((uint32_t)(start >> FRAME_SHIFT), (uint32_t)((end - 1) >> FRAME_SHIFT), fs);
+		return 0;
+	}
+	if (json_object_object_get_ex(r->args, "from_node", &v)) {
+		if (arg_int(r, "from_node", 0, 0, gm->nnodes - 1, &node) < 0 ||
+		    arg_int(r, "count", nframes, 1, nframes, &count) < 0)
+			return -1;
+		pthread_mutex_lock(&gm->ft.lock);
+		for (struct frame *f = frame_list_first(&gm->ft, &gm->ft.node_list[node]);
+		     f && fs->n < count; f = frame_list_next(&gm->ft, f))
+			fs->idx[fs->n++] = frame_index(&gm->ft, f);
+		pthread_mutex_unlock(&gm->ft.lock);
+		return 0;
+	}
+	return req_error(r, "say which frames: \"frames\", \"gpa\" or \"from_node\"");
+}
+
+static int parse_mode(struct control_req *r, enum migrate_mode *mode)
+{
+	struct json_object *v;
+	const char *s;
+
+	*mode = MIGRATE_SYNC;
+	if (!json_object_object_get_ex(r->args, "mode", &v))
+		return 0;
+	s = json_object_get_string(v);
+	if (!strcmp(s, "async"))
+		*mode = MIGRATE_ASYNC;
+	else if (strcmp(s, "sync"))
+		return req_error(r, "\"mode\" must be \"sync\" or \"async\"");
+	return 0;
+}
+
+static void add_result(struct json_object *o, const struct migrate_result *res)
+{
+	add_int(o, "requested", res->requested);
+	add_int(o, "moved", res->moved);
+	add_int(o, "skipped", res->skipped);
+	add_int(o, "failed", res->failed);
+	add_int(o, "retries", res->retries);
+	add_int(o, "bytes", (int64_t)res->bytes);
+	json_object_object_add(o, "seconds", json_object_new_double(res->seconds));
+	json_object_object_add(o, "gib_per_s", json_object_new_double(
+		res->seconds > 0 ? (double)res->bytes / (1 << 30) / res->seconds : 0));
+	add_int(o, "writes_held", res->writes_held);
+	json_object_object_add(o, "max_hold_us", json_object_new_double(res->max_hold * 1e6));
+}
+
+static int cmd_migrate(struct control_req *r)
+{
+	struct guest_mem *gm = &r->vm->mem;
+	struct frame_set fs = { .idx = calloc(guest_mem_nframes(gm), sizeof(uint32_t)) };
+	struct migrate_result res;
+	enum migrate_mode mode;
+	int64_t to;
+	int ret = -1;
+
+	if (!fs.idx)
+		return req_error(r, "out of memory");
+	if (!json_object_object_get_ex(r->args, "to_node", NULL))
+		req_error(r, "missing \"to_node\"");
+	else if (arg_int(r, "to_node", 0, 0, gm->nnodes - 1, &to) == 0 &&
+		 parse_mode(r, &mode) == 0 && select_frames(r, &fs) == 0) {
+		if (migrate_frames(&r->vm->migrator, fs.idx, fs.n, (unsigned)to, mode, MR_USER, &res) < 0)
+			req_error(r, "bad frame or node");
+		else
+			ret = 0;
+	}
+	free(fs.idx);
+	if (ret == 0) {
+		add_nodes(r->reply, gm);
+		add_int(r->reply, "to_node", to);
+		add_str(r->reply, "mode", mode == MIGRATE_SYNC ? "sync" : "async");
+		add_result(r->reply, &res);
+	}
+	return ret;
+}
+
+static const char *const numatune_modes[][2] = {
+	{ "strict", "bind" }, { "preferred", "preferred" }, { "interleave", "interleave" },
+};
+
+/* Move the running guest to match a new policy, frame by frame (what
+ * `virsh numatune --live` promises). Frames already on an allowed node stay
+ * under strict; interleave and preferred name each frame's node. */
+static int cmd_numatune(struct control_req *r)
+{
+	struct guest_mem *gm = &r->vm->mem;
+	uint32_t nframes = guest_mem_nframes(gm);
+	struct json_object *v;
+	const char *mode = "strict", *nodeset;
+	struct numa_policy pol;
+	struct migrate_result total = { 0 }, res;
+	struct frame_set fs = { 0 };
+	char spec[96];
+	size_t m;
+
+	if (!json_object_object_get_ex(r->args, "nodeset", &v))
+		return req_error(r, "missing \"nodeset\"");
+	nodeset = json_object_get_string(v);
+	if (json_object_object_get_ex(r->args, "mode", &v))
+		mode = json_object_get_string(v);
+	for (m = 0; m < sizeof(numatune_modes) / sizeof(numatune_modes[0]); m++)
+		if (!strcmp(mode, numatune_modes[m][0]))
+			break;
+	if (m == sizeof(numatune_modes) / sizeof(numatune_modes[0]))
+		return req_error(r, "\"mode\" must be strict, preferred or interleave");
+	snprintf(spec, sizeof(spec), "%s:%.64s", numatune_modes[m][1], nodeset);
+	if (numa_policy_parse(spec, &pol, r->err, sizeof(r->err)) < 0 ||
+	    numa_policy_check(&pol, gm->nnodes, r->err, sizeof(r->err)) < 0)
+		return -1;
+	fs.idx = calloc(nframes, sizeof(uint32_t));
+	if (!fs.idx)
+		return req_error(r, "out of memory");
+	for (unsigned node = 0; node < gm->nnodes; node++) {
+		if (!(pol.nodemask & (1u << node)))
+			continue;
+		fs.n = 0;
+		pthread_mutex_lock(&gm->ft.lock);
+		for (uint32_t i = 0; i < nframes; i++) {
+			const struct frame *f = &gm->ft.frames[i];
+			bool allowed = pol.nodemask & (1u << f->node);
+
+			if (numa_policy_node_for(&pol, i) == node && f->node != node &&
+			    !(pol.mode == NUMA_BIND && allowed))
+				fs.idx[fs.n++] = i;
+		}
+		pthread_mutex_unlock(&gm->ft.lock);
+		migrate_frames(&r->vm->migrator, fs.idx, fs.n, node, MIGRATE_SYNC, MR_NUMATUNE, &res);
+		total.requested += res.requested;
+		total.moved += res.moved;
+		total.skipped += res.skipped;
+		total.failed += res.failed;
+		total.retries += res.retries;
+		total.bytes += res.bytes;
+		total.seconds += res.seconds;
+		total.writes_held += res.writes_held;
+		if (res.max_hold > total.max_hold)
+			total.max_hold = res.max_hold;
+	}
+	free(fs.idx);
+	pthread_mutex_lock(&gm->ft.lock);
+	gm->policy = pol;
+	pthread_mutex_unlock(&gm->ft.lock);
+	numa_policy_format(&pol, spec, sizeof(spec));
+	add_nodes(r->reply, gm);
+	add_str(r->reply, "policy", spec);
+	add_result(r->reply, &total);
+	return 0;
+}
+
+static int cmd_stats(struct control_req *r)
+{
+	struct migrator *m = &r->vm->migrator;
+	struct guest_mem *gm = &r->vm->mem;
+	struct json_object *reasons = json_object_new_object();
+	struct json_object *nodes = json_object_new_array();
+	struct json_object *faults = json_object_new_object();
+
+	pthread_mutex_lock(&m->lock);
+	for (int i = 0; i < MR_NR_REASONS; i++) {
+		const struct migrate_counters *c = &m->stats.reason[i];
+		struct json_object *o = json_object_new_object();
+
+		add_int(o, "requested", (int64_t)c->requested);
+		add_int(o, "moved", (int64_t)c->moved);
+		add_int(o, "skipped", (int64_t)c->skipped);
+		add_int(o, "failed", (int64_t)c->failed);
+		add_int(o, "bytes", (int64_t)c->bytes);
+		json_object_object_add(reasons, migrate_reason_name(i), o);
+	}
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		struct json_object *o = json_object_new_object();
+
+		add_int(o, "node", n);
+		add_int(o, "migrated_in", (int64_t)m->stats.node_in[n]);
+		add_int(o, "migrated_out", (int64_t)m->stats.node_out[n]);
+		json_object_array_add(nodes, o);
+	}
+	for (int s = 0; s < MSTEP_NR; s++)
+		add_int(faults, migrate_step_name(s), (int64_t)m->stats.faults_injected[s]);
+	add_int(r->reply, "putbacks", (int64_t)m->stats.putbacks);
+	add_int(r->reply, "writes_held", (int64_t)m->stats.writes_held);
+	json_object_object_add(r->reply, "max_hold_us", json_object_new_double(m->stats.max_hold * 1e6));
+	pthread_mutex_unlock(&m->lock);
+	add_nodes(r->reply, gm);
+	add_str(r->reply, "copy", copy_nt_impl());
+	add_int(r->reply, "copy_threads", m->copy_threads);
+	json_object_object_add(r->reply, "migrate", reasons);
+	json_object_object_add(r->reply, "per_node", nodes);
+	json_object_object_add(r->reply, "faults_injected", faults);
+	return 0;
+}
+
+static const struct control_arg migrate_args[] = {
+	{ "frames", json_type_string },
+	{ "gpa", json_type_string },
+	{ "from_node", json_type_int },
+	{ "count", json_type_int },
+	{ "to_node", json_type_int },
+	{ "mode", json_type_string },
+	{ NULL, 0 },
+};
+
+static const struct control_arg numatune_args[] = {
+	{ "nodeset", json_type_string },
+	{ "mode", json_type_string },
+	{ NULL, 0 },
+};
+
 static const struct control_arg map_args[] = {
 	{ "first", json_type_int },
 	{ "count", json_type_int },
@@ -344,6 +613,9 @@ static const struct control_cmd commands[] = {
 	{ "pause", NULL, cmd_pause },
 	{ "resume", NULL, cmd_resume },
 	{ "quit", NULL, cmd_quit },
+	{ "migrate", migrate_args, cmd_migrate },
+	{ "numatune", numatune_args, cmd_numatune },
+	{ "stats", NULL, cmd_stats },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
