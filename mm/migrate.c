@@ -583,3 +583,38 @@ int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsig
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
+
+uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seconds)
+{
+	struct guest_mem *gm = m->gm;
+	struct pool *dst = &gm->pools[target];
+	uint64_t bytes = 0, t0;
+	uint32_t slot;
+
+	*seconds = 0;
+	if (target >= gm->nnodes)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	pthread_mutex_lock(&gm->ft.lock);
+	slot = pool_get_slot(dst);
+	pthread_mutex_unlock(&gm->ft.lock);
+	if (slot == FRAME_NONE) {
+		pthread_mutex_unlock(&m->lock);
+		return 0;
+	}
+	t0 = now_ns();
+	for (uint32_t i = 0; i < gm->ft.nframes; i++) {
+		const struct frame *f = &gm->ft.frames[i];
+
+		if (f->state != FRAME_MAPPED || f->node == target)
+			continue;
+		copy_nt(pool_slot_addr(dst, slot), pool_slot_addr(&gm->pools[f->node], f->slot), FRAME_SIZE);
+		bytes += FRAME_SIZE;
+	}
+	*seconds = (double)(now_ns() - t0) * 1e-9;
+	pthread_mutex_lock(&gm->ft.lock);
+	pool_put_slot(dst, slot);
+	pthread_mutex_unlock(&gm->ft.lock);
+	pthread_mutex_unlock(&m->lock);
+	return bytes;
+}

@@ -93,6 +93,12 @@ void migrator_destroy(struct migrator *m);
 int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
 		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res);
 
+/* The baseline for the throughput benchmark: copy every mapped frame's page
+ * not on target into a free page of target's pool with one thread and the
+ * same non-temporal copy, but no migration entry and no remap. Guest memory is
+ * untouched. Returns bytes copied (0 if target has no free page) and seconds. */
+uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seconds);
+
 const char *migrate_reason_name(enum migrate_reason r);
 const char *migrate_step_name(enum migrate_step s);
 int migrate_step_parse(const char *name);

@@ -584,6 +584,33 @@ static int cmd_stats(struct control_req *r)
 	return 0;
 }
 
+/* Same bytes, same pools, same copy routine, no migration entry or remap:
+ * what migration throughput is measured against (scripts/bench-migrate). */
+static int cmd_copy_baseline(struct control_req *r)
+{
+	int64_t to;
+	double secs;
+	uint64_t bytes;
+
+	if (arg_int(r, "to_node", 0, 0, r->vm->mem.nnodes - 1, &to) < 0)
+		return -1;
+	bytes = migrate_copy_baseline(&r->vm->migrator, (unsigned)to, &secs);
+	if (!bytes)
+		return req_error(r, "nothing to copy: no frame off node %lld, or no free page there",
+				 (long long)to);
+	add_int(r->reply, "bytes", (int64_t)bytes);
+	json_object_object_add(r->reply, "seconds", json_object_new_double(secs));
+	json_object_object_add(r->reply, "gib_per_s",
+			       json_object_new_double((double)bytes / (1 << 30) / secs));
+	add_str(r->reply, "copy", copy_nt_impl());
+	return 0;
+}
+
+static const struct control_arg copy_baseline_args[] = {
+	{ "to_node", json_type_int },
+	{ NULL, 0 },
+};
+
 static const struct control_arg migrate_args[] = {
 	{ "frames", json_type_string },
 	{ "gpa", json_type_string },
@@ -616,6 +643,7 @@ static const struct control_cmd commands[] = {
 	{ "migrate", migrate_args, cmd_migrate },
 	{ "numatune", numatune_args, cmd_numatune },
 	{ "stats", NULL, cmd_stats },
+	{ "copy-baseline", copy_baseline_args, cmd_copy_baseline },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -649,7 +677,9 @@ static int check_args(struct control_req *r, const struct control_cmd *cmd)
 		const struct control_arg *a = find_arg(cmd, key);
 		if (!a)
 			return req_error(r, "unknown argument \"%.64s\"", key);
-		if (!json_object_is_type(val, a->type))
+		/* a string argument may look like a number ("frames": 31) */
+		if (!json_object_is_type(val, a->type) &&
+		    !(a->type == json_type_string && json_object_is_type(val, json_type_int)))
 			return req_error(r, "argument \"%s\" must be of type %s",
 					 key, json_type_to_name(a->type));
 	}
