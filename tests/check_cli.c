@@ -74,6 +74,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(PARSE(&cfg, "guest.elf"), 0);
 	ck_assert_str_eq(cfg.guest_path, "guest.elf");
 	ck_assert_uint_eq(cfg.cpus, 1);
+	ck_assert_uint_eq(cfg.copy_threads, 1);
 	ck_assert_uint_eq(cfg.mem.size, 64ULL << 20);
 	ck_assert_int_eq(cfg.mem.policy.mode, NUMA_BIND);
 	ck_assert_uint_eq(cfg.mem.policy.nodemask, 0x1);
@@ -96,7 +97,7 @@ START_TEST(long_options)
 	ck_assert_int_eq(PARSE(&cfg, "--mem", "128M", "--cpus", "4", "--numa-policy", "interleave:0,1",
 			       "--sim-nodes", "2", "--no-hugetlb", "--pool-reserve", "7",
 			       "--api-socket", "/tmp/fs.sock", "--append", "test=all verbose",
-			       "--verbose", "g.elf"), 0);
+			       "--copy-threads", "8", "--verbose", "g.elf"), 0);
 	ck_assert_str_eq(cfg.guest_path, "g.elf");
 	ck_assert_uint_eq(cfg.mem.size, 128ULL << 20);
 	ck_assert_uint_eq(cfg.cpus, 4);
@@ -105,6 +106,7 @@ START_TEST(long_options)
 	ck_assert_uint_eq(cfg.mem.sim_nodes, 2);
 	ck_assert_int_eq(cfg.mem.backing, POOL_THP);
 	ck_assert_uint_eq(cfg.mem.pool_reserve, 7);
+	ck_assert_uint_eq(cfg.copy_threads, 8);
 	ck_assert_str_eq(cfg.api_socket, "/tmp/fs.sock");
 	ck_assert_str_eq(cfg.append, "test=all verbose");
 	ck_assert(cfg.verbose);
@@ -160,6 +162,8 @@ START_TEST(limits_accepted)
 	ck_assert_int_eq(PARSE(&cfg, "--sim-nodes", "16", "--numa-policy", "bind:0-2,5", "g"), 0);
 	ck_assert_uint_eq(cfg.mem.sim_nodes, 16);
 	ck_assert_uint_eq(cfg.mem.policy.nodemask, 0x27);
+	ck_assert_int_eq(PARSE(&cfg, "--copy-threads", "64", "g"), 0);
+	ck_assert_uint_eq(cfg.copy_threads, 64);
 	ck_assert_int_eq(PARSE(&cfg, "--pool-reserve", "1048576", "g"), 0);
 	ck_assert_uint_eq(cfg.mem.pool_reserve, 1u << 20);
 }
@@ -189,6 +193,11 @@ static const struct {
 	{ { "--cpus", "2x", "g", NULL }, "bad --cpus" },
 	{ { "--cpus", "", "g", NULL }, "bad --cpus" },
 	{ { "--cpus", "4294967297", "g", NULL }, "bad --cpus" },
+	{ { "--cpus", " 2", "g", NULL }, "bad --cpus" },
+	{ { "--cpus", "+2", "g", NULL }, "bad --cpus" },
+	{ { "--copy-threads", "0", "g", NULL }, "bad --copy-threads '0'" },
+	{ { "--copy-threads", "65", "g", NULL }, "bad --copy-threads '65'" },
+	{ { "--copy-threads", "x", "g", NULL }, "bad --copy-threads 'x'" },
 	{ { "--sim-nodes", "0", "g", NULL }, "bad --sim-nodes '0'" },
 	{ { "--sim-nodes", "17", "g", NULL }, "bad --sim-nodes '17'" },
 	{ { "--numa-policy", "bogus", "g", NULL }, "bad NUMA policy 'bogus'" },

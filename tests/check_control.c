@@ -257,6 +257,19 @@ START_TEST(test_map_range)
 }
 END_TEST
 
+/* `ctl --nodeset 1` sends an integer; a string argument takes it as "1".
+ * numatune checks its mode before it moves anything, so no migrator is needed. */
+START_TEST(test_string_arg_takes_int)
+{
+	expect_error("{\"cmd\":\"numatune\",\"nodeset\":1,\"mode\":\"bogus\"}",
+		     "\"mode\" must be strict, preferred or interleave");
+	expect_error("{\"cmd\":\"numatune\",\"nodeset\":true}",
+		     "argument \"nodeset\" must be of type string");
+	expect_error("{\"cmd\":\"numatune\",\"nodeset\":1.5}",
+		     "argument \"nodeset\" must be of type string");
+}
+END_TEST
+
 START_TEST(test_bad_requests)
 {
 	expect_error("{\"cmd\":", "invalid JSON");
@@ -655,6 +668,8 @@ START_TEST(test_ctl_errors)
 	ERR_HAS("unknown argument \"to_node\"");
 	CTL(1, sock_path, "frobnicate");
 	ERR_HAS("unknown command \"frobnicate\"");
+	CTL(1, sock_path, "numatune", "--nodeset", "1", "--mode", "bogus");
+	ERR_HAS("frameshift ctl: numatune: \"mode\" must be strict");
 	CTL(1, "--json", sock_path, "frobnicate");
 	OUT_HAS("\"ok\": false");
 
@@ -686,6 +701,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_numastat);
 	tcase_add_test(tc, test_map_states);
 	tcase_add_test(tc, test_map_range);
+	tcase_add_test(tc, test_string_arg_takes_int);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_line_length);
 	tcase_add_test(tc, test_crlf);

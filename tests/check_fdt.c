@@ -71,7 +71,7 @@ START_TEST(fdt_root_and_chosen)
 {
 	struct fdt_params p = {
 		.mem_size = 64ULL << 20, .ncpus = 1,
-		.bootargs = "console=ttyS0 test=migrate", .sim_nodes = 3,
+		.bootargs = "console=ttyS0 test=migrate", .sim_nodes = 3, .tsc_khz = 2995200,
 	};
 	void *fdt = build_ok(&p);
 
@@ -82,6 +82,7 @@ START_TEST(fdt_root_and_chosen)
 	ck_assert_int_eq(fdt_node_check_compatible(fdt, 0, "frameshift,test-vm"), 0);
 	ck_assert_str_eq(prop_str(fdt, "/chosen", "bootargs"), "console=ttyS0 test=migrate");
 	ck_assert_uint_eq(prop_u32(fdt, "/chosen", "frameshift,simulated-nodes"), 3);
+	ck_assert_uint_eq(prop_u32(fdt, "/chosen", "frameshift,tsc-khz"), 2995200);
 	free(fdt);
 }
 END_TEST
@@ -92,6 +93,7 @@ START_TEST(fdt_no_sim_nodes_no_bootargs)
 	void *fdt = build_ok(&p);
 
 	ck_assert(!has_prop(fdt, "/chosen", "frameshift,simulated-nodes"));
+	ck_assert(!has_prop(fdt, "/chosen", "frameshift,tsc-khz"));
 	/* bootargs is always there, empty without --append */
 	ck_assert_str_eq(prop_str(fdt, "/chosen", "bootargs"), "");
 	ck_assert_int_eq(fdt_num_mem_rsv(fdt), 0);

@@ -61,6 +61,8 @@ static const char *const bad_policies[] = {
 	"preferred:0,1", "foo:1", "interleave:-1",
 	"bind:,0", "bind:0-", "bind:0-16", "bind:1x", "bind:0,,1", "preferred:0-1",
 	"preferred:", "BIND:0", "bindx:0", "bin:0", ":0", "interleave", "bind:0:1",
+	"bind: 1", "bind:+1", "bind:1 ", "bind:0- 2", "bind:0-+2", "bind:1-2-3",
+	"bind:99999999999999999999", "interleave:4294967296",
 };
 
 START_TEST(parse_rejects)
@@ -210,6 +212,86 @@ START_TEST(check_nodes)
 }
 END_TEST
 
+/* parse_range_list: collect the ranges it reports */
+struct ranges {
+	unsigned n;
+	uint32_t lo[8], hi[8];
+};
+
+static void add_range(uint32_t lo, uint32_t hi, void *arg)
+{
+	struct ranges *r = arg;
+
+	ck_assert_uint_lt(r->n, 8);
+	r->lo[r->n] = lo;
+	r->hi[r->n] = hi;
+	r->n++;
+}
+
+START_TEST(range_list_ok)
+{
+	struct ranges r = { 0 };
+
+	ck_assert_int_eq(parse_range_list("0-3,7", 8, add_range, &r), 0);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_uint_eq(r.lo[0], 0);
+	ck_assert_uint_eq(r.hi[0], 3);
+	ck_assert_uint_eq(r.lo[1], 7);
+	ck_assert_uint_eq(r.hi[1], 7);
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(parse_range_list("5", 6, add_range, &r), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_uint_eq(r.lo[0], 5);
+	ck_assert_uint_eq(r.hi[0], 5);
+
+	/* ranges are reported as written, overlaps included */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(parse_range_list("10-20,15,2-2", 100, add_range, &r), 0);
+	ck_assert_uint_eq(r.n, 3);
+	ck_assert_uint_eq(r.lo[0], 10);
+	ck_assert_uint_eq(r.hi[0], 20);
+	ck_assert_uint_eq(r.lo[1], 15);
+	ck_assert_uint_eq(r.lo[2], 2);
+	ck_assert_uint_eq(r.hi[2], 2);
+
+	/* the whole 32-bit index space */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(parse_range_list("0-4294967294", UINT32_MAX, add_range, &r), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_uint_eq(r.hi[0], UINT32_MAX - 1);
+}
+END_TEST
+
+static const char *const bad_ranges[] = {
+	"", "a", "-1", " 1", "+1", "1 ", "1-", "-", "3-1", "1,,2", "1,", ",1", "1-2-3",
+	"0x1", "1;2", "6", "0-6", "99999999999999999999", "18446744073709551616",
+};
+
+START_TEST(range_list_bad)
+{
+	struct ranges r = { 0 };
+
+	/* limit 6: indices 0..5 */
+	ck_assert_msg(parse_range_list(bad_ranges[_i], 6, add_range, &r) == -1,
+		      "'%s' accepted", bad_ranges[_i]);
+}
+END_TEST
+
+START_TEST(range_list_limits)
+{
+	struct ranges r = { 0 };
+
+	ck_assert_int_eq(parse_range_list("0", 0, add_range, &r), -1);
+	ck_assert_int_eq(parse_range_list("4294967295", UINT32_MAX, add_range, &r), -1);
+	ck_assert_int_eq(parse_range_list("4294967296", UINT32_MAX, add_range, &r), -1);
+	ck_assert_int_eq(parse_range_list("0-4294967296", UINT32_MAX, add_range, &r), -1);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_int_eq(parse_range_list("0", 1, add_range, &r), 0);
+	ck_assert_uint_eq(r.n, 1);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -224,6 +306,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, format_ranges_expand);
 	tcase_add_test(tc, mode_names);
 	tcase_add_test(tc, check_nodes);
+	tcase_add_test(tc, range_list_ok);
+	tcase_add_loop_test(tc, range_list_bad, 0, (int)(sizeof(bad_ranges) / sizeof(bad_ranges[0])));
+	tcase_add_test(tc, range_list_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -157,9 +157,13 @@ static int cmd_info(struct control_req *r)
 {
 	struct vm *vm = r->vm;
 	struct guest_mem *gm = &vm->mem;
+	struct numa_policy pol;
 	char policy[128];
 
-	numa_policy_format(&gm->policy, policy, sizeof(policy));
+	pthread_mutex_lock(&gm->ft.lock); /* numatune replaces it under this lock */
+	pol = gm->policy;
+	pthread_mutex_unlock(&gm->ft.lock);
+	numa_policy_format(&pol, policy, sizeof(policy));
 	add_int(r->reply, "memory_bytes", (int64_t)gm->size);
 	add_int(r->reply, "frame_size", FRAME_SIZE);
 	add_int(r->reply, "frames", guest_mem_nframes(gm));
