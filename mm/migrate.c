@@ -38,6 +38,7 @@
 
 #include "mm/copy.h"
 #include "mm/migrate.h"
+#include "mm/reclaim.h"
 
 #define MIGRATE_BATCH 32
 #define MIGRATE_MAX_RETRIES 10 /* as NR_MAX_MIGRATE_PAGES_RETRY */
@@ -253,30 +254,60 @@ static void frame_wake(struct migrator *m, uint8_t *hva)
 	ioctl(m->uffd, UFFDIO_WAKE, &r);
 }
 
-/* Timestamp each held write as it happens, for the longest-hold figure. */
+/* Retry restoring ballooned frames the guest touched while no pool had a
+ * page; the touching vCPU sleeps until then. Returns how many still wait. */
+static uint32_t retry_restores(struct migrator *m)
+{
+	uint32_t waiting = 0;
+
+	for (uint32_t i = 0; i < m->gm->ft.nframes; i++) {
+		if (!m->restore_pending[i])
+			continue;
+		if (frame_fault_restore(m, i) == 0)
+			m->restore_pending[i] = 0;
+		else
+			waiting++;
+	}
+	return waiting;
+}
+
+/* The userfaultfd reader. A write-protect fault is a guest write held by a
+ * migration entry: timestamp it for the longest-hold figure (the move wakes
+ * it). A missing fault is the guest touching a ballooned frame: put the
+ * frame back and wake it. */
 static void *uffd_reader(void *arg)
 {
 	struct migrator *m = arg;
 	struct pollfd pfd[2] = { { m->uffd, POLLIN, 0 }, { m->reader_stop_fd, POLLIN, 0 } };
 	struct uffd_msg msg[16];
+	uint32_t waiting = 0;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 2, waiting ? 100 : -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			break;
-		ssize_t n = read(m->uffd, msg, sizeof(msg));
+		ssize_t n = pfd[0].revents ? read(m->uffd, msg, sizeof(msg)) : 0;
 
 		for (ssize_t i = 0; i < n / (ssize_t)sizeof(msg[0]); i++) {
 			uint64_t addr = msg[i].arg.pagefault.address - (uintptr_t)m->gm->hva;
+			uint32_t idx = (uint32_t)(addr >> FRAME_SHIFT);
 			uint64_t t = now_ns(), zero = 0;
 
 			if (msg[i].event != UFFD_EVENT_PAGEFAULT || addr >= m->gm->size)
 				continue;
-			__atomic_compare_exchange_n(&m->fault_time[addr >> FRAME_SHIFT],
-						    &zero, t, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			if (!(msg[i].arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
+				if (frame_fault_restore(m, idx) < 0) {
+					__atomic_fetch_add(&m->stats.restore_failures, 1, __ATOMIC_RELAXED);
+					m->restore_pending[idx] = 1;
+				}
+				continue;
+			}
+			__atomic_compare_exchange_n(&m->fault_time[idx], &zero, t, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&m->stats.writes_held, 1, __ATOMIC_RELAXED);
 		}
+		waiting = retry_restores(m);
 	}
 	return NULL;
 }
@@ -306,9 +337,10 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 		goto fail;
 	}
 	m->fault_time = calloc(gm->ft.nframes, sizeof(*m->fault_time));
+	m->restore_pending = calloc(gm->ft.nframes, 1);
 	m->copy = copy_pool_create(m->copy_threads);
 	m->reader_stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (!m->fault_time || !m->copy || m->reader_stop_fd < 0 ||
+	if (!m->fault_time || !m->restore_pending || !m->copy || m->reader_stop_fd < 0 ||
 	    pthread_create(&m->reader, NULL, uffd_reader, m)) {
 		snprintf(err, errlen, "cannot start the migration threads");
 		goto fail;
@@ -324,6 +356,8 @@ fail:
 	m->copy = NULL;
 	free(m->fault_time);
 	m->fault_time = NULL;
+	free(m->restore_pending);
+	m->restore_pending = NULL;
 	close(m->uffd);
 	m->uffd = -1;
 	return -1;
@@ -338,6 +372,7 @@ void migrator_destroy(struct migrator *m)
 	close(m->reader_stop_fd);
 	copy_pool_destroy(m->copy);
 	free(m->fault_time);
+	free(m->restore_pending);
 	close(m->uffd);
 	m->uffd = -1;
 }
@@ -360,7 +395,7 @@ static int isolate_frame(struct migrator *m, struct frame *f, unsigned target)
 {
 	struct frame_table *ft = &m->gm->ft;
 
-	if (f->state == FRAME_MAPPED && f->node == target)
+	if ((f->state == FRAME_MAPPED || f->state == FRAME_BALLOONED) && f->node == target)
 		return 1;
 	if (f->state == FRAME_ISOLATED || f->state == FRAME_MIGRATING)
 		return -EAGAIN;
@@ -455,8 +490,18 @@ static void migrate_batch(struct migrator *m, const uint32_t *frames, uint32_t n
 	pthread_mutex_lock(&ft->lock);
 	for (uint32_t i = 0; i < n; i++) {
 		struct frame *f = &ft->frames[frames[i]];
-		int ret = inject_fail(m, MSTEP_ISOLATE) ? -EAGAIN : isolate_frame(m, f, target);
+		int ret;
 
+		if (f->state == FRAME_BALLOONED && f->node != target) {
+			/* no page to copy: the frame's page will come from target */
+			m->stats.node_out[f->node]++;
+			m->stats.node_in[target]++;
+			f->node = (uint8_t)target;
+			res->moved++;
+			res->nocopy++;
+			continue;
+		}
+		ret = inject_fail(m, MSTEP_ISOLATE) ? -EAGAIN : isolate_frame(m, f, target);
 		if (ret == 1) {
 			res->skipped++;
 		} else if (ret == -EAGAIN && mode == MIGRATE_ASYNC) {
@@ -578,6 +623,7 @@ int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsig
 	m->stats.reason[reason].skipped += res->skipped;
 	m->stats.reason[reason].failed += res->failed;
 	m->stats.reason[reason].bytes += res->bytes;
+	m->stats.nocopy += res->nocopy;
 	if (res->max_hold > m->stats.max_hold)
 		m->stats.max_hold = res->max_hold;
 	pthread_mutex_unlock(&m->lock);

@@ -36,6 +36,7 @@ enum migrate_step {
 struct migrate_result {
 	uint32_t requested, moved, skipped, failed;
 	uint32_t retries;
+	uint32_t nocopy;        /* of moved: ballooned frames, nothing to copy */
 	uint64_t bytes;
 	uint32_t writes_held;   /* guest writes that waited on a migration entry */
 	double seconds;
@@ -53,6 +54,9 @@ struct migrate_stats {
 	uint64_t faults_injected[MSTEP_NR];
 	uint64_t writes_held;
 	double max_hold;
+	uint64_t nocopy;          /* ballooned frames moved by changing their node */
+	uint64_t reclaimed, restored, touch_restored; /* mm/reclaim.c */
+	uint64_t restore_failures;
 };
 
 /* Deterministic and random failures, for tests and the soak run. */
@@ -80,6 +84,7 @@ struct migrator {
 	pthread_t reader;
 	int reader_stop_fd;
 	uint64_t *fault_time;  /* per frame: ns of the first held write in this move, 0 if none */
+	uint8_t *restore_pending; /* per frame: touched while ballooned, no page yet */
 };
 
 /* -1 with a message when the host cannot write-protect guest memory. */

@@ -434,6 +434,7 @@ static void add_result(struct json_object *o, const struct migrate_result *res)
 	add_int(o, "skipped", res->skipped);
 	add_int(o, "failed", res->failed);
 	add_int(o, "retries", res->retries);
+	add_int(o, "moved_without_copy", res->nocopy);
 	add_int(o, "bytes", (int64_t)res->bytes);
 	json_object_object_add(o, "seconds", json_object_new_double(res->seconds));
 	json_object_object_add(o, "gib_per_s", json_object_new_double(
@@ -577,6 +578,11 @@ static int cmd_stats(struct control_req *r)
 		add_int(faults, migrate_step_name(s), (int64_t)m->stats.faults_injected[s]);
 	add_int(r->reply, "putbacks", (int64_t)m->stats.putbacks);
 	add_int(r->reply, "writes_held", (int64_t)m->stats.writes_held);
+	add_int(r->reply, "moved_without_copy", (int64_t)m->stats.nocopy);
+	add_int(r->reply, "frames_reclaimed", (int64_t)m->stats.reclaimed);
+	add_int(r->reply, "frames_restored", (int64_t)m->stats.restored);
+	add_int(r->reply, "restored_on_touch", (int64_t)m->stats.touch_restored);
+	add_int(r->reply, "restore_failures", (int64_t)m->stats.restore_failures);
 	json_object_object_add(r->reply, "max_hold_us", json_object_new_double(m->stats.max_hold * 1e6));
 	pthread_mutex_unlock(&m->lock);
 	add_nodes(r->reply, gm);
