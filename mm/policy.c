@@ -94,6 +94,10 @@ int numa_policy_check(const struct numa_policy *pol, unsigned nnodes, char *err,
 {
 	uint32_t have = nnodes >= 32 ? UINT32_MAX : (1u << nnodes) - 1;
 
+	if (!pol->nodemask) {
+		snprintf(err, errlen, "NUMA policy names no node");
+		return -1;
+	}
 	if (pol->nodemask & ~have) {
 		snprintf(err, errlen, "NUMA policy names node %d but there %s only %u node%s (0-%u)",
 			 31 - __builtin_clz(pol->nodemask & ~have), nnodes == 1 ? "is" : "are",

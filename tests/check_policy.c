@@ -204,6 +204,17 @@ START_TEST(check_nodes)
 	ck_assert_ptr_nonnull(strstr(err, "2 nodes"));
 	ck_assert_int_eq(numa_policy_check(&p, 4, err, sizeof(err)), 0);
 
+	/* several missing nodes: one of them is named, with the valid range */
+	p = parse_ok("bind:0,2-3");
+	ck_assert_int_eq(numa_policy_check(&p, 2, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "node 2") || strstr(err, "node 3"), "err: %s", err);
+	ck_assert_ptr_nonnull(strstr(err, "(0-1)"));
+
+	/* an empty mask (a zeroed config) must not reach node_for's modulo */
+	p = (struct numa_policy){ .mode = NUMA_INTERLEAVE, .nodemask = 0 };
+	ck_assert_int_eq(numa_policy_check(&p, 2, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no node"));
+
 	p = parse_ok("bind:15");
 	ck_assert_int_eq(numa_policy_check(&p, 15, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "node 15"));

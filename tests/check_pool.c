@@ -659,6 +659,18 @@ START_TEST(gm_map_frame_moves_page)
 	ck_assert_uint_eq(pool_slot_addr(&gm.pools[1], slot)[0], 0x12);
 	/* the neighbours are still on node 0 */
 	ck_assert_uint_eq(guest_mem_frame_hva(&gm, 1)[0], 0);
+	ck_assert_uint_eq(guest_mem_frame_hva(&gm, 3)[0], 0);
+
+	/* map a page by index, node and slot without touching the frame table */
+	slot = pool_get_slot(&gm.pools[1]);
+	ck_assert_uint_ne(slot, FRAME_NONE);
+	memset(pool_slot_addr(&gm.pools[1], slot), 0x3c, 4096);
+	ck_assert_int_eq(guest_mem_map_page(&gm, 0, 1, slot), 0);
+	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 0), 4096, 0x3c));
+	ck_assert_uint_eq(gm.ft.frames[0].node, 0);
+	/* the frame's old page in node 0 is no longer what the guest sees */
+	guest_mem_frame_hva(&gm, 0)[1] = 0x01;
+	ck_assert_uint_eq(pool_slot_addr(&gm.pools[0], gm.ft.frames[0].slot)[1], 0);
 	guest_mem_destroy(&gm);
 }
 END_TEST

@@ -166,7 +166,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case ':':
 			USAGE_ERROR("option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (optopt > 0 && optopt < 128 && optopt != '?')
+			/* a long option names itself; optopt would be its short letter */
+			if (optopt > 0 && optopt < 128 && strncmp(argv[optind - 1], "--", 2))
 				USAGE_ERROR("unknown option '-%c'", optopt);
 			USAGE_ERROR("unknown option '%s'", argv[optind - 1]);
 		}

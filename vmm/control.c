@@ -60,6 +60,7 @@ struct control_server {
 
 struct control_req {
 	struct vm *vm;
+	int progress_fd;           /* where progress lines go; -1: nowhere */
 	struct json_object *args;  /* the request object */
 	struct json_object *reply; /* {"ok":true} to add results to */
 	char err[256];
@@ -443,11 +444,73 @@ static void add_result(struct json_object *o, const struct migrate_result *res)
 	json_object_object_add(o, "max_hold_us", json_object_new_double(res->max_hold * 1e6));
 }
 
+static int send_line(int fd, char *reply, int flags);
+static char *reply_string(struct json_object *o);
+
+static bool wants_progress(struct control_req *r)
+{
+	struct json_object *v;
+
+	return r->progress_fd >= 0 && json_object_object_get_ex(r->args, "progress", &v) &&
+	       json_object_get_boolean(v);
+}
+
+/* {"progress": {"done": N, "total": M}}: the client draws a bar from these. */
+static void send_progress(struct control_req *r, uint32_t done, uint32_t total)
+{
+	struct json_object *o = json_object_new_object(), *p = json_object_new_object();
+
+	add_int(p, "done", done);
+	add_int(p, "total", total);
+	json_object_object_add(o, "progress", p);
+	send_line(r->progress_fd, reply_string(o), 0);
+	json_object_put(o);
+}
+
+static void result_add(struct migrate_result *sum, const struct migrate_result *part)
+{
+	sum->requested += part->requested;
+	sum->moved += part->moved;
+	sum->skipped += part->skipped;
+	sum->failed += part->failed;
+	sum->retries += part->retries;
+	sum->nocopy += part->nocopy;
+	sum->bytes += part->bytes;
+	sum->seconds += part->seconds;
+	sum->writes_held += part->writes_held;
+	if (part->max_hold > sum->max_hold)
+		sum->max_hold = part->max_hold;
+}
+
+#define PROGRESS_STEP 64 /* frames between progress lines */
+
+/* Move frames in steps, reporting progress between them when asked. */
+static int migrate_with_progress(struct control_req *r, const uint32_t *idx, uint32_t n,
+				 unsigned to, enum migrate_mode mode, enum migrate_reason reason,
+				 struct migrate_result *total)
+{
+	bool progress = wants_progress(r);
+	uint32_t step = progress ? PROGRESS_STEP : n, done = 0;
+
+	do {
+		struct migrate_result part;
+		uint32_t k = n - done < step ? n - done : step;
+
+		if (migrate_frames(&r->vm->migrator, idx + done, k, to, mode, reason, &part) < 0)
+			return -1;
+		result_add(total, &part);
+		done += k;
+		if (progress)
+			send_progress(r, done, n);
+	} while (done < n);
+	return 0;
+}
+
 static int cmd_migrate(struct control_req *r)
 {
 	struct guest_mem *gm = &r->vm->mem;
 	struct frame_set fs = { .idx = calloc(guest_mem_nframes(gm), sizeof(uint32_t)) };
-	struct migrate_result res;
+	struct migrate_result res = { 0 };
 	enum migrate_mode mode;
 	int64_t to;
 	int ret = -1;
@@ -458,7 +521,7 @@ static int cmd_migrate(struct control_req *r)
 		req_error(r, "missing \"to_node\"");
 	else if (arg_int(r, "to_node", 0, 0, gm->nnodes - 1, &to) == 0 &&
 		 parse_mode(r, &mode) == 0 && select_frames(r, &fs) == 0) {
-		if (migrate_frames(&r->vm->migrator, fs.idx, fs.n, (unsigned)to, mode, MR_USER, &res) < 0)
+		if (migrate_with_progress(r, fs.idx, fs.n, (unsigned)to, mode, MR_USER, &res) < 0)
 			req_error(r, "bad frame or node");
 		else
 			ret = 0;
@@ -487,7 +550,7 @@ static int cmd_numatune(struct control_req *r)
 	struct json_object *v;
 	const char *mode = "strict", *nodeset;
 	struct numa_policy pol;
-	struct migrate_result total = { 0 }, res;
+	struct migrate_result total = { 0 };
 	struct frame_set fs = { 0 };
 	char spec[96];
 	size_t m;
@@ -523,17 +586,7 @@ static int cmd_numatune(struct control_req *r)
 				fs.idx[fs.n++] = i;
 		}
 		pthread_mutex_unlock(&gm->ft.lock);
-		migrate_frames(&r->vm->migrator, fs.idx, fs.n, node, MIGRATE_SYNC, MR_NUMATUNE, &res);
-		total.requested += res.requested;
-		total.moved += res.moved;
-		total.skipped += res.skipped;
-		total.failed += res.failed;
-		total.retries += res.retries;
-		total.bytes += res.bytes;
-		total.seconds += res.seconds;
-		total.writes_held += res.writes_held;
-		if (res.max_hold > total.max_hold)
-			total.max_hold = res.max_hold;
+		migrate_with_progress(r, fs.idx, fs.n, node, MIGRATE_SYNC, MR_NUMATUNE, &total);
 	}
 	free(fs.idx);
 	pthread_mutex_lock(&gm->ft.lock);
@@ -682,7 +735,7 @@ static const struct control_arg *find_arg(const struct control_cmd *cmd, const c
 static int check_args(struct control_req *r, const struct control_cmd *cmd)
 {
 	json_object_object_foreach(r->args, key, val) {
-		if (!strcmp(key, "cmd"))
+		if (!strcmp(key, "cmd") || !strcmp(key, "progress"))
 			continue;
 		const struct control_arg *a = find_arg(cmd, key);
 		if (!a)
@@ -772,9 +825,12 @@ static char *reply_string(struct json_object *o)
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-char *control_handle_line(struct vm *vm, const char *line, size_t len)
+/* Handle one request; long commands send progress lines to progress_fd
+ * first when the request asks for them ("progress": true). */
+static char *control_handle_line_fd(struct vm *vm, const char *line, size_t len, int progress_fd)
 {
-	struct control_req r = { .vm = vm, .reply = json_object_new_object() };
+	struct control_req r = { .vm = vm, .progress_fd = progress_fd,
+				 .reply = json_object_new_object() };
 
 	if (vm->control) /* before handling, so info counts itself */
 		vm->control->requests++;
@@ -790,6 +846,11 @@ char *control_handle_line(struct vm *vm, const char *line, size_t len)
 	json_object_put(r.reply);
 	json_object_put(r.args);
 	return s;
+}
+
+char *control_handle_line(struct vm *vm, const char *line, size_t len)
+{
+	return control_handle_line_fd(vm, line, len, -1);
 }
 
 /* ---- the server ---- */
@@ -895,7 +956,7 @@ static void control_accept(struct control_server *srv)
 static int client_reply(struct control_server *srv, struct control_client *c,
 			const char *line, size_t len)
 {
-	return send_line(c->fd, control_handle_line(srv->vm, line, len), 0);
+	return send_line(c->fd, control_handle_line_fd(srv->vm, line, len, c->fd), 0);
 }
 
 /* Answer every complete line in the buffer. A line that fills the buffer

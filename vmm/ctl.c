@@ -225,42 +225,71 @@ static bool grow(char **buf, size_t *cap, const char *path)
 	return true;
 }
 
-/* Wait at most CTL_TIMEOUT_MS in all for one line. Returns it (malloc'd,
+/* Lines from the server; bytes after one line wait for the next call. */
+struct line_reader {
+	char *buf;
+	size_t len, cap;
+};
+
+/* Wait at most CTL_TIMEOUT_MS for the next line (progress lines reset the
+ * clock, so a long migration does not time out). Returns it (malloc'd,
  * newline stripped) or NULL after a message. */
-static char *read_reply(int fd, const char *path)
+static char *read_line(struct line_reader *lr, int fd, const char *path)
 {
 	long long deadline = now_ms() + CTL_TIMEOUT_MS;
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *nl = NULL;
+	char *nl, *line;
 
-	while (!nl) {
+	while (!(nl = lr->len ? memchr(lr->buf, '\n', lr->len) : NULL)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		long long left = deadline - now_ms();
 
-		if (len == cap && !grow(&buf, &cap, path))
-			goto fail;
+		if (lr->len == lr->cap && !grow(&lr->buf, &lr->cap, path))
+			return NULL;
 		int ret = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (ret == 0) {
 			fprintf(stderr, "frameshift ctl: no reply from %s within %d s\n",
 				path, CTL_TIMEOUT_MS / 1000);
-			goto fail;
+			return NULL;
 		}
-		ssize_t n = ret < 0 ? -1 : read(fd, buf + len, cap - len);
+		ssize_t n = ret < 0 ? -1 : read(fd, lr->buf + lr->len, lr->cap - lr->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			fprintf(stderr, "frameshift ctl: %s closed the connection without a reply%s%s\n",
 				path, n ? ": " : "", n ? strerror(errno) : "");
-			goto fail;
+			return NULL;
 		}
-		nl = memchr(buf + len, '\n', n);
-		len += n;
+		lr->len += (size_t)n;
 	}
 	*nl = '\0';
-	return buf;
-fail:
-	free(buf);
-	return NULL;
+	line = strdup(lr->buf);
+	lr->len -= (size_t)(nl + 1 - lr->buf);
+	memmove(lr->buf, nl + 1, lr->len);
+	if (!line)
+		fprintf(stderr, "frameshift ctl: out of memory\n");
+	return line;
+}
+
+/* A {"progress": {"done", "total"}} line: redraw the bar on stderr. */
+static bool show_progress(const char *line)
+{
+	struct json_object *r = json_tokener_parse(line), *p, *v;
+	long long done = 0, total = 0;
+	int width = 40, fill;
+
+	if (!json_object_is_type(r, json_type_object) || !json_object_object_get_ex(r, "progress", &p)) {
+		json_object_put(r);
+		return false;
+	}
+	if (json_object_object_get_ex(p, "done", &v))
+		done = json_object_get_int64(v);
+	if (json_object_object_get_ex(p, "total", &v))
+		total = json_object_get_int64(v);
+	fill = total > 0 ? (int)(done * width / total) : width;
+	fprintf(stderr, "\r[%.*s%*s] %lld/%lld frames", fill,
+		"########################################", width - fill, "", done, total);
+	json_object_put(r);
+	return true;
 }
 
 /* ---- showing replies ---- */
@@ -492,16 +521,27 @@ static int handle_reply(const char *line, const struct ctl_opts *o)
 int ctl_main(int argc, char **argv)
 {
 	struct ctl_opts o = { .req = json_object_new_object() };
+	struct line_reader lr = { 0 };
 	char *reply = NULL;
+	bool progress, shown = false;
 	int status = parse_args(&o, argc, argv), fd = -1;
 
 	if (status >= 0)
 		goto out;
 	status = 1;
+	/* a bar on the terminal for long moves; never in --json output */
+	progress = !o.json && isatty(STDERR_FILENO);
+	if (progress)
+		json_object_object_add(o.req, "progress", json_object_new_boolean(1));
 	fd = ctl_connect(o.socket);
 	if (fd < 0 || send_request(fd, &o) < 0)
 		goto out;
-	reply = read_reply(fd, o.socket);
+	while ((reply = read_line(&lr, fd, o.socket)) && show_progress(reply)) {
+		shown = true;
+		free(reply);
+	}
+	if (shown)
+		fputc('\n', stderr);
 	if (reply)
 		status = handle_reply(reply, &o);
 	if (fflush(stdout) == EOF) {
@@ -512,6 +552,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(reply);
+	free(lr.buf);
 	json_object_put(o.req);
 	return status;
 }
