@@ -1,6 +1,6 @@
 # Unit tests (Check; no KVM needed) and the KVM/CLI test scripts.
 UNIT_TESTS = tests/check_frame tests/check_pool tests/check_policy \
-	tests/check_fdt tests/check_control tests/check_cli tests/check_migrate tests/check_reclaim
+	tests/check_fdt tests/check_control tests/check_cli tests/check_migrate tests/check_reclaim tests/check_autobalance
 check_PROGRAMS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LDADD = libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
@@ -26,6 +26,9 @@ tests_check_migrate_LDADD = $(UNIT_LDADD)
 tests_check_reclaim_SOURCES = tests/check_reclaim.c tests/unit.h
 tests_check_reclaim_CFLAGS = $(UNIT_CFLAGS)
 tests_check_reclaim_LDADD = $(UNIT_LDADD)
+tests_check_autobalance_SOURCES = tests/check_autobalance.c tests/unit.h
+tests_check_autobalance_CFLAGS = $(UNIT_CFLAGS)
+tests_check_autobalance_LDADD = $(UNIT_LDADD)
 tests_check_cli_SOURCES = tests/check_cli.c tests/unit.h
 tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,157 @@
+/* autobalance.c - move frames to the node whose vCPUs write them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/autobalance.h"
+
+int autobalance_init(struct autobalance *ab, struct migrator *m, double rate_mib_s)
+{
+	memset(ab, 0, sizeof(*ab));
+	ab->m = m;
+	ab->access = calloc(m->gm->ft.nframes, sizeof(*ab->access));
+	if (!ab->access)
+		return -1;
+	pthread_mutex_init(&ab->lock, NULL);
+	ab->rate_mib_s = rate_mib_s;
+	ab->threshold_pct = 75;
+	ab->confirm = 2;
+	ab->cooldown = 8;
+	return 0;
+}
+
+void autobalance_destroy(struct autobalance *ab)
+{
+	free(ab->access);
+	ab->access = NULL;
+}
+
+void autobalance_set_enabled(struct autobalance *ab, bool on)
+{
+	pthread_mutex_lock(&ab->lock);
+	ab->enabled = on;
+	pthread_mutex_unlock(&ab->lock);
+}
+
+void autobalance_note_writes(struct autobalance *ab, uint32_t idx, unsigned node, uint32_t count)
+{
+	if (idx >= ab->m->gm->ft.nframes || node >= MAX_NODES)
+		return;
+	pthread_mutex_lock(&ab->lock);
+	ab->access[idx].writes[node] += count;
+	ab->stats.samples += count;
+	pthread_mutex_unlock(&ab->lock);
+}
+
+/* The node with at least threshold% of a frame's writes, or -1. */
+static int dominant_node(const struct frame_access *a, unsigned nnodes, unsigned threshold_pct,
+			 uint64_t *total)
+{
+	uint32_t best = 0;
+	int node = -1;
+
+	*total = 0;
+	for (unsigned n = 0; n < nnodes; n++) {
+		*total += a->writes[n];
+		if (a->writes[n] > best) {
+			best = a->writes[n];
+			node = (int)n;
+		}
+	}
+	if (!*total || (uint64_t)best * 100 < *total * threshold_pct)
+		return -1;
+	return node;
+}
+
+uint32_t autobalance_tick(struct autobalance *ab, double window_s)
+{
+	struct guest_mem *gm = ab->m->gm;
+	uint32_t nframes = gm->ft.nframes, moved = 0;
+	uint32_t *want = malloc(nframes * sizeof(*want)), nwant[MAX_NODES] = { 0 };
+	uint32_t **lists = calloc(gm->nnodes, sizeof(*lists));
+	double cap;
+
+	if (!want || !lists) {
+		free(want);
+		free(lists);
+		return 0;
+	}
+	pthread_mutex_lock(&ab->lock);
+	ab->stats.windows++;
+	if (!ab->enabled)
+		goto decay;
+	/* the budget refills each window, and never saves up more than one second's */
+	cap = ab->rate_mib_s * (double)(1 << 20) / FRAME_SIZE;
+	ab->budget_frames += cap * window_s;
+	if (ab->budget_frames > cap)
+		ab->budget_frames = cap;
+	pthread_mutex_lock(&gm->ft.lock);
+	for (uint32_t i = 0; i < nframes; i++) {
+		struct frame_access *a = &ab->access[i];
+		const struct frame *f = &gm->ft.frames[i];
+		uint64_t total;
+		int node;
+
+		if (a->cooldown)
+			a->cooldown--;
+		node = dominant_node(a, gm->nnodes, ab->threshold_pct, &total);
+		if (total) {
+			ab->stats.considered++;
+			if (f->state == FRAME_BALLOONED)
+				ab->stats.ballooned++;
+			else if (node < 0)
+				ab->stats.shared++;
+		}
+		if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
+			a->streak = 0;
+		} else {
+			a->streak = a->candidate == node ? a->streak + 1 : 1;
+			a->candidate = (uint8_t)node;
+			if (a->streak < ab->confirm) {
+				ab->stats.unconfirmed++;
+			} else if (a->cooldown) {
+				ab->stats.cooldown++;
+			} else if (ab->budget_frames < 1) {
+				ab->stats.rate_limited++;
+			} else {
+				ab->budget_frames -= 1;
+				want[i] = (uint32_t)node;
+				nwant[node]++;
+				a->cooldown = (uint8_t)ab->cooldown;
+				a->streak = 0;
+				continue;
+			}
+		}
+		want[i] = FRAME_NONE;
+	}
+	pthread_mutex_unlock(&gm->ft.lock);
+decay:	/* recent windows count most */
+	for (uint32_t i = 0; i < nframes; i++)
+		for (unsigned n = 0; n < gm->nnodes; n++)
+			ab->access[i].writes[n] /= 2;
+	pthread_mutex_unlock(&ab->lock);
+
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		uint32_t k = 0;
+		struct migrate_result res;
+
+		if (!nwant[n] || !ab->enabled)
+			continue;
+		lists[n] = malloc(nwant[n] * sizeof(uint32_t));
+		if (!lists[n])
+			continue;
+		for (uint32_t i = 0; i < nframes; i++)
+			if (want[i] == n)
+				lists[n][k++] = i;
+		if (migrate_frames(ab->m, lists[n], k, n, MIGRATE_ASYNC, MR_AUTOBALANCE, &res) == 0) {
+			pthread_mutex_lock(&ab->lock);
+			ab->stats.moved += res.moved;
+			ab->stats.failed += res.failed + res.skipped;
+			pthread_mutex_unlock(&ab->lock);
+			moved += res.moved;
+		}
+		free(lists[n]);
+	}
+	free(want);
+	free(lists);
+	return moved;
+}
