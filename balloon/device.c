@@ -1,0 +1,56 @@
+/* device.c - the virtio-balloon as a frameshift device: the first virtio-mmio
+ * window (FS_MMIO_BASE), a virtio_mmio@ node in the device tree, MMIO exits
+ * handed to the transport. Linked into the frameshift binary only (devices
+ * register from constructors); the unit tests drive balloon.c directly. */
+#include "balloon/balloon.h"
+#include "balloon/control.h"
+#include "vmm/device.h"
+#include "vmm/guest-abi.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+static int balloon_dev_init(struct device *dev, struct vm *vm)
+{
+	struct balloon *b = balloon_create(&vm->mem, &vm->migrator, dev->base);
+
+	if (!b) {
+		log_info("virtio-balloon: out of memory");
+		return -1;
+	}
+	dev->priv = b;
+	return 0;
+}
+
+static void balloon_dev_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t *data,
+			   uint32_t len, bool is_write)
+{
+	virtio_mmio_access(balloon_transport(dev->priv), offset, data, len, is_write);
+}
+
+static int balloon_dev_fdt(struct device *dev, void *fdt)
+{
+	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
+}
+
+static void balloon_dev_exit(struct device *dev, struct vm *vm)
+{
+	struct balloon *b = dev->priv;
+
+	if (!b)
+		return;
+	balloon_log_summary(b);
+	dev->priv = NULL;
+	balloon_destroy(b);
+}
+
+static struct device balloon_dev = {
+	.name = BALLOON_DEVICE_NAME,
+	.space = DEV_MMIO,
+	.base = FS_MMIO_BASE + 0 * VIRTIO_MMIO_WINDOW,
+	.len = VIRTIO_MMIO_WINDOW,
+	.init = balloon_dev_init,
+	.io = balloon_dev_io,
+	.fdt_node = balloon_dev_fdt,
+	.exit = balloon_dev_exit,
+};
+DEVICE_REGISTER(balloon_dev)

@@ -1,0 +1,1117 @@
+/* check_balloon.c - virtio-balloon without KVM. Guest RAM is a guest_mem on
+ * shmem pools of 2 simulated nodes with the real migrator (its userfaultfd
+ * reader restores a ballooned frame the "guest" touches); the test plays the
+ * driver through the MMIO registers, with rings and PFN arrays in frame 0.
+ * Frames 1..NFRAMES-1 hold a pattern, so any page the device zeroes or gives
+ * back that it should not shows up. */
+#include <check.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "balloon/balloon.h"
+#include "balloon/control.h"
+#include "mm/reclaim.h"
+#include "tests/unit.h"
+
+#define NFRAMES 16
+#define PPF BALLOON_PAGES_PER_FRAME /* 512 */
+#define BASE 0xC0000000ULL
+#define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* desc +0, avail +0x1000, used +0x2000 */
+#define ARRAYS 0x40000ULL                      /* 16 KiB per request slot */
+#define QNUM 16
+
+static struct guest_mem gm;
+static struct migrator mig;
+static struct balloon *b;
+static struct virtio_mmio *t;
+
+struct tq {
+	unsigned idx;
+	uint16_t avail, used;
+};
+static struct tq q_infl = { .idx = 0 }, q_defl = { .idx = 1 }, q_stats = { .idx = 2 }, q_rep = { .idx = 3 };
+
+#define F(bit) VIRTIO_BIT(bit)
+#define ALL_FEATURES (F(VIRTIO_F_VERSION_1) | F(VIRTIO_BALLOON_F_MUST_TELL_HOST) | \
+		      F(VIRTIO_BALLOON_F_STATS_VQ) | F(VIRTIO_BALLOON_F_DEFLATE_ON_OOM) | \
+		      F(VIRTIO_BALLOON_F_REPORTING))
+
+static uint8_t *hva(uint64_t gpa)
+{
+	return gm.hva + gpa;
+}
+
+static uint64_t word_pattern(uint64_t gpa)
+{
+	return gpa * 0x9e3779b97f4a7c15ULL + 1;
+}
+
+static void fill_frames(void)
+{
+	for (uint64_t gpa = FRAME_SIZE; gpa < gm.size; gpa += 8)
+		*(uint64_t *)hva(gpa) = word_pattern(gpa);
+}
+
+/* Does page pfn still hold its pattern / read as zero? (reads only mapped
+ * frames: reading a ballooned one would fault it back) */
+static bool page_is_pattern(uint32_t pfn)
+{
+	uint64_t gpa = (uint64_t)pfn << 12;
+
+	for (uint64_t off = 0; off < 4096; off += 8)
+		if (*(uint64_t *)hva(gpa + off) != word_pattern(gpa + off))
+			return false;
+	return true;
+}
+
+static bool page_is_zero(uint32_t pfn)
+{
+	const uint64_t *p = (const uint64_t *)hva((uint64_t)pfn << 12);
+
+	for (unsigned i = 0; i < 512; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Hash of frames 1.. that are mapped (frame 0 holds the rings). */
+static uint64_t ram_hash(void)
+{
+	uint64_t h = 0;
+
+	for (uint32_t f = 1; f < NFRAMES; f++) {
+		const uint64_t *w = (const uint64_t *)guest_mem_frame_hva(&gm, f);
+
+		if (gm.ft.frames[f].state != FRAME_MAPPED)
+			continue;
+		for (size_t i = 0; i < FRAME_SIZE / 8; i++)
+			h = (h ^ w[i]) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint32_t rd(uint32_t off)
+{
+	uint32_t v;
+
+	virtio_mmio_access(t, off, (uint8_t *)&v, 4, false);
+	return v;
+}
+
+static void wr(uint32_t off, uint32_t v)
+{
+	virtio_mmio_access(t, off, (uint8_t *)&v, 4, true);
+}
+
+static void setup(void)
+{
+	struct guest_mem_config cfg = {
+		.size = NFRAMES * FRAME_SIZE,
+		.backing = POOL_SHMEM,
+		.sim_nodes = 2,
+		.policy = { .mode = NUMA_INTERLEAVE, .nodemask = 3 },
+		.pool_reserve = 1,
+	};
+	char err[256];
+
+	ck_assert_msg(guest_mem_init(&gm, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(migrator_init(&mig, &gm, 1, err, sizeof(err)) == 0, "%s", err);
+	b = balloon_create(&gm, &mig, BASE);
+	ck_assert_ptr_nonnull(b);
+	t = balloon_transport(b);
+	fill_frames();
+	q_infl = (struct tq){ .idx = 0 };
+	q_defl = (struct tq){ .idx = 1 };
+	q_stats = (struct tq){ .idx = 2 };
+	q_rep = (struct tq){ .idx = 3 };
+}
+
+static void teardown(void)
+{
+	balloon_destroy(b);
+	migrator_destroy(&mig);
+	guest_mem_destroy(&gm);
+}
+
+static void status(struct balloon_status *s)
+{
+	balloon_get_status(b, s);
+}
+
+/* ---- the driver ---- */
+
+static void setup_queue(unsigned q, uint32_t num, uint64_t ring)
+{
+	if (ring < FRAME_SIZE) /* a driver starts from zeroed rings */
+		memset(hva(ring), 0, 0x3000);
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, q);
+	wr(VIRTIO_MMIO_REG_QUEUE_NUM, num);
+	wr(VIRTIO_MMIO_REG_QUEUE_DESC_LOW, (uint32_t)ring);
+	wr(VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, 0);
+	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW, (uint32_t)(ring + 0x1000));
+	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, 0);
+	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW, (uint32_t)(ring + 0x2000));
+	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, 0);
+	wr(VIRTIO_MMIO_REG_QUEUE_READY, 1);
+}
+
+static void negotiate(uint64_t f)
+{
+	wr(VIRTIO_MMIO_REG_STATUS, 0);
+	wr(VIRTIO_MMIO_REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)f);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)(f >> 32));
+	wr(VIRTIO_MMIO_REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+static void driver_ok(void)
+{
+	wr(VIRTIO_MMIO_REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+/* Negotiate f, set up its queues (inflate, deflate, then stats/reporting
+ * numbered over the negotiated ones), DRIVER_OK. */
+static void start(uint64_t f)
+{
+	unsigned n = 0;
+
+	negotiate(f);
+	setup_queue(n, QNUM, RING(n)), q_infl.idx = n++;
+	setup_queue(n, QNUM, RING(n)), q_defl.idx = n++;
+	if (f & F(VIRTIO_BALLOON_F_STATS_VQ))
+		setup_queue(n, QNUM, RING(n)), q_stats.idx = n++;
+	if (f & F(VIRTIO_BALLOON_F_REPORTING))
+		setup_queue(n, QNUM, RING(n)), q_rep.idx = n++;
+	driver_ok();
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_STATUS), 0xf);
+}
+
+static struct virtq_desc *qdesc(const struct tq *q, unsigned i)
+{
+	return (struct virtq_desc *)hva(RING(q->idx)) + i;
+}
+
+static uint16_t *qavail(const struct tq *q, unsigned off)
+{
+	return (uint16_t *)hva(RING(q->idx) + 0x1000 + off);
+}
+
+static uint16_t *qused(const struct tq *q, unsigned off)
+{
+	return (uint16_t *)hva(RING(q->idx) + 0x2000 + off);
+}
+
+/* One descriptor per chain, at the slot of its avail entry. */
+static void add_buf(struct tq *q, uint64_t gpa, uint32_t len, uint16_t flags)
+{
+	unsigned slot = q->avail % QNUM;
+
+	*qdesc(q, slot) = (struct virtq_desc){ gpa, len, flags, 0 };
+	*qavail(q, VIRTQ_AVAIL_RING(slot)) = (uint16_t)slot;
+	*qavail(q, VIRTQ_AVAIL_IDX) = ++q->avail;
+}
+
+static void kick(struct tq *q)
+{
+	wr(VIRTIO_MMIO_REG_QUEUE_NOTIFY, q->idx);
+}
+
+static unsigned used_new(struct tq *q)
+{
+	uint16_t idx = *qused(q, VIRTQ_USED_IDX);
+	unsigned n = (uint16_t)(idx - q->used);
+
+	q->used = idx;
+	return n;
+}
+
+static uint64_t array_slot(const struct tq *q)
+{
+	return ARRAYS + (q->idx * QNUM + q->avail % QNUM) * 0x4000ULL;
+}
+
+/* Send one request of n PFNs on q; expect it to be used. */
+static void send(struct tq *q, const uint32_t *pfns, unsigned n)
+{
+	uint64_t arr = array_slot(q);
+
+	memcpy(hva(arr), pfns, n * 4);
+	add_buf(q, arr, n * 4, 0);
+	kick(q);
+	ck_assert_uint_eq(used_new(q), 1);
+}
+
+static void send_range(struct tq *q, uint32_t first, unsigned n)
+{
+	uint32_t pfns[4096];
+
+	for (unsigned i = 0; i < n; i++)
+		pfns[i] = first + i;
+	send(q, pfns, n);
+}
+
+static void shuffle(uint32_t *a, unsigned n, uint64_t seed)
+{
+	for (unsigned i = n; i > 1; i--) {
+		unsigned j;
+		uint32_t x;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		j = (unsigned)((seed >> 33) % i);
+		x = a[i - 1];
+		a[i - 1] = a[j];
+		a[j] = x;
+	}
+}
+
+/* ---- the host side ---- */
+
+START_TEST(full_frame_reclaimed_any_order)
+{
+	struct balloon_status s;
+	uint32_t pfns[2 * PPF];
+	uint32_t returned = gm.pools[0].pages_returned + gm.pools[1].pages_returned;
+
+	start(ALL_FEATURES);
+	/* frames 3 and 4, shuffled together, over 9 requests */
+	for (unsigned i = 0; i < 2 * PPF; i++)
+		pfns[i] = 3 * PPF + i;
+	shuffle(pfns, 2 * PPF, 7);
+	for (unsigned off = 0, sent[2] = { 0, 0 }; off < 2 * PPF; off += 120) {
+		unsigned n = 2 * PPF - off < 120 ? 2 * PPF - off : 120;
+
+		send(&q_infl, pfns + off, n);
+		for (unsigned i = off; i < off + n; i++)
+			sent[pfns[i] / PPF - 3]++;
+		/* a frame goes back exactly when its last page is in */
+		for (unsigned f = 0; f < 2; f++)
+			ck_assert_uint_eq(gm.ft.frames[3 + f].state,
+					  sent[f] == PPF ? FRAME_BALLOONED : FRAME_MAPPED);
+	}
+	ck_assert_uint_eq(gm.ft.frames[3].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.pools[0].pages_returned + gm.pools[1].pages_returned, returned + 2);
+	ck_assert(page_is_pattern(2 * PPF + PPF - 1));
+	ck_assert(page_is_pattern(5 * PPF));
+	status(&s);
+	ck_assert_uint_eq(s.c.inflate_requests, 9);
+	ck_assert_uint_eq(s.c.pages_inflated, 2 * PPF);
+	ck_assert_uint_eq(s.c.frames_reclaimed, 2);
+	ck_assert_uint_eq(s.c.frames_isolated, 2);
+	ck_assert_uint_eq(s.c.stranded_pages, 0);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+	ck_assert_uint_eq(mig.stats.reclaimed, 2);
+}
+END_TEST
+
+START_TEST(deflate_restores_zeroed)
+{
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 6 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_BALLOONED);
+	/* one page back: the frame comes back whole and zeroed, the other 511
+	 * pages stay in the balloon, now stranded on a mapped frame */
+	send_range(&q_defl, 6 * PPF + 10, 1);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_MAPPED);
+	for (uint32_t p = 6 * PPF; p < 7 * PPF; p++)
+		ck_assert(page_is_zero(p));
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_restored, 1);
+	ck_assert_uint_eq(s.c.frames_isolated, 0);
+	ck_assert_uint_eq(s.c.ballooned_pages, PPF - 1);
+	ck_assert_uint_eq(s.c.stranded_pages, PPF - 1);
+	ck_assert_uint_eq(mig.stats.restored, 1);
+	/* and the rest: nothing more to restore */
+	send_range(&q_defl, 6 * PPF, 10);
+	send_range(&q_defl, 6 * PPF + 11, PPF - 11);
+	status(&s);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	ck_assert_uint_eq(s.c.pages_deflated, PPF);
+	ck_assert_uint_eq(s.c.frames_restored, 1);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+	ck_assert(page_is_pattern(7 * PPF));
+}
+END_TEST
+
+static bool in(uint32_t p, uint32_t first, uint32_t n)
+{
+	return p >= first && p < first + n;
+}
+
+/* With MUST_TELL_HOST the driver waits for the deflate ack before using a
+ * page: partly ballooned pages are zeroed then, not at inflate. */
+START_TEST(partial_frame_zeroed_on_deflate)
+{
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 4 * PPF + 100, 100);
+	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_MAPPED);
+	for (uint32_t p = 4 * PPF; p < 5 * PPF; p++)
+		ck_assert(page_is_pattern(p));
+	status(&s);
+	ck_assert_uint_eq(s.c.stranded_pages, 100);
+	ck_assert_uint_eq(s.c.frames_isolated, 0);
+	/* deflated pages read as zero; the rest of the frame is untouched */
+	send_range(&q_defl, 4 * PPF + 100, 60);
+	for (uint32_t p = 4 * PPF; p < 5 * PPF; p++)
+		ck_assert(in(p, 4 * PPF + 100, 60) ? page_is_zero(p) : page_is_pattern(p));
+	status(&s);
+	ck_assert_uint_eq(s.c.stranded_pages, 40);
+	/* a frame that fills up goes back whole: nothing was zeroed in vain,
+	 * and what comes back is a fresh page */
+	send_range(&q_infl, 5 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	send_range(&q_defl, 5 * PPF, 256);
+	send_range(&q_defl, 5 * PPF + 256, 256);
+	for (uint32_t p = 5 * PPF; p < 6 * PPF; p++)
+		ck_assert(page_is_zero(p));
+}
+END_TEST
+
+/* Without it the driver may use pages before the deflate ack: they are
+ * zeroed before the inflate is acknowledged. */
+START_TEST(partial_frame_zeroed_on_inflate)
+{
+	struct balloon_status s;
+
+	start(ALL_FEATURES & ~F(VIRTIO_BALLOON_F_MUST_TELL_HOST));
+	send_range(&q_infl, 4 * PPF + 100, 100);
+	for (uint32_t p = 4 * PPF; p < 5 * PPF; p++)
+		ck_assert(in(p, 4 * PPF + 100, 100) ? page_is_zero(p) : page_is_pattern(p));
+	/* the driver uses one before deflating it: the deflate leaves it be */
+	memset(hva((4ULL * PPF + 150) << 12), 0x33, 4096);
+	send_range(&q_defl, 4 * PPF + 100, 100);
+	ck_assert(!page_is_zero(4 * PPF + 150));
+	ck_assert(page_is_zero(4 * PPF + 151));
+	status(&s);
+	ck_assert_uint_eq(s.c.stranded_pages, 0);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+}
+END_TEST
+
+START_TEST(reclaim_busy_is_retried)
+{
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 8 * PPF, PPF - 1);
+	gm.ft.frames[8].state = FRAME_MIGRATING; /* as if mid-move */
+	send_range(&q_infl, 9 * PPF - 1, 1);
+	status(&s); /* which retries, in vain */
+	ck_assert_uint_eq(s.c.reclaim_busy, 2);
+	ck_assert_uint_eq(s.c.frames_pending, 1);
+	ck_assert_uint_eq(s.c.frames_isolated, 0);
+	balloon_get_status(b, &s); /* still busy: stays pending */
+	ck_assert_uint_eq(s.c.frames_pending, 1);
+	gm.ft.frames[8].state = FRAME_MAPPED;
+	/* the next request retries */
+	send_range(&q_infl, 10 * PPF, 1);
+	status(&s);
+	ck_assert_uint_eq(gm.ft.frames[8].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(s.c.frames_pending, 0);
+	ck_assert_uint_ge(s.c.reclaim_retries, 1);
+	ck_assert_uint_eq(s.c.frames_isolated, 1);
+}
+END_TEST
+
+START_TEST(guest_touch_puts_frame_back)
+{
+	struct balloon_status s;
+	volatile uint64_t *p;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 5 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	/* the "guest" touches it: the uffd reader restores it, then putback */
+	p = (volatile uint64_t *)guest_mem_frame_hva(&gm, 5);
+	ck_assert_uint_eq(p[1000], 0);
+	p[7] = 42;
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_touched, 1);
+	ck_assert_uint_eq(s.c.pages_forgotten, PPF);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	ck_assert_uint_eq(s.c.frames_isolated, 0);
+	ck_assert_uint_eq(mig.stats.touch_restored, 1);
+	/* the driver's later deflate of those pages is counted, harmlessly */
+	send_range(&q_defl, 5 * PPF, 4);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_not_ballooned, 4);
+	ck_assert_uint_eq(p[7], 42);
+	ck_assert(!(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+}
+END_TEST
+
+START_TEST(reset_gives_everything_back)
+{
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 2 * PPF, PPF + 7);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
+	wr(VIRTIO_MMIO_REG_STATUS, 0);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	ck_assert_uint_eq(s.c.frames_isolated, 0);
+	ck_assert_uint_eq(s.c.frames_restored, 1);
+	ck_assert(page_is_zero(2 * PPF + 5));
+	ck_assert(page_is_pattern(3 * PPF + 3)); /* nothing zeroed that need not be */
+	/* a new driver can balloon the same pages again */
+	start(ALL_FEATURES);
+	q_infl.avail = q_infl.used = 0;
+	send_range(&q_infl, 2 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
+}
+END_TEST
+
+/* ---- bad PFNs: counted, the rest of the request goes through, and no page
+ * outside the request's good PFNs changes ---- */
+
+START_TEST(pfn_outside_ram)
+{
+	uint32_t pfns[] = { NFRAMES * PPF, UINT32_MAX, NFRAMES * PPF + 100000, 3 * PPF };
+	struct balloon_status s;
+	uint64_t h;
+
+	start(ALL_FEATURES);
+	/* the good one first, so the hash covers what follows */
+	send(&q_infl, pfns + 3, 1);
+	h = ram_hash();
+	send(&q_infl, pfns, 3);
+	send(&q_defl, pfns, 3);
+	ck_assert_uint_eq(ram_hash(), h);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_out_of_range, 6);
+	ck_assert_uint_eq(s.c.pages_inflated, 1);
+	ck_assert_uint_eq(s.c.pages_deflated, 0);
+	ck_assert(!(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+}
+END_TEST
+
+START_TEST(pfn_duplicate_in_request)
+{
+	uint32_t pfns[] = { 7 * PPF + 3, 7 * PPF + 9, 7 * PPF + 3, 7 * PPF + 3 };
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send(&q_infl, pfns, 4);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_duplicate, 2);
+	ck_assert_uint_eq(s.c.pfn_already_ballooned, 0);
+	ck_assert_uint_eq(s.c.pages_inflated, 2);
+	ck_assert_uint_eq(s.c.ballooned_pages, 2);
+	/* nothing changed; deflating the two zeroes just them */
+	for (uint32_t p = 7 * PPF; p < 8 * PPF; p++)
+		ck_assert(page_is_pattern(p));
+	send(&q_defl, pfns, 2);
+	for (uint32_t p = 7 * PPF; p < 8 * PPF; p++)
+		ck_assert(p == 7 * PPF + 3 || p == 7 * PPF + 9 ? page_is_zero(p) : page_is_pattern(p));
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_duplicate, 2);
+	ck_assert_uint_eq(s.c.guest_errors, 2);
+}
+END_TEST
+
+START_TEST(pfn_already_ballooned)
+{
+	struct balloon_status s;
+	uint64_t h;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 9 * PPF, 20);
+	/* a driver that breaks the rules writes to a ballooned page... */
+	memset(hva(9ULL * PPF << 12), 0x77, 4096);
+	h = ram_hash();
+	/* ...and gives it again: refused, so it is not zeroed again */
+	send_range(&q_infl, 9 * PPF, 20);
+	ck_assert_uint_eq(ram_hash(), h);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_already_ballooned, 20);
+	ck_assert_uint_eq(s.c.pfn_duplicate, 0);
+	ck_assert_uint_eq(s.c.ballooned_pages, 20);
+	/* also for a frame whose page the host already has */
+	send_range(&q_infl, 10 * PPF, PPF);
+	send_range(&q_infl, 10 * PPF + 5, 3);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_already_ballooned, 23);
+	ck_assert_uint_eq(gm.ft.frames[10].state, FRAME_BALLOONED);
+}
+END_TEST
+
+START_TEST(pfn_not_ballooned)
+{
+	struct balloon_status s;
+	uint64_t h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	send_range(&q_defl, 11 * PPF, 30);
+	ck_assert_uint_eq(ram_hash(), h);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_not_ballooned, 30);
+	ck_assert_uint_eq(s.c.pages_deflated, 0);
+}
+END_TEST
+
+START_TEST(pfn_buffer_odd_length_and_direction)
+{
+	struct balloon_status s;
+	uint32_t pfns[3] = { 12 * PPF, 12 * PPF + 1, 12 * PPF + 2 };
+	uint64_t arr = array_slot(&q_infl), h;
+
+	start(ALL_FEATURES);
+	memcpy(hva(arr), pfns, sizeof(pfns));
+	add_buf(&q_infl, arr, 10, 0); /* two PFNs and 2 stray bytes */
+	kick(&q_infl);
+	ck_assert_uint_eq(used_new(&q_infl), 1);
+	status(&s);
+	ck_assert_uint_eq(s.c.bad_buffers, 1);
+	ck_assert_uint_eq(s.c.pages_inflated, 2);
+	ck_assert(page_is_pattern(12 * PPF + 2));
+	/* a device-writable PFN array is not one */
+	h = ram_hash();
+	arr = array_slot(&q_infl);
+	memcpy(hva(arr), pfns, sizeof(pfns));
+	add_buf(&q_infl, arr, 12, VIRTQ_DESC_F_WRITE);
+	kick(&q_infl);
+	ck_assert_uint_eq(used_new(&q_infl), 1);
+	ck_assert_uint_eq(ram_hash(), h);
+	status(&s);
+	ck_assert_uint_eq(s.c.bad_buffers, 2);
+	ck_assert_uint_eq(s.c.pages_inflated, 2);
+}
+END_TEST
+
+START_TEST(pfn_array_in_ballooned_memory)
+{
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 13 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[13].state, FRAME_BALLOONED);
+	/* an array inside frame 13: the device must not fault it back in */
+	add_buf(&q_infl, 13 * FRAME_SIZE + 64, 64, 0);
+	kick(&q_infl);
+	ck_assert_uint_eq(used_new(&q_infl), 1);
+	ck_assert_uint_eq(gm.ft.frames[13].state, FRAME_BALLOONED);
+	status(&s);
+	ck_assert_uint_eq(s.c.bad_buffers, 1);
+	ck_assert_uint_eq(mig.stats.touch_restored, 0);
+}
+END_TEST
+
+/* ---- bad rings: the device needs a reset and touches nothing ---- */
+
+static void expect_needs_reset(uint64_t h, enum vq_error e)
+{
+	struct balloon_status s;
+
+	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert(rd(VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	ck_assert_uint_eq(ram_hash(), h);
+	status(&s);
+	ck_assert_uint_eq(s.c.pages_inflated, 0);
+	ck_assert_uint_eq(s.c.frames_isolated, 0);
+	ck_assert_uint_ge(s.queue_errors[e], 1);
+	for (uint32_t f = 1; f < NFRAMES; f++)
+		ck_assert_uint_eq(gm.ft.frames[f].state, FRAME_MAPPED);
+}
+
+/* A request for the whole of frame 2, chained through descriptors the
+ * test sets up by hand. */
+static uint64_t whole_frame_array(void)
+{
+	uint64_t arr = ARRAYS + 0x100000;
+
+	for (unsigned i = 0; i < PPF; i++)
+		((uint32_t *)hva(arr))[i] = 2 * PPF + i;
+	return arr;
+}
+
+static void publish_head(struct tq *q, uint16_t head)
+{
+	*qavail(q, VIRTQ_AVAIL_RING(q->avail % QNUM)) = head;
+	*qavail(q, VIRTQ_AVAIL_IDX) = ++q->avail;
+}
+
+START_TEST(ring_descriptor_loop)
+{
+	uint64_t arr = whole_frame_array(), h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 1024, VIRTQ_DESC_F_NEXT, 1 };
+	*qdesc(&q_infl, 1) = (struct virtq_desc){ arr + 1024, 1024, VIRTQ_DESC_F_NEXT, 0 };
+	publish_head(&q_infl, 0);
+	kick(&q_infl);
+	ck_assert_uint_eq(used_new(&q_infl), 0);
+	expect_needs_reset(h, VQ_ERR_LOOP);
+}
+END_TEST
+
+START_TEST(ring_chain_longer_than_queue)
+{
+	uint64_t arr = whole_frame_array(), h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	for (unsigned i = 0; i < QNUM; i++)
+		*qdesc(&q_infl, i) = (struct virtq_desc){ arr + i * 128, 128, VIRTQ_DESC_F_NEXT,
+							  (uint16_t)((i + 1) % QNUM) };
+	publish_head(&q_infl, 0);
+	kick(&q_infl);
+	expect_needs_reset(h, VQ_ERR_LOOP);
+}
+END_TEST
+
+START_TEST(ring_zero_length_buffer)
+{
+	uint64_t arr = whole_frame_array(), h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, VIRTQ_DESC_F_NEXT, 1 };
+	*qdesc(&q_infl, 1) = (struct virtq_desc){ arr + 2048, 0, 0, 0 };
+	publish_head(&q_infl, 0);
+	kick(&q_infl);
+	expect_needs_reset(h, VQ_ERR_ZERO_LEN);
+}
+END_TEST
+
+START_TEST(ring_buffer_outside_ram)
+{
+	uint64_t h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	*qdesc(&q_infl, 0) = (struct virtq_desc){ gm.size - 8, 16, 0, 0 };
+	publish_head(&q_infl, 0);
+	kick(&q_infl);
+	expect_needs_reset(h, VQ_ERR_BUF_ADDR);
+}
+END_TEST
+
+START_TEST(ring_head_and_next_out_of_range)
+{
+	uint64_t arr = whole_frame_array(), h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, VIRTQ_DESC_F_NEXT, QNUM + 3 };
+	publish_head(&q_infl, 0);
+	kick(&q_infl);
+	expect_needs_reset(h, VQ_ERR_NEXT);
+	/* and on the deflate queue of a fresh device, a head out of range */
+	start(ALL_FEATURES);
+	q_infl = (struct tq){ .idx = 0 };
+	publish_head(&q_defl, QNUM);
+	kick(&q_defl);
+	expect_needs_reset(h, VQ_ERR_HEAD);
+}
+END_TEST
+
+START_TEST(ring_avail_index_jump)
+{
+	uint64_t arr = whole_frame_array(), h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, 0, 0 };
+	*qavail(&q_infl, VIRTQ_AVAIL_IDX) = QNUM + 1;
+	kick(&q_infl);
+	expect_needs_reset(h, VQ_ERR_AVAIL_IDX);
+}
+END_TEST
+
+START_TEST(ring_indirect_descriptor)
+{
+	uint64_t arr = whole_frame_array(), h;
+
+	start(ALL_FEATURES);
+	h = ram_hash();
+	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, VIRTQ_DESC_F_INDIRECT, 0 };
+	publish_head(&q_infl, 0);
+	kick(&q_infl);
+	expect_needs_reset(h, VQ_ERR_INDIRECT);
+}
+END_TEST
+
+START_TEST(ring_unaligned)
+{
+	uint64_t h = ram_hash();
+
+	negotiate(ALL_FEATURES);
+	setup_queue(0, QNUM, RING(0) + 8); /* descriptors need 16 */
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert_uint_eq(ram_hash(), h);
+	ck_assert_uint_eq(t->vq[0].errors[VQ_ERR_ALIGN], 1);
+}
+END_TEST
+
+START_TEST(ring_in_ballooned_memory)
+{
+	struct balloon_status s;
+
+	/* inflate and deflate first, the stats queue set up late, its rings
+	 * in the frame the host has just taken */
+	negotiate(F(VIRTIO_F_VERSION_1) | F(VIRTIO_BALLOON_F_STATS_VQ));
+	setup_queue(0, QNUM, RING(0));
+	setup_queue(1, QNUM, RING(1));
+	driver_ok();
+	send_range(&q_infl, 14 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[14].state, FRAME_BALLOONED);
+	setup_queue(2, QNUM, 14 * FRAME_SIZE);
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 2);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert_uint_eq(t->vq[2].errors[VQ_ERR_RING_ADDR], 1);
+	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	/* the device did not fault the frame back in to look */
+	ck_assert_uint_eq(gm.ft.frames[14].state, FRAME_BALLOONED);
+	status(&s);
+	ck_assert_uint_eq(mig.stats.touch_restored, 0);
+	ck_assert_uint_eq(s.c.frames_isolated, 1);
+}
+END_TEST
+
+START_TEST(queue_size_not_power_of_two)
+{
+	uint64_t h = ram_hash();
+
+	negotiate(ALL_FEATURES);
+	setup_queue(0, 12, RING(0));
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert_uint_eq(t->vq[0].errors[VQ_ERR_SIZE], 1);
+	ck_assert_uint_eq(ram_hash(), h);
+}
+END_TEST
+
+START_TEST(notify_before_driver_ok)
+{
+	struct balloon_status s;
+	uint64_t arr = whole_frame_array(), h;
+
+	negotiate(ALL_FEATURES);
+	setup_queue(0, QNUM, RING(0));
+	setup_queue(1, QNUM, RING(1));
+	h = ram_hash();
+	add_buf(&q_infl, arr, PPF * 4, 0);
+	kick(&q_infl);
+	ck_assert_uint_eq(used_new(&q_infl), 0);
+	ck_assert_uint_eq(ram_hash(), h);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.transport_errors[VMMIO_ERR_NOTIFY_EARLY], 1);
+	ck_assert_uint_eq(s.c.pages_inflated, 0);
+	/* once DRIVER_OK is set, the waiting request is served */
+	driver_ok();
+	ck_assert_uint_eq(used_new(&q_infl), 1);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
+}
+END_TEST
+
+/* ---- queues, features, config, stats, reporting ---- */
+
+START_TEST(queue_numbering_follows_features)
+{
+	struct balloon_status s;
+	uint64_t f = F(VIRTIO_F_VERSION_1) | F(VIRTIO_BALLOON_F_REPORTING);
+
+	/* no stats queue: reporting is queue 2 */
+	start(f);
+	ck_assert_uint_eq(q_rep.idx, 2);
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 3);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
+	add_buf(&q_rep, 3 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	kick(&q_rep);
+	ck_assert_uint_eq(used_new(&q_rep), 1);
+	ck_assert_uint_eq(gm.ft.frames[3].state, FRAME_BALLOONED);
+	status(&s);
+	ck_assert_uint_eq(s.nqueues, 3);
+	ck_assert_uint_eq(s.c.frames_reported, 1);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	/* all four: reporting is queue 3 */
+	start(ALL_FEATURES);
+	ck_assert_uint_eq(q_stats.idx, 2);
+	ck_assert_uint_eq(q_rep.idx, 3);
+	/* only the two: queue 2 does not exist */
+	start(F(VIRTIO_F_VERSION_1));
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 2);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
+}
+END_TEST
+
+START_TEST(free_page_reporting)
+{
+	struct balloon_status s;
+	uint64_t start_gpa = 5 * FRAME_SIZE - 4096; /* a page of frame 4, frames 5 and 6, half of 7 */
+
+	start(ALL_FEATURES);
+	add_buf(&q_rep, start_gpa, (uint32_t)(2 * FRAME_SIZE + 4096 + FRAME_SIZE / 2), VIRTQ_DESC_F_WRITE);
+	kick(&q_rep);
+	ck_assert_uint_eq(used_new(&q_rep), 1);
+	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[7].state, FRAME_MAPPED);
+	ck_assert(page_is_pattern(5 * PPF - 1));
+	ck_assert(page_is_pattern(7 * PPF + 256));
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_reported, 2);
+	ck_assert_uint_eq(s.c.report_partial_bytes, 4096 + FRAME_SIZE / 2);
+	/* reported memory is the guest's again after the ack: a touch brings
+	 * it back zeroed */
+	ck_assert_uint_eq(*(volatile uint64_t *)guest_mem_frame_hva(&gm, 6), 0);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_touched, 1);
+	ck_assert_uint_eq(s.c.frames_isolated, 1);
+	/* a device-readable buffer is not a report */
+	add_buf(&q_rep, 8 * FRAME_SIZE, FRAME_SIZE, 0);
+	kick(&q_rep);
+	ck_assert_uint_eq(gm.ft.frames[8].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.bad_buffers, 1);
+}
+END_TEST
+
+START_TEST(page_poison_keeps_reported_pages)
+{
+	struct balloon_status s;
+	uint64_t f = ALL_FEATURES | F(VIRTIO_BALLOON_F_PAGE_POISON);
+	uint32_t poison = 0xaa;
+
+	negotiate(f);
+	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_POISON_VAL, (uint8_t *)&poison, 4, true);
+	setup_queue(0, QNUM, RING(0));
+	setup_queue(1, QNUM, RING(1));
+	setup_queue(2, QNUM, RING(2));
+	setup_queue(3, QNUM, RING(3));
+	driver_ok();
+	add_buf(&q_rep, 9 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	kick(&q_rep);
+	ck_assert_uint_eq(used_new(&q_rep), 1);
+	/* a fresh page would read 0, not the poison: the frame stays */
+	ck_assert_uint_eq(gm.ft.frames[9].state, FRAME_MAPPED);
+	ck_assert(page_is_pattern(9 * PPF + 3));
+	status(&s);
+	ck_assert_uint_eq(s.c.report_kept_poison, 1);
+	ck_assert_uint_eq(s.poison_val, 0xaa);
+	/* poison_val may not change once DRIVER_OK is set */
+	poison = 0;
+	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_POISON_VAL, (uint8_t *)&poison, 4, true);
+	status(&s);
+	ck_assert_uint_eq(s.poison_val, 0xaa);
+	ck_assert_uint_eq(s.c.config_errors, 1);
+	/* inflated frames still go back: the driver rewrites deflated pages */
+	send_range(&q_infl, 10 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[10].state, FRAME_BALLOONED);
+	/* with poison 0 (a fresh page matches it) reported frames go too */
+	negotiate(f);
+	poison = 0;
+	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_POISON_VAL, (uint8_t *)&poison, 4, true);
+	q_infl = (struct tq){ .idx = 0 };
+	q_defl = (struct tq){ .idx = 1 };
+	q_stats = (struct tq){ .idx = 2 };
+	q_rep = (struct tq){ .idx = 3 };
+	setup_queue(0, QNUM, RING(0));
+	setup_queue(1, QNUM, RING(1));
+	setup_queue(2, QNUM, RING(2));
+	setup_queue(3, QNUM, RING(3));
+	driver_ok();
+	add_buf(&q_rep, 9 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	kick(&q_rep);
+	ck_assert_uint_eq(gm.ft.frames[9].state, FRAME_BALLOONED);
+}
+END_TEST
+
+START_TEST(config_target_and_actual)
+{
+	struct balloon_status s;
+	uint32_t v, gen;
+
+	start(ALL_FEATURES);
+	gen = rd(VIRTIO_MMIO_REG_CONFIG_GENERATION);
+	ck_assert_int_eq(balloon_set_target(b, 24 << 20), 0); /* 8 of 32 MiB ballooned */
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_CONFIG_GENERATION), gen + 1);
+	ck_assert(rd(VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
+	ck_assert_int_eq(balloon_set_target(b, 0), -EINVAL);
+	ck_assert_int_eq(balloon_set_target(b, 33 << 20), -EINVAL);
+	ck_assert_int_eq(balloon_set_target(b, (24 << 20) + 1), -EINVAL);
+	/* the driver reports actual: an event */
+	wr(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL, 2048);
+	status(&s);
+	ck_assert_uint_eq(s.actual, 2048);
+	ck_assert_uint_eq(s.c.actual_changes, 1);
+	ck_assert_uint_eq(s.nevents, 2);
+	ck_assert_uint_eq(s.events[1].actual, 2048);
+	ck_assert_uint_eq(s.events[1].num_pages, 2048);
+	/* num_pages is the device's */
+	wr(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES, 1);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
+	/* byte access to actual works */
+	v = 0x01;
+	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL + 2, (uint8_t *)&v, 1, true);
+	status(&s);
+	ck_assert_uint_eq(s.actual, 2048 + 65536);
+	ck_assert_uint_eq(s.c.config_errors, 1);
+}
+END_TEST
+
+static void stats_buffer(uint64_t gpa, const struct virtio_balloon_stat *st, unsigned n)
+{
+	memcpy(hva(gpa), st, n * sizeof(*st));
+	add_buf(&q_stats, gpa, n * sizeof(*st), 0);
+}
+
+START_TEST(statistics)
+{
+	struct virtio_balloon_stat st[] = {
+		{ VIRTIO_BALLOON_S_MEMFREE, 1000 }, { VIRTIO_BALLOON_S_MEMTOT, 5000 },
+		{ 77, 1 }, { VIRTIO_BALLOON_S_MAJFLT, 3 },
+	};
+	struct balloon_status s;
+	uint64_t seq;
+
+	negotiate(ALL_FEATURES);
+	setup_queue(0, QNUM, RING(0));
+	setup_queue(1, QNUM, RING(1));
+	setup_queue(2, QNUM, RING(2));
+	setup_queue(3, QNUM, RING(3));
+	stats_buffer(ARRAYS, st, 4); /* primed before DRIVER_OK */
+	driver_ok();
+	status(&s);
+	ck_assert_uint_eq(s.stats.seq, 1);
+	ck_assert_uint_eq(s.stats.val[VIRTIO_BALLOON_S_MEMFREE], 1000);
+	ck_assert_uint_eq(s.stats.val[VIRTIO_BALLOON_S_MAJFLT], 3);
+	ck_assert_uint_eq(s.stats.have, (1u << VIRTIO_BALLOON_S_MEMFREE) | (1u << VIRTIO_BALLOON_S_MEMTOT) |
+					(1u << VIRTIO_BALLOON_S_MAJFLT));
+	ck_assert_uint_eq(s.c.stats_unknown_tags, 1);
+	ck_assert_uint_eq(used_new(&q_stats), 0); /* held by the device */
+	/* the host asks: the buffer comes back, the driver answers */
+	seq = balloon_request_stats(b);
+	ck_assert_uint_eq(used_new(&q_stats), 1);
+	ck_assert(!balloon_wait_stats(b, seq, 10));
+	st[0].val = 2000;
+	stats_buffer(ARRAYS + 0x100, st, 4);
+	kick(&q_stats);
+	ck_assert(balloon_wait_stats(b, seq, 10));
+	status(&s);
+	ck_assert_uint_eq(s.stats.val[VIRTIO_BALLOON_S_MEMFREE], 2000);
+	/* a second buffer while one is held: the old one goes back */
+	stats_buffer(ARRAYS + 0x200, st, 4);
+	kick(&q_stats);
+	ck_assert_uint_eq(used_new(&q_stats), 1);
+	status(&s);
+	ck_assert_uint_eq(s.c.stats_extra_buffers, 1);
+	ck_assert_uint_eq(s.stats.seq, 3);
+}
+END_TEST
+
+START_TEST(control_requests)
+{
+	struct json_object *args = json_object_new_object(), *reply = json_object_new_object(), *v, *h;
+	char err[256];
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 3 * PPF, PPF + 10);
+	json_object_object_add(args, "set", json_object_new_string("20M"));
+	ck_assert_int_eq(balloon_control(b, "balloon", args, reply, err, sizeof(err)), 0);
+	ck_assert(json_object_object_get_ex(reply, "target_pages", &v));
+	ck_assert_int_eq(json_object_get_int(v), 3072);
+	ck_assert(json_object_object_get_ex(reply, "host", &h));
+	ck_assert(json_object_object_get_ex(h, "frames_isolated", &v));
+	ck_assert_int_eq(json_object_get_int(v), 1);
+	ck_assert(json_object_object_get_ex(h, "stranded_kib", &v));
+	ck_assert_int_eq(json_object_get_int(v), 40);
+	ck_assert(json_object_object_get_ex(reply, "features", &v));
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 0)), "MUST_TELL_HOST");
+	json_object_put(reply);
+
+	json_object_object_add(args, "set", json_object_new_string("64M"));
+	reply = json_object_new_object();
+	ck_assert_int_eq(balloon_control(b, "balloon", args, reply, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "between 4K and the 32 MiB"));
+	json_object_object_add(args, "set", json_object_new_string("12 M"));
+	ck_assert_int_eq(balloon_control(b, "balloon", args, reply, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "bad \"set\" size"));
+	json_object_put(reply);
+	json_object_put(args);
+
+	args = json_object_new_object();
+	reply = json_object_new_object();
+	json_object_object_add(args, "wait_ms", json_object_new_int(5));
+	ck_assert_int_eq(balloon_control(b, "balloon-stats", args, reply, err, sizeof(err)), 0);
+	ck_assert(json_object_object_get_ex(reply, "fresh", &v));
+	ck_assert(!json_object_get_boolean(v));
+	ck_assert(json_object_object_get_ex(reply, "host", &h));
+	json_object_put(reply);
+	json_object_put(args);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("balloon");
+	TCase *host = tcase_create("host");
+	TCase *pfn = tcase_create("bad-pfns");
+	TCase *ring = tcase_create("bad-rings");
+	TCase *dev = tcase_create("device");
+	TCase *all[] = { host, pfn, ring, dev };
+
+	for (unsigned i = 0; i < 4; i++) {
+		tcase_add_checked_fixture(all[i], setup, teardown);
+		tcase_set_timeout(all[i], 30);
+		suite_add_tcase(s, all[i]);
+	}
+	tcase_add_test(host, full_frame_reclaimed_any_order);
+	tcase_add_test(host, deflate_restores_zeroed);
+	tcase_add_test(host, partial_frame_zeroed_on_deflate);
+	tcase_add_test(host, partial_frame_zeroed_on_inflate);
+	tcase_add_test(host, reclaim_busy_is_retried);
+	tcase_add_test(host, guest_touch_puts_frame_back);
+	tcase_add_test(host, reset_gives_everything_back);
+
+	tcase_add_test(pfn, pfn_outside_ram);
+	tcase_add_test(pfn, pfn_duplicate_in_request);
+	tcase_add_test(pfn, pfn_already_ballooned);
+	tcase_add_test(pfn, pfn_not_ballooned);
+	tcase_add_test(pfn, pfn_buffer_odd_length_and_direction);
+	tcase_add_test(pfn, pfn_array_in_ballooned_memory);
+
+	tcase_add_test(ring, ring_descriptor_loop);
+	tcase_add_test(ring, ring_chain_longer_than_queue);
+	tcase_add_test(ring, ring_zero_length_buffer);
+	tcase_add_test(ring, ring_buffer_outside_ram);
+	tcase_add_test(ring, ring_head_and_next_out_of_range);
+	tcase_add_test(ring, ring_avail_index_jump);
+	tcase_add_test(ring, ring_indirect_descriptor);
+	tcase_add_test(ring, ring_unaligned);
+	tcase_add_test(ring, ring_in_ballooned_memory);
+	tcase_add_test(ring, queue_size_not_power_of_two);
+	tcase_add_test(ring, notify_before_driver_ok);
+
+	tcase_add_test(dev, queue_numbering_follows_features);
+	tcase_add_test(dev, free_page_reporting);
+	tcase_add_test(dev, page_poison_keeps_reported_pages);
+	tcase_add_test(dev, config_target_and_actual);
+	tcase_add_test(dev, statistics);
+	tcase_add_test(dev, control_requests);
+	return s;
+}
