@@ -4,7 +4,9 @@
  * writes every frame without racing the others. Each pass checks that every
  * word still holds the previous pass's pattern and writes the next one: a lost
  * or misplaced write shows as a mismatch, reported with its frame.
- * bootargs: seconds=N (default 5) or passes=N; seed=N. */
+ * bootargs: seconds=N (default 5) or passes=N; cpuN=A-B gives frames A..B to
+ * vCPU N alone (all their words; the others leave them alone), to make
+ * per-node working sets for the autobalance test. */
 #include "guest.h"
 #include "tsc.h"
 
@@ -15,6 +17,45 @@ struct result {
 
 static struct result results[GUEST_MAX_CPUS];
 static volatile int stop;
+static int owner[GUEST_MAX_CHUNKS]; /* per chunk: its only writer, or -1: all share */
+
+/* Parse a "A-B" frame range; false if absent or malformed. */
+static bool frame_range(const char *s, uint64_t *a, uint64_t *b)
+{
+	*a = *b = 0;
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		*a = *a * 10 + (uint64_t)(*s++ - '0');
+	if (*s++ != '-' || *s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		*b = *b * 10 + (uint64_t)(*s++ - '0');
+	return !*s && *a <= *b;
+}
+
+static void assign_owners(const struct guest_env *env)
+{
+	for (unsigned c = 0; c < env->nchunks; c++)
+		owner[c] = -1;
+	for (unsigned cpu = 0; cpu < env->ncpus; cpu++) {
+		char key[16];
+		uint64_t a, b;
+
+		snprintf(key, sizeof(key), "cpu%u", cpu);
+		if (!env_arg(env, key))
+			continue;
+		if (!frame_range(env_arg(env, key), &a, &b))
+			panic("integrity: bad %s=%s (want FIRST-LAST frames)\n", key, env_arg(env, key));
+		for (unsigned c = 0; c < env->nchunks; c++) {
+			uint64_t frame = env->chunks[c].gpa >> GUEST_FRAME_SHIFT;
+
+			if (frame >= a && frame <= b)
+				owner[c] = (int)cpu;
+		}
+		printf("integrity: frames %lu-%lu belong to vCPU %u\n", a, b, cpu);
+	}
+}
 
 static inline uint64_t pattern(uint64_t gpa, uint64_t seq)
 {
@@ -28,11 +69,19 @@ static inline uint64_t pattern(uint64_t gpa, uint64_t seq)
 /* One pass over this vCPU's words of every chunk: check seq-1, write seq. */
 static void pass(const struct guest_env *env, unsigned cpu, uint64_t seq, struct result *r)
 {
-	for (unsigned c = 0; c < env->nchunks; c++) {
-		uint64_t *p = (uint64_t *)env->chunks[c].gpa + cpu;
+	/* each vCPU starts its sweep at its own offset: vCPUs walking memory in
+	 * lockstep would be an odd workload, and one the host's write sampling
+	 * would see as "whoever leads owns everything" */
+	for (unsigned k = 0; k < env->nchunks; k++) {
+		unsigned c = (k + cpu * env->nchunks / env->ncpus) % env->nchunks;
+		bool shared = owner[c] < 0;
+		uint64_t *p = (uint64_t *)env->chunks[c].gpa + (shared ? cpu : 0);
 		uint64_t *end = (uint64_t *)(env->chunks[c].gpa + env->chunks[c].size);
+		unsigned stride = shared ? env->ncpus : 1;
 
-		for (; p < end; p += env->ncpus) {
+		if (!shared && owner[c] != (int)cpu)
+			continue;
+		for (; p < end; p += stride) {
 			uint64_t want = seq ? pattern((uint64_t)p, seq - 1) : 0;
 
 			if (seq && *p != want && !r->mismatches++) {
@@ -54,9 +103,12 @@ int program_main(struct guest_env *env, unsigned cpu)
 	uint64_t end = rdtsc() + seconds * 1000 * tsc_khz(env);
 	struct result *r = &results[cpu], total = { 0 };
 
-	if (cpu == 0)
+	if (cpu == 0) {
 		printf("integrity: %u vCPUs over %u frames, %s\n", env->ncpus, env->nframes,
 		       passes ? "fixed passes" : "timed");
+		assign_owners(env);
+	}
+	cpu_barrier(); /* owners known before anyone writes */
 	/* pass 0 only writes (memory starts as zero) */
 	for (uint64_t seq = 0; !stop; seq++) {
 		pass(env, cpu, seq, r);

@@ -13,8 +13,8 @@ int autobalance_init(struct autobalance *ab, struct migrator *m, double rate_mib
 		return -1;
 	pthread_mutex_init(&ab->lock, NULL);
 	ab->rate_mib_s = rate_mib_s;
-	ab->threshold_pct = 75;
-	ab->confirm = 2;
+	ab->threshold_pct = 90;
+	ab->confirm = 3;
 	ab->cooldown = 8;
 	return 0;
 }
@@ -39,6 +39,7 @@ void autobalance_note_writes(struct autobalance *ab, uint32_t idx, unsigned node
 	pthread_mutex_lock(&ab->lock);
 	ab->access[idx].writes[node] += count;
 	ab->stats.samples += count;
+	ab->stats.node_samples[node] += count;
 	pthread_mutex_unlock(&ab->lock);
 }
 

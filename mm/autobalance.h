@@ -26,6 +26,7 @@ struct frame_access {
 
 struct autobalance_stats {
 	uint64_t windows, samples;
+	uint64_t node_samples[MAX_NODES]; /* by the writing vCPU's node */
 	uint64_t considered;      /* frames with any writes in a window */
 	uint64_t moved, failed;
 	uint64_t shared;          /* written from several nodes, none dominant */

@@ -110,9 +110,22 @@ int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)
 
 /* Place frame f on the policy's node; a preferred policy falls back to any
  * node with a page to give. */
+unsigned guest_mem_vnode(const struct guest_mem *gm, uint32_t idx)
+{
+	return gm->guest_nodes ? (unsigned)((uint64_t)idx * gm->guest_nodes / gm->ft.nframes) : 0;
+}
+
+/* Where frame idx starts: its guest node's host node, or the policy's pick. */
+static unsigned initial_node(const struct guest_mem *gm, uint32_t idx)
+{
+	if (gm->guest_nodes)
+		return guest_mem_vnode(gm, idx) % gm->nnodes;
+	return numa_policy_node_for(&gm->policy, idx);
+}
+
 static int place_frame(struct guest_mem *gm, struct frame *f, uint32_t idx)
 {
-	unsigned node = numa_policy_node_for(&gm->policy, idx);
+	unsigned node = initial_node(gm, idx);
 
 	for (unsigned tries = 0; tries < gm->nnodes; tries++) {
 		uint32_t slot = pool_get_slot(&gm->pools[node]);
@@ -146,6 +159,7 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 	gm->size = cfg->size;
 	gm->policy = cfg->policy;
 	gm->simulated = cfg->sim_nodes > 0;
+	gm->guest_nodes = cfg->guest_nodes;
 	if (gm->simulated)
 		gm->nnodes = cfg->sim_nodes;
 	else
@@ -161,7 +175,7 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		return -1;
 	}
 	for (uint32_t i = 0; i < nframes; i++)
-		want[numa_policy_node_for(&gm->policy, i)]++;
+		want[initial_node(gm, i)]++;
 
 	/* Every pool can hold the whole guest, so any policy change or migration
 	 * can land; only the pages placed now plus the reserve are allocated. */

@@ -20,6 +20,9 @@ struct guest_mem_config {
 	struct numa_policy policy;
 	uint32_t pool_reserve;  /* pre-touched spare pages per node */
 	pool_populate_fn populate; /* NULL: pool_populate_host */
+	unsigned guest_nodes;   /* >0: guest NUMA topology; virtual node v's RAM
+				 * (the v-th of guest_nodes equal slices) is placed
+				 * on node v % nodes, instead of by policy */
 };
 
 struct guest_mem {
@@ -29,6 +32,7 @@ struct guest_mem {
 	struct pool pools[MAX_NODES];
 	unsigned nnodes;
 	bool simulated;         /* all pools live on one real node */
+	unsigned guest_nodes;
 	struct numa_policy policy;
 };
 
@@ -51,6 +55,9 @@ static inline uint8_t *guest_mem_frame_hva(const struct guest_mem *gm, uint32_t 
 /* Host pointer for [gpa, gpa+len) if it lies wholly inside guest RAM, else NULL.
  * Every guest-supplied address goes through here. */
 void *guest_mem_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* The guest NUMA node frame idx belongs to (0 without a guest topology). */
+unsigned guest_mem_vnode(const struct guest_mem *gm, uint32_t idx);
 
 /* Free hugepages on a host node as the kernel reports them (-1 if unknown). */
 long host_free_hugepages(int host_node);

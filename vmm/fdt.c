@@ -12,7 +12,7 @@
 			return err__;  \
 	} while (0)
 
-static int fdt_cpus(void *fdt, unsigned ncpus)
+static int fdt_cpus(void *fdt, unsigned ncpus, const uint32_t *cpu_node)
 {
 	TRY(fdt_begin_node(fdt, "cpus"));
 	TRY(fdt_property_u32(fdt, "#address-cells", 1));
@@ -24,21 +24,24 @@ static int fdt_cpus(void *fdt, unsigned ncpus)
 		TRY(fdt_begin_node(fdt, name));
 		TRY(fdt_property_string(fdt, "device_type", "cpu"));
 		TRY(fdt_property_u32(fdt, "reg", i));
-		/* one guest NUMA node: host placement is invisible to the guest */
-		TRY(fdt_property_u32(fdt, "numa-node-id", 0));
+		/* the guest's topology; where its memory lives on the host is
+		 * invisible to it */
+		TRY(fdt_property_u32(fdt, "numa-node-id", i < FDT_MAX_CPUS ? cpu_node[i] : 0));
 		TRY(fdt_end_node(fdt));
 	}
 	return fdt_end_node(fdt);
 }
 
-static int fdt_memory(void *fdt, uint64_t size)
+static int fdt_memory(void *fdt, uint64_t base, uint64_t size, uint32_t node)
 {
-	fdt64_t reg[2] = { cpu_to_fdt64(0), cpu_to_fdt64(size) };
+	fdt64_t reg[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
+	char name[40];
 
-	TRY(fdt_begin_node(fdt, "memory@0"));
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
+	TRY(fdt_begin_node(fdt, name));
 	TRY(fdt_property_string(fdt, "device_type", "memory"));
 	TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
-	TRY(fdt_property_u32(fdt, "numa-node-id", 0));
+	TRY(fdt_property_u32(fdt, "numa-node-id", node));
 	return fdt_end_node(fdt);
 }
 
@@ -69,8 +72,11 @@ int fdt_build(void *buf, size_t size, const struct fdt_params *p)
 	TRY(fdt_property_string(fdt, "compatible", "frameshift,test-vm"));
 	TRY(fdt_property_string(fdt, "model", "frameshift"));
 	TRY(fdt_chosen(fdt, p));
-	TRY(fdt_cpus(fdt, p->ncpus));
-	TRY(fdt_memory(fdt, p->mem_size));
+	TRY(fdt_cpus(fdt, p->ncpus, p->cpu_node));
+	if (!p->nmem)
+		TRY(fdt_memory(fdt, 0, p->mem_size, 0));
+	for (unsigned i = 0; i < p->nmem && i < FDT_MAX_MEM; i++)
+		TRY(fdt_memory(fdt, p->mem[i].base, p->mem[i].size, p->mem_node[i]));
 	for (struct device *d = device_first(); d; d = d->next)
 		if (d->fdt_node)
 			TRY(d->fdt_node(d, fdt));

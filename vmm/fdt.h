@@ -12,8 +12,17 @@ struct fdt_region {
 
 #define FDT_MAX_RESERVED 16
 
+#define FDT_MAX_MEM 16
+#define FDT_MAX_CPUS 64
+
 struct fdt_params {
 	uint64_t mem_size;
+	/* guest NUMA topology: memory ranges with their node (none: one
+	 * range [0, mem_size) on node 0), and each vCPU's node */
+	struct fdt_region mem[FDT_MAX_MEM];
+	uint32_t mem_node[FDT_MAX_MEM];
+	unsigned nmem;
+	uint32_t cpu_node[FDT_MAX_CPUS];
 	unsigned ncpus;
 	const char *bootargs;      /* NULL: none */
 	unsigned sim_nodes;        /* 0: host nodes are real */

@@ -63,10 +63,12 @@ int kvm_disable_slot_zap_all(int vm_fd)
 	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap) == 0;
 }
 
-int kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+int kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,
+		   uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
+		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)hva,

@@ -12,7 +12,8 @@ int kvm_open_vm(int *kvm_fd, int *vm_fd, char *err, size_t errlen);
 /* Turn off KVM's "zap every mapping on any slot delete" quirk where offered;
  * returns 1 if disabled, 0 if the kernel lacks it. */
 int kvm_disable_slot_zap_all(int vm_fd);
-int kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+int kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,
+		   uint32_t flags);
 /* The host's supported CPUID, or NULL. Caller frees. */
 struct kvm_cpuid2 *kvm_supported_cpuid(int kvm_fd);
 /* Give vcpu_fd the supported CPUID with its own APIC ID filled in. */
