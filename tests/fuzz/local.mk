@@ -1,0 +1,69 @@
+# Fuzz harnesses and the sandbox test (docs/reliability.md).
+#
+# A harness is one file, tests/fuzz/fuzz_NAME.c, that defines
+# LLVMFuzzerTestOneInput (and, if it needs set-up, LLVMFuzzerInitialize). Its
+# seeds live in tests/fuzz/corpus/NAME/ and every input that ever crashed it
+# in tests/fuzz/regressions/NAME/. Each harness is built twice:
+#   tests/fuzz/replay-NAME  in every build: the harness with a plain main()
+#                           (replay.c) that runs it once per file; `make
+#                           check` runs it over its seeds and regressions
+#                           (tests/fuzz/corpus.test), also under ASan+UBSan;
+#   tests/fuzz/fuzz-NAME    with ./configure CC=clang --enable-fuzzers: the
+#                           harness linked with libFuzzer; scripts/fuzz runs it.
+#
+# Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
+# below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
+FUZZ_NAMES = control elf fdt parse virtq
+FUZZ_LDADD = libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
+FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
+
+check_PROGRAMS += tests/fuzz/replay-control tests/fuzz/replay-elf tests/fuzz/replay-fdt \
+	tests/fuzz/replay-parse tests/fuzz/replay-virtq
+if FUZZERS
+check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fdt \
+	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq
+endif
+
+# control: control_handle_line() on a VM without KVM (vmm/control.c)
+tests_fuzz_replay_control_SOURCES = tests/fuzz/fuzz_control.c $(FUZZ_REPLAY)
+tests_fuzz_replay_control_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_control_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_control_LDFLAGS = $(FUZZ_LIBFUZZER)
+# elf: elf_load() and the device tree it feeds, as vm_load_guest does (vmm/boot.c)
+tests_fuzz_replay_elf_SOURCES = tests/fuzz/fuzz_elf.c $(FUZZ_REPLAY)
+tests_fuzz_replay_elf_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz_elf.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_elf_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_elf_LDFLAGS = $(FUZZ_LIBFUZZER)
+# fdt: fdt_build() with any parameters, and every device's node (vmm/fdt.c)
+tests_fuzz_replay_fdt_SOURCES = tests/fuzz/fuzz_fdt.c $(DEVICE_SOURCES) $(FUZZ_REPLAY)
+tests_fuzz_replay_fdt_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_fdt_SOURCES = tests/fuzz/fuzz_fdt.c $(DEVICE_SOURCES) tests/fuzz/fuzz.h
+tests_fuzz_fuzz_fdt_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_fdt_LDFLAGS = $(FUZZ_LIBFUZZER)
+# parse: numa_policy_parse, parse_range_list (mm/policy.c), parse_size (vmm/cli.c)
+tests_fuzz_replay_parse_SOURCES = tests/fuzz/fuzz_parse.c $(FUZZ_REPLAY)
+tests_fuzz_replay_parse_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_parse_SOURCES = tests/fuzz/fuzz_parse.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_parse_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_parse_LDFLAGS = $(FUZZ_LIBFUZZER)
+# virtq: the split-virtqueue walker against a driver that writes anything (virtio/virtqueue.c)
+tests_fuzz_replay_virtq_SOURCES = tests/fuzz/fuzz_virtq.c $(FUZZ_REPLAY)
+tests_fuzz_replay_virtq_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_virtq_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_virtq_LDFLAGS = $(FUZZ_LIBFUZZER)
+# Slot for the balloon's handlers (balloon/): fuzz_balloon.c, once the device
+# model can be driven without a vCPU (e.g. balloon_create over a POOL_SHMEM
+# guest_mem, inflate/deflate/stats queues filled by the harness).
+
+# Build only the libFuzzer binaries (scripts/fuzz): make fuzzers
+fuzzers: $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)
+.PHONY: fuzzers
+
+HARDENING_TESTS = tests/fuzz/corpus.test tests/sandbox.test
+TESTS += $(HARDENING_TESTS)
+EXTRA_DIST += $(HARDENING_TESTS) tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/known \
+	tests/fuzz/make-seeds
