@@ -2,7 +2,7 @@
 # boots directly. Each program is one .c file linked with the whole runtime;
 # to add one, add its .elf here.
 GUEST_ELFS = guest-tests/hello.elf guest-tests/memcheck.elf guest-tests/spin.elf \
-	guest-tests/integrity.elf guest-tests/stall.elf
+	guest-tests/integrity.elf guest-tests/stall.elf guest-tests/balloon.elf
 
 GUEST_RUNTIME = guest-tests/entry.S guest-tests/cpu.c guest-tests/runtime.c \
 	guest-tests/console.c guest-tests/env.c guest-tests/string.c
@@ -30,3 +30,8 @@ SUFFIXES = .elf
 .c.elf:
 	$(AM_V_CCLD)$(MKDIR_P) $(@D) && \
 	$(CC) $(GUEST_CC_FLAGS) $(GUEST_LD_FLAGS) -o $@ $(filter %.c %.S,$^) $(FDT_LIBS)
+
+# balloon.elf also links the small virtio-mmio driver (guest-tests/virtio.c).
+GUEST_VIRTIO = guest-tests/virtio.c guest-tests/virtio.h virtio/virtio-abi.h
+guest-tests/balloon.elf: $(GUEST_VIRTIO)
+EXTRA_DIST += $(GUEST_VIRTIO)

@@ -681,8 +681,11 @@ START_TEST(test_ctl_errors)
 	ERR_HAS("usage: frameshift ctl");
 	CTL(64, sock_path, "map", "--first");
 	ERR_HAS("--first needs a value");
-	CTL(64, sock_path, "map", "2");
-	ERR_HAS("unexpected argument '2'");
+	/* one bare word is the command's action; the server says map takes none */
+	CTL(1, sock_path, "map", "2");
+	ERR_HAS("unknown argument \"action\"");
+	CTL(64, sock_path, "autobalance", "on", "now");
+	ERR_HAS("unexpected argument 'now'");
 	CTL(64, "--bogus", sock_path, "info");
 	ERR_HAS("unknown option '--bogus'");
 	CTL(64, sock_path, "info", "--cmd", "quit");

@@ -9,6 +9,8 @@ TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/frameshift-test.XXXXXX")
 trap 'rm -rf "$TEST_TMP"' EXIT
 
 fail() {
+	# a test that ran a VM keeps its stderr here: show why it went away
+	[ -s "$TEST_TMP/vm.err" ] && sed 's/^/vm stderr: /' "$TEST_TMP/vm.err" >&2
 	echo "FAIL: $*" >&2
 	exit 1
 }
@@ -56,4 +58,15 @@ expect_in() {
 	file=$1
 	shift
 	grep -q -- "$*" "$file" || { cat "$file"; fail "expected '$*' in $(basename "$file")"; }
+}
+
+# wait_for_socket SOCK PID ERRFILE: wait up to 10 s for a VM's control socket;
+# fail with the VM's stderr if it never appears (or the VM died).
+wait_for_socket() {
+	n=0
+	while [ ! -S "$1" ] && [ $n -lt 200 ] && kill -0 "$2" 2>/dev/null; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	[ -S "$1" ] || { cat "$3" >&2; fail "no control socket at $1"; }
 }

@@ -33,8 +33,18 @@ tests_check_cli_SOURCES = tests/check_cli.c tests/unit.h
 tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)
 
+# virtio/ and balloon/
+UNIT_TESTS += tests/check_virtqueue tests/check_balloon
+tests_check_virtqueue_SOURCES = tests/check_virtqueue.c tests/unit.h
+tests_check_virtqueue_CFLAGS = $(UNIT_CFLAGS)
+tests_check_virtqueue_LDADD = $(UNIT_LDADD)
+tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
+tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
+tests_check_balloon_LDADD = $(UNIT_LDADD)
+
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
-SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test
+SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
+	tests/kvm-autobalance.test tests/kvm-balloon.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test

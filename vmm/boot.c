@@ -104,6 +104,11 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 	}
 	if (!loaded)
 		ELF_FAIL("no loadable segments");
+	/* each one is reserved in the device tree, or the guest would take its
+	 * own code for free memory (found by fuzz_elf.c's property check) */
+	if (loaded > FDT_MAX_RESERVED - fp->nreserved)
+		ELF_FAIL("%u loadable segments; at most %u fit the device tree's reservations",
+			 loaded, FDT_MAX_RESERVED - fp->nreserved);
 	if (!entry_ok)
 		ELF_FAIL("entry point 0x%llx is not in an executable segment",
 			 (unsigned long long)eh.e_entry);

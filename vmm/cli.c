@@ -26,8 +26,14 @@ void cli_usage(FILE *out)
 	      "      --no-hugetlb          back guest RAM with shmem + THP instead of hugetlb pages\n"
 	      "      --pool-reserve N      pre-touched spare pages per node pool (default 4)\n"
 	      "      --copy-threads N      threads that copy frames during migration (default 1)\n"
+	      "      --cpu-nodes LIST      pin vCPU i to the CPUs of node LIST[i % len], e.g. 0,1\n"
+	      "      --guest-numa K        show the guest K NUMA nodes (equal RAM slices; vCPUs\n"
+	      "                            by --cpu-nodes); slice v starts on node v % nodes\n"
+	      "      --autobalance         move frames to the node whose vCPUs write them\n"
+	      "      --autobalance-rate R  at most R MiB/s of such moves (default 256)\n"
 	      "      --api-socket PATH     serve the JSON control API on a unix socket (mode 0600)\n"
 	      "      --append STRING       boot arguments for the guest (FDT /chosen/bootargs)\n"
+	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
 	      "  -v, --verbose             log more\n"
 	      "\n"
 	      "Exit status: the guest's debug-exit value, or 64 usage, 70 VMM/KVM error,\n"
@@ -78,6 +84,29 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
+/* "0,1,1" -> cfg->cpu_nodes; order matters (vCPU i gets entry i % n). */
+static int parse_cpu_nodes(const char *s, struct vm_config *cfg)
+{
+	cfg->ncpu_nodes = 0;
+	while (*s) {
+		unsigned node;
+		char buf[8];
+		size_t len = strcspn(s, ",");
+
+		if (len == 0 || len >= sizeof(buf) || cfg->ncpu_nodes == sizeof(cfg->cpu_nodes))
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (parse_uint(buf, 0, MAX_NODES - 1, &node) < 0)
+			return -1;
+		cfg->cpu_nodes[cfg->ncpu_nodes++] = (uint8_t)node;
+		s += len;
+		if (*s == ',' && *++s == '\0')
+			return -1;
+	}
+	return cfg->ncpu_nodes ? 0 : -1;
+}
+
 #define USAGE_ERROR(...)                                   \
 	do {                                               \
 		fprintf(stderr, "frameshift run: ");       \
@@ -87,7 +116,10 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	} while (0)
 
 enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_API_SOCKET,
-       OPT_APPEND, OPT_COPY_THREADS };
+       OPT_APPEND, OPT_COPY_THREADS, OPT_CPU_NODES, OPT_GUEST_NUMA, OPT_AUTOBALANCE,
+       OPT_AUTOBALANCE_RATE };
+
+enum { OPT_NO_SECCOMP = 512 };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -101,6 +133,11 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
+		{ "cpu-nodes", required_argument, NULL, OPT_CPU_NODES },
+		{ "guest-numa", required_argument, NULL, OPT_GUEST_NUMA },
+		{ "autobalance", no_argument, NULL, OPT_AUTOBALANCE },
+		{ "autobalance-rate", required_argument, NULL, OPT_AUTOBALANCE_RATE },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -111,6 +148,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cpus = 1;
 	cfg->copy_threads = 1;
+	cfg->autobalance_rate = 256;
 	cfg->mem.size = 64ULL << 20;
 	cfg->mem.backing = POOL_HUGETLB;
 	cfg->mem.pool_reserve = 4;
@@ -154,8 +192,31 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			if (parse_uint(optarg, 1, 64, &cfg->copy_threads) < 0)
 				USAGE_ERROR("bad --copy-threads '%s' (want 1 to 64)", optarg);
 			break;
+		case OPT_CPU_NODES:
+			if (parse_cpu_nodes(optarg, cfg) < 0)
+				USAGE_ERROR("bad --cpu-nodes '%s' (want a list of nodes such as 0,1 or 0,0,1,1)",
+					    optarg);
+			break;
+		case OPT_GUEST_NUMA:
+			if (parse_uint(optarg, 1, MAX_NODES, &cfg->mem.guest_nodes) < 0)
+				USAGE_ERROR("bad --guest-numa '%s' (want 1 to %d)", optarg, MAX_NODES);
+			break;
+		case OPT_AUTOBALANCE:
+			cfg->autobalance = true;
+			break;
+		case OPT_AUTOBALANCE_RATE: {
+			unsigned rate;
+
+			if (parse_uint(optarg, 1, 1u << 20, &rate) < 0)
+				USAGE_ERROR("bad --autobalance-rate '%s' (MiB/s, 1 or more)", optarg);
+			cfg->autobalance_rate = rate;
+			break;
+		}
 		case OPT_APPEND:
 			cfg->append = optarg;
+			break;
+		case OPT_NO_SECCOMP:
+			cfg->no_seccomp = true;
 			break;
 		case 'v':
 			cfg->verbose = true;
@@ -172,6 +233,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			USAGE_ERROR("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (cfg->mem.guest_nodes && cfg->mem.guest_nodes > cfg->mem.size / FRAME_SIZE)
+		USAGE_ERROR("--guest-numa %u needs at least %u frames of guest RAM", cfg->mem.guest_nodes,
+			    cfg->mem.guest_nodes);
 	if (optind != argc - 1)
 		USAGE_ERROR("%s", optind >= argc ? "no guest image given" : "more than one guest image given");
 	cfg->guest_path = argv[optind];

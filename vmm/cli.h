@@ -22,7 +22,12 @@ struct vm_config {
 	const char *api_socket;
 	const char *append;   /* bootargs for the guest */
 	unsigned copy_threads; /* migration copy threads */
+	unsigned ncpu_nodes;   /* --cpu-nodes: vCPU i runs on cpu_nodes[i % ncpu_nodes] */
+	uint8_t cpu_nodes[64];
+	bool autobalance;      /* sample writes with dirty rings, move frames */
+	double autobalance_rate; /* MiB/s */
 	bool verbose;
+	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
 };
 
 /* Parse `run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after

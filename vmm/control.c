@@ -28,6 +28,7 @@
 #include "mm/policy.h"
 #include "mm/pool.h"
 #include "mm/copy.h"
+#include "balloon/control.h"
 #include "vmm/control.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -674,6 +675,57 @@ static const struct control_arg copy_baseline_args[] = {
 	{ NULL, 0 },
 };
 
+/* autobalance on | off | status (the default) */
+static int cmd_autobalance(struct control_req *r)
+{
+	struct autobalance *ab = &r->vm->balance;
+	struct json_object *v;
+	const char *action = "status";
+	struct autobalance_stats st;
+
+	if (json_object_object_get_ex(r->args, "action", &v))
+		action = json_object_get_string(v);
+	if (!r->vm->cfg || !r->vm->cfg->autobalance)
+		return req_error(r, "autobalance needs frameshift run --autobalance (it samples writes "
+				 "with KVM dirty rings from the start)");
+	if (!strcmp(action, "on") || !strcmp(action, "off"))
+		autobalance_set_enabled(ab, action[1] == 'n');
+	else if (strcmp(action, "status"))
+		return req_error(r, "autobalance takes on, off or status");
+	pthread_mutex_lock(&ab->lock);
+	st = ab->stats;
+	add_bool(r->reply, "enabled", ab->enabled);
+	json_object_object_add(r->reply, "rate_mib_s", json_object_new_double(ab->rate_mib_s));
+	add_int(r->reply, "threshold_pct", ab->threshold_pct);
+	add_int(r->reply, "confirm_windows", ab->confirm);
+	add_int(r->reply, "cooldown_windows", ab->cooldown);
+	pthread_mutex_unlock(&ab->lock);
+	add_nodes(r->reply, &r->vm->mem);
+	add_int(r->reply, "windows", (int64_t)st.windows);
+	add_int(r->reply, "samples", (int64_t)st.samples);
+	{
+		struct json_object *per = json_object_new_array();
+
+		for (unsigned n = 0; n < r->vm->mem.nnodes; n++)
+			json_object_array_add(per, json_object_new_int64((int64_t)st.node_samples[n]));
+		json_object_object_add(r->reply, "samples_per_node", per);
+	}
+	add_int(r->reply, "considered", (int64_t)st.considered);
+	add_int(r->reply, "moved", (int64_t)st.moved);
+	add_int(r->reply, "failed", (int64_t)st.failed);
+	add_int(r->reply, "shared", (int64_t)st.shared);
+	add_int(r->reply, "unconfirmed", (int64_t)st.unconfirmed);
+	add_int(r->reply, "cooldown", (int64_t)st.cooldown);
+	add_int(r->reply, "rate_limited", (int64_t)st.rate_limited);
+	add_int(r->reply, "ballooned", (int64_t)st.ballooned);
+	return 0;
+}
+
+static const struct control_arg autobalance_args[] = {
+	{ "action", json_type_string },
+	{ NULL, 0 },
+};
+
 static const struct control_arg migrate_args[] = {
 	{ "frames", json_type_string },
 	{ "gpa", json_type_string },
@@ -696,6 +748,30 @@ static const struct control_arg map_args[] = {
 	{ NULL, json_type_null },
 };
 
+/* ---- balloon: balloon/control.c does the work (docs/control-api.md) ---- */
+static int cmd_balloon(struct control_req *r)
+{
+	struct balloon *b = balloon_of_vm(r->vm);
+	struct json_object *cmd = NULL;
+
+	if (!b)
+		return req_error(r, "this VM has no balloon device");
+	json_object_object_get_ex(r->args, "cmd", &cmd);
+	return balloon_control(b, json_object_get_string(cmd), r->args, r->reply,
+			       r->err, sizeof(r->err));
+}
+
+static const struct control_arg balloon_args[] = {
+	{ "set", json_type_string },
+	{ "since", json_type_int },
+	{ NULL, 0 },
+};
+
+static const struct control_arg balloon_stats_args[] = {
+	{ "wait_ms", json_type_int },
+	{ NULL, 0 },
+};
+
 static const struct control_cmd commands[] = {
 	{ "info", NULL, cmd_info },
 	{ "numastat", NULL, cmd_numastat },
@@ -707,6 +783,9 @@ static const struct control_cmd commands[] = {
 	{ "numatune", numatune_args, cmd_numatune },
 	{ "stats", NULL, cmd_stats },
 	{ "copy-baseline", copy_baseline_args, cmd_copy_baseline },
+	{ "autobalance", autobalance_args, cmd_autobalance },
+	{ "balloon", balloon_args, cmd_balloon },             /* balloon/ */
+	{ "balloon-stats", balloon_stats_args, cmd_balloon }, /* balloon/ */
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

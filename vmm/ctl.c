@@ -134,6 +134,9 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 		} else if (!o->cmd) {
 			o->cmd = a;
 			json_object_object_add(o->req, "cmd", json_object_new_string(a));
+		} else if (!json_object_object_get_ex(o->req, "action", NULL)) {
+			/* `ctl S autobalance on`: one bare word is the command's action */
+			json_object_object_add(o->req, "action", json_object_new_string(a));
 		} else {
 			return usage_error("unexpected argument '%s' (command arguments are --NAME VALUE)", a);
 		}

@@ -7,6 +7,8 @@
  * signal and waits on vm->cond. */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <numa.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "vmm/fdt.h"
 #include "vmm/guest-abi.h"
 #include "vmm/kvm.h"
+#include "vmm/sandbox.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -200,11 +203,35 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return false;
 	case KVM_EXIT_INTR:
 		return true;
+	case KVM_EXIT_DIRTY_RING_FULL:
+		/* collect our own ring so the guest can go on */
+		dirty_ring_harvest(&v->ring, vm->vm_fd, &vm->balance, v->node);
+		return true;
 	default:
 		vm_request_exit(vm, EXIT_SOFTWARE, "vCPU %u: unhandled KVM exit %u (KVM_EXIT_%s)",
 				v->index, run->exit_reason, kvm_exit_name(run->exit_reason));
 		return false;
 	}
+}
+
+/* Run this vCPU's thread on the CPUs of its node's host node. */
+static void vcpu_pin(struct vcpu *v)
+{
+	int host = v->vm->mem.pools[v->node].host_node;
+	struct bitmask *cpus;
+	cpu_set_t set;
+
+	if (!v->vm->cfg->ncpu_nodes || host < 0 || numa_available() < 0)
+		return;
+	cpus = numa_allocate_cpumask();
+	CPU_ZERO(&set);
+	if (numa_node_to_cpus(host, cpus) == 0)
+		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
+			if (numa_bitmask_isbitset(cpus, c))
+				CPU_SET(c, &set);
+	numa_free_cpumask(cpus);
+	if (CPU_COUNT(&set) && pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		log_info("vCPU %u: cannot pin to node %u's CPUs", v->index, v->node);
 }
 
 static void *vcpu_thread(void *arg)
@@ -214,6 +241,7 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
+	vcpu_pin(v);
 	while (vcpu_may_run(v)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -240,6 +268,7 @@ static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
 {
 	v->vm = vm;
 	v->index = index;
+	v->node = vm->cfg->ncpu_nodes ? vm->cfg->cpu_nodes[index % vm->cfg->ncpu_nodes] : 0;
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (v->fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
@@ -255,8 +284,13 @@ static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
 		snprintf(err, errlen, "setting up vCPU %u's CPUID: %s", index, strerror(errno));
 		return -1;
 	}
+	if (vm->cfg->autobalance && dirty_ring_map(&v->ring, v->fd) < 0) {
+		snprintf(err, errlen, "mapping vCPU %u's dirty ring: %s", index, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
+
 
 static int vcpu_set_boot_state(struct vcpu *v, char *err, size_t errlen)
 {
@@ -284,6 +318,24 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 		.sim_nodes = vm->mem.simulated ? vm->mem.nnodes : 0,
 	};
 	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+	unsigned k = vm->mem.guest_nodes;
+
+	/* guest NUMA: K equal slices of RAM by frame; a vCPU belongs to the
+	 * guest node with its --cpu-nodes number (wrapped), else i % K */
+	for (unsigned v = 0; v < k; v++) {
+		uint32_t first = FRAME_NONE, end = 0;
+
+		for (uint32_t i = 0; i < vm->mem.ft.nframes; i++)
+			if (guest_mem_vnode(&vm->mem, i) == v) {
+				first = first == FRAME_NONE ? i : first;
+				end = i + 1;
+			}
+		fp.mem[fp.nmem] = (struct fdt_region){ (uint64_t)first * FRAME_SIZE,
+						       (uint64_t)(end - first) * FRAME_SIZE };
+		fp.mem_node[fp.nmem++] = v;
+	}
+	for (unsigned i = 0; k && i < vm->ncpus && i < FDT_MAX_CPUS; i++)
+		fp.cpu_node[i] = vm->cfg->ncpu_nodes ? vm->vcpus[i].node % k : i % k;
 	uint8_t *img;
 	size_t len;
 	int ret;
@@ -320,7 +372,27 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 		return EXIT_OSERR;
 	if (!kvm_disable_slot_zap_all(vm->vm_fd))
 		log_debug("KVM_X86_QUIRK_SLOT_ZAP_ALL cannot be disabled on this kernel");
-	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva) < 0) {
+	for (unsigned i = 0; i < vm->cfg->ncpu_nodes; i++)
+		if (vm->cfg->cpu_nodes[i] >= vm->mem.nnodes) {
+			snprintf(err, errlen, "--cpu-nodes names node %u but there %s only %u",
+				 vm->cfg->cpu_nodes[i], vm->mem.nnodes == 1 ? "is" : "are", vm->mem.nnodes);
+			return EXIT_USAGE;
+		}
+	if (vm->cfg->autobalance) {
+		int ret = dirty_ring_enable(vm->vm_fd);
+
+		if (ret < 0) {
+			snprintf(err, errlen, "--autobalance needs KVM dirty rings (KVM_CAP_DIRTY_LOG_RING): %s",
+				 strerror(-ret));
+			return EXIT_OSERR;
+		}
+		if (autobalance_init(&vm->balance, &vm->migrator, vm->cfg->autobalance_rate) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return EXIT_OSERR;
+		}
+		autobalance_set_enabled(&vm->balance, true);
+	}
+	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0) < 0) {
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
@@ -361,6 +433,7 @@ static void vm_teardown(struct vm *vm)
 		if (d->exit)
 			d->exit(d, vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++) {
+		dirty_ring_unmap(&vm->vcpus[i].ring);
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, (size_t)vm->vcpu_mmap_size);
 		if (vm->vcpus[i].fd >= 0)
@@ -371,8 +444,70 @@ static void vm_teardown(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	autobalance_destroy(&vm->balance);
 	migrator_destroy(&vm->migrator);
 	guest_mem_destroy(&vm->mem);
+}
+
+/* --autobalance samples writes for BALANCE_SAMPLE_MS of every
+ * BALANCE_PERIOD_MS: dirty logging makes the guest's first write to each
+ * 4 KiB page fault (~20 us here), so logging all the time would cost a
+ * write-heavy guest most of its speed; a 10% duty cycle bounds that. */
+#define BALANCE_PERIOD_MS 1000
+#define BALANCE_SAMPLE_MS 100
+/* Re-arm every 5-15 ms within the sample: a page shared by two nodes is then
+ * seen written by both, not only by whichever got there first; the jitter
+ * keeps a guest that sweeps memory at a steady pace from lining up with it. */
+#define BALANCE_REARM_MS 10
+
+/* Sleep ms unless the VM stops first; false if it is stopping. */
+static bool balance_sleep(struct vm *vm, unsigned ms)
+{
+	struct timespec until;
+	bool running;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&vm->lock);
+	while (vm->state != VM_STOPPING && pthread_cond_timedwait(&vm->cond, &vm->lock, &until) == 0)
+		;
+	running = vm->state != VM_STOPPING;
+	pthread_mutex_unlock(&vm->lock);
+	return running;
+}
+
+static void balance_harvest(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		dirty_ring_harvest(&vm->vcpus[i].ring, vm->vm_fd, &vm->balance, vm->vcpus[i].node);
+}
+
+/* Each period: log writes for a sample window, read every vCPU's dirty
+ * ring into the write samples, and let mm/autobalance decide and move.
+ * Reading the rings is plain shared memory: the guest is not stopped. */
+static void *balance_thread(void *arg)
+{
+	struct vm *vm = arg;
+	unsigned seed = (unsigned)getpid();
+
+	pthread_setname_np(pthread_self(), "fs-balance");
+	while (balance_sleep(vm, BALANCE_PERIOD_MS - BALANCE_SAMPLE_MS)) {
+		kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, KVM_MEM_LOG_DIRTY_PAGES);
+		for (unsigned t = 0, dt; t < BALANCE_SAMPLE_MS; t += dt) {
+			dt = BALANCE_REARM_MS / 2 + (unsigned)rand_r(&seed) % BALANCE_REARM_MS;
+			if (!balance_sleep(vm, dt))
+				goto out;
+			balance_harvest(vm);
+		}
+		kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0);
+		balance_harvest(vm);
+		autobalance_tick(&vm->balance, BALANCE_PERIOD_MS / 1000.0);
+	}
+out:
+	return NULL;
 }
 
 /* SIGINT/SIGTERM/SIGHUP end the VM cleanly; they are taken by this thread only. */
@@ -431,8 +566,13 @@ int vm_run_main(const struct vm_config *cfg)
 			vm_request_exit(&vm, EXIT_OSERR, "cannot start vCPU thread %u", started);
 			break;
 		}
+	if (cfg->autobalance && started == vm.ncpus)
+		vm.balancing = !pthread_create(&vm.balance_thread, NULL, balance_thread, &vm);
 	/* after the vCPU threads exist, so a `pause` has threads to kick */
 	if (cfg->api_socket && control_start(&vm, cfg->api_socket, err, sizeof(err)) < 0)
+		vm_request_exit(&vm, EXIT_OSERR, "%s", err);
+	/* every thread exists: drop to the seccomp filter (vmm/sandbox.c) */
+	if (sandbox_install(!cfg->no_seccomp, err, sizeof(err)) < 0)
 		vm_request_exit(&vm, EXIT_OSERR, "%s", err);
 
 	pthread_mutex_lock(&vm.lock);
@@ -442,6 +582,8 @@ int vm_run_main(const struct vm_config *cfg)
 	pthread_mutex_unlock(&vm.lock);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(vm.vcpus[i].thread, NULL);
+	if (vm.balancing)
+		pthread_join(vm.balance_thread, NULL);
 	pthread_cancel(sigthr);
 	pthread_join(sigthr, NULL);
 

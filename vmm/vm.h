@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "mm/guest_mem.h"
+#include "mm/autobalance.h"
 #include "mm/migrate.h"
+#include "vmm/dirty_ring.h"
 #include "vmm/cli.h"
 
 struct kvm_run;
@@ -22,6 +24,8 @@ struct vcpu {
 	pthread_t thread;
 	bool halted;
 	uint64_t exits;
+	unsigned node;           /* logical node its thread runs on (--cpu-nodes) */
+	struct dirty_ring ring;  /* with --autobalance */
 };
 
 enum vm_run_state { VM_RUNNING, VM_PAUSED, VM_STOPPING };
@@ -32,6 +36,9 @@ struct vm {
 	int vcpu_mmap_size;
 	struct guest_mem mem;
 	struct migrator migrator;
+	struct autobalance balance;
+	pthread_t balance_thread;
+	bool balancing;          /* the balance thread runs */
 	struct vcpu *vcpus;
 	unsigned ncpus;
 	uint64_t entry;
