@@ -684,8 +684,8 @@ START_TEST(test_ctl_errors)
 	/* one bare word is the command's action; the server says map takes none */
 	CTL(1, sock_path, "map", "2");
 	ERR_HAS("unknown argument \"action\"");
-	CTL(64, sock_path, "autobalance", "on", "now");
-	ERR_HAS("unexpected argument 'now'");
+	CTL(64, sock_path, "autobalance", "on", "now", "please");
+	ERR_HAS("unexpected argument 'please'");
 	CTL(64, "--bogus", sock_path, "info");
 	ERR_HAS("unknown option '--bogus'");
 	CTL(64, sock_path, "info", "--cmd", "quit");

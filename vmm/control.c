@@ -752,18 +752,40 @@ static const struct control_arg map_args[] = {
 static int cmd_balloon(struct control_req *r)
 {
 	struct balloon *b = balloon_of_vm(r->vm);
-	struct json_object *cmd = NULL;
+	struct json_object *cmd = NULL, *action, *value;
+	const char *name;
 
 	if (!b)
 		return req_error(r, "this VM has no balloon device");
 	json_object_object_get_ex(r->args, "cmd", &cmd);
-	return balloon_control(b, json_object_get_string(cmd), r->args, r->reply,
-			       r->err, sizeof(r->err));
+	name = json_object_get_string(cmd);
+	/* `ctl S balloon set 192M` and `ctl S balloon stats`: the words the issue
+	 * and virsh users expect, mapped onto the two commands */
+	if (json_object_object_get_ex(r->args, "action", &action)) {
+		const char *a = json_object_get_string(action);
+
+		if (!strcmp(name, "balloon") && !strcmp(a, "stats")) {
+			name = "balloon-stats";
+		} else if (!strcmp(name, "balloon") && !strcmp(a, "set")) {
+			if (!json_object_object_get_ex(r->args, "value", &value))
+				return req_error(r, "balloon set needs a size, e.g. balloon set 192M");
+			json_object_object_add(r->args, "set",
+					       json_object_new_string(json_object_get_string(value)));
+		} else {
+			return req_error(r, "balloon takes set SIZE or stats");
+		}
+	} else if (json_object_object_get_ex(r->args, "value", NULL)) {
+		return req_error(r, "a value needs an action: balloon set SIZE");
+	}
+	return balloon_control(b, name, r->args, r->reply, r->err, sizeof(r->err));
 }
 
 static const struct control_arg balloon_args[] = {
 	{ "set", json_type_string },
 	{ "since", json_type_int },
+	{ "action", json_type_string },
+	{ "value", json_type_string },
+	{ "wait_ms", json_type_int },     /* with the stats action */
 	{ NULL, 0 },
 };
 
@@ -792,7 +814,7 @@ static const struct control_cmd commands[] = {
 
 static int unknown_command(struct control_req *r, const char *name)
 {
-	char list[128] = "";
+	char list[256] = "";
 	size_t off = 0;
 
 	for (size_t i = 0; i < NR_COMMANDS && off < sizeof(list); i++)

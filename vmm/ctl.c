@@ -41,9 +41,12 @@ static void ctl_usage(FILE *out)
 	fputs("usage: frameshift ctl [--json] [--no-color] SOCKET COMMAND [--NAME VALUE]...\n"
 	      "\n"
 	      "Send COMMAND to the frameshift serving SOCKET (run --api-socket SOCKET).\n"
-	      "Commands: info, numastat, map [--first N] [--count N], pause, resume, quit.\n"
+	      "Commands: info, numastat, map [--first N] [--count N], pause, resume, quit,\n"
+	      "migrate, numatune, stats, autobalance on|off|status, balloon set SIZE,\n"
+	      "balloon stats, copy-baseline.\n"
 	      "Each --NAME VALUE becomes a request field: --to-node 1 sends \"to_node\": 1\n"
-	      "(an integer when VALUE is one, else a string).\n"
+	      "(an integer when VALUE is one, else a string); a bare word after COMMAND\n"
+	      "is its \"action\", a second one its \"value\".\n"
 	      "\n"
 	      "  --json       print the reply as JSON\n"
 	      "  --no-color   no colours in the map (NO_COLOR also turns them off)\n"
@@ -135,8 +138,11 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 			o->cmd = a;
 			json_object_object_add(o->req, "cmd", json_object_new_string(a));
 		} else if (!json_object_object_get_ex(o->req, "action", NULL)) {
-			/* `ctl S autobalance on`: one bare word is the command's action */
+			/* `ctl S autobalance on`: a bare word is the command's action, */
 			json_object_object_add(o->req, "action", json_object_new_string(a));
+		} else if (!json_object_object_get_ex(o->req, "value", NULL)) {
+			/* and a second one its value: `ctl S balloon set 192M` */
+			json_object_object_add(o->req, "value", json_object_new_string(a));
 		} else {
 			return usage_error("unexpected argument '%s' (command arguments are --NAME VALUE)", a);
 		}
