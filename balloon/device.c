@@ -6,6 +6,7 @@
 #include "balloon/control.h"
 #include "vmm/device.h"
 #include "vmm/guest-abi.h"
+#include "vmm/irq.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -18,6 +19,7 @@ static int balloon_dev_init(struct device *dev, struct vm *vm)
 		return -1;
 	}
 	dev->priv = b;
+	virtio_mmio_wire_irq(vm, balloon_transport(b)); /* --kernel: an edge on its IRQ */
 	return 0;
 }
 

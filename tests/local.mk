@@ -42,6 +42,12 @@ tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
 tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
 tests_check_balloon_LDADD = $(UNIT_LDADD)
 
+# vmm/linux.c, vmm/uart.c: the Linux boot protocol, MP table, 8250 model
+UNIT_TESTS += tests/check_linux
+tests_check_linux_SOURCES = tests/check_linux.c tests/unit.h
+tests_check_linux_CFLAGS = $(UNIT_CFLAGS)
+tests_check_linux_LDADD = $(UNIT_LDADD)
+
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
 SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
 	tests/kvm-autobalance.test tests/kvm-balloon.test

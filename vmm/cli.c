@@ -14,6 +14,7 @@
 void cli_usage(FILE *out)
 {
 	fputs("usage: frameshift run [OPTIONS] GUEST.elf\n"
+	      "       frameshift run [OPTIONS] --kernel BZIMAGE [--initrd FILE] [--cmdline STRING]\n"
 	      "       frameshift ctl [--json] [--no-color] SOCKET COMMAND [--ARG VALUE...]\n"
 	      "       frameshift --version | --help\n"
 	      "\n"
@@ -33,6 +34,10 @@ void cli_usage(FILE *out)
 	      "      --autobalance-rate R  at most R MiB/s of such moves (default 256)\n"
 	      "      --api-socket PATH     serve the JSON control API on a unix socket (mode 0600)\n"
 	      "      --append STRING       boot arguments for the guest (FDT /chosen/bootargs)\n"
+	      "      --kernel BZIMAGE      boot a Linux kernel instead of a test guest\n"
+	      "      --initrd FILE         initramfs for --kernel\n"
+	      "      --cmdline STRING      kernel command line (default: console=ttyS0 reboot=k\n"
+	      "                            panic=-1 ...); virtio-mmio devices are appended\n"
 	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
 	      "  -v, --verbose             log more\n"
 	      "\n"
@@ -120,6 +125,7 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
        OPT_AUTOBALANCE_RATE };
 
 enum { OPT_NO_SECCOMP = 512 };
+enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -138,6 +144,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "autobalance", no_argument, NULL, OPT_AUTOBALANCE },
 		{ "autobalance-rate", required_argument, NULL, OPT_AUTOBALANCE_RATE },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -215,6 +224,15 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_APPEND:
 			cfg->append = optarg;
 			break;
+		case OPT_KERNEL:
+			cfg->kernel_path = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd_path = optarg;
+			break;
+		case OPT_CMDLINE:
+			cfg->cmdline = optarg;
+			break;
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
@@ -236,8 +254,20 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	if (cfg->mem.guest_nodes && cfg->mem.guest_nodes > cfg->mem.size / FRAME_SIZE)
 		USAGE_ERROR("--guest-numa %u needs at least %u frames of guest RAM", cfg->mem.guest_nodes,
 			    cfg->mem.guest_nodes);
+	if (cfg->kernel_path) {
+		if (optind < argc)
+			USAGE_ERROR("give either --kernel or a guest image '%s', not both", argv[optind]);
+		if (!*cfg->kernel_path)
+			USAGE_ERROR("--kernel needs a file name");
+		if (cfg->append)
+			USAGE_ERROR("--append is for test guests; give a Linux kernel --cmdline");
+		return 0;
+	}
+	if (cfg->initrd_path || cfg->cmdline)
+		USAGE_ERROR("%s needs --kernel", cfg->initrd_path ? "--initrd" : "--cmdline");
 	if (optind != argc - 1)
-		USAGE_ERROR("%s", optind >= argc ? "no guest image given" : "more than one guest image given");
+		USAGE_ERROR("%s", optind >= argc ? "no guest image given (a GUEST.elf, or --kernel BZIMAGE)"
+						 : "more than one guest image given");
 	cfg->guest_path = argv[optind];
 	return 0;
 }

@@ -16,7 +16,10 @@
 #define EXIT_GUEST_CRASH 80 /* triple fault / guest shutdown */
 
 struct vm_config {
-	const char *guest_path;
+	const char *guest_path;    /* test-guest ELF, or NULL with --kernel */
+	const char *kernel_path;   /* --kernel bzImage (docs/linux-guest.md) */
+	const char *initrd_path;   /* --initrd */
+	const char *cmdline;       /* --cmdline: replaces the default kernel command line */
 	unsigned cpus;
 	struct guest_mem_config mem;
 	const char *api_socket;

@@ -1,25 +1,33 @@
-/* serial.c - enough of an 8250 UART on COM1 for text out: bytes written to
- * THR go to stdout a line at a time (a line per write keeps output from
- * several vCPUs whole); LSR always reports an empty transmitter. */
+/* serial.c - an 8250/16550A UART on COM1 (register model in uart.c).
+ *
+ * Test guest: bytes written to THR go to stdout a line at a time (a line per
+ * write keeps output from several vCPUs whole); nothing is received.
+ * --kernel: output goes out byte by byte (prompts have no newline), a thread
+ * feeds stdin into the receive FIFO (the terminal in raw mode, Ctrl-C still
+ * stops the VMM), and the interrupt line drives IRQ 4, so `console=ttyS0`
+ * is an interactive console. */
 #include <pthread.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/device.h"
 #include "vmm/guest-abi.h"
-
-#define UART_THR 0
-#define UART_LCR 3
-#define UART_LSR 5
-#define UART_LCR_DLAB 0x80
-#define UART_LSR_THRE 0x20
-#define UART_LSR_TEMT 0x40
+#include "vmm/irq.h"
+#include "vmm/uart.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
 
 struct serial {
 	pthread_mutex_t lock;
-	uint8_t regs[8];
+	struct uart uart;
+	struct vm *vm;        /* set with --kernel: interrupts and input */
+	bool irq_level;
 	char line[256];
 	size_t len;
+	bool tty_raw;
+	struct termios saved;
 };
 
 static struct serial com1 = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -38,6 +46,17 @@ static void serial_flush(struct serial *s)
 	s->len = 0;
 }
 
+/* With s->lock held: follow the UART's interrupt level on IRQ 4. */
+static void serial_update_irq(struct serial *s)
+{
+	bool level = uart_irq_level(&s->uart);
+
+	if (s->vm && level != s->irq_level) {
+		s->irq_level = level;
+		vm_irq_line(s->vm, IRQ_SERIAL, level);
+	}
+}
+
 static void serial_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t *data,
 		      uint32_t len, bool is_write)
 {
@@ -45,20 +64,69 @@ static void serial_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_
 
 	pthread_mutex_lock(&s->lock);
 	if (is_write) {
-		bool dlab = s->regs[UART_LCR] & UART_LCR_DLAB;
-
-		if (offset == UART_THR && !dlab) {
+		if (uart_write(&s->uart, (unsigned)offset, data[0])) {
 			s->line[s->len++] = (char)data[0];
-			if (data[0] == '\n' || s->len == sizeof(s->line))
+			if (s->vm || data[0] == '\n' || s->len == sizeof(s->line))
 				serial_flush(s);
-		} else if (offset != UART_LSR) {
-			s->regs[offset] = data[0];
 		}
 	} else {
 		memset(data, 0, len);
-		data[0] = offset == UART_LSR ? UART_LSR_THRE | UART_LSR_TEMT : s->regs[offset];
+		data[0] = uart_read(&s->uart, (unsigned)offset);
 	}
+	serial_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
+}
+
+static void *serial_input_thread(void *arg)
+{
+	struct serial *s = arg;
+	uint8_t buf[64];
+	ssize_t n;
+
+	pthread_setname_np(pthread_self(), "fs-serial-in");
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		size_t off = 0;
+
+		while (off < (size_t)n) {
+			pthread_mutex_lock(&s->lock);
+			off += uart_receive(&s->uart, buf + off, (size_t)n - off);
+			serial_update_irq(s);
+			pthread_mutex_unlock(&s->lock);
+			if (off < (size_t)n) { /* FIFO full: let the guest drain it */
+				struct timespec ts = { 0, 1000000 };
+
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int serial_init(struct device *dev, struct vm *vm)
+{
+	struct serial *s = dev->priv;
+	pthread_t thr;
+
+	uart_reset(&s->uart);
+	if (!vm_has_irqchip(vm))
+		return 0;
+	s->vm = vm;
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &s->saved) == 0) {
+		struct termios raw = s->saved;
+
+		/* keystrokes go to the guest as typed; ISIG stays: Ctrl-C ends the VM */
+		raw.c_iflag &= ~(tcflag_t)(ICRNL | IXON | INLCR | IGNCR);
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | IEXTEN);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		s->tty_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+	}
+	if (pthread_create(&thr, NULL, serial_input_thread, s)) {
+		log_info("serial: cannot start the input thread");
+		return -1;
+	}
+	pthread_detach(thr);
+	return 0;
 }
 
 static void serial_exit(struct device *dev, struct vm *vm)
@@ -67,6 +135,9 @@ static void serial_exit(struct device *dev, struct vm *vm)
 
 	pthread_mutex_lock(&s->lock);
 	serial_flush(s);
+	if (s->tty_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &s->saved);
+	s->tty_raw = false;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -75,6 +146,7 @@ static struct device serial_dev = {
 	.space = DEV_PIO,
 	.base = FS_PORT_SERIAL,
 	.len = 8,
+	.init = serial_init,
 	.io = serial_io,
 	.exit = serial_exit,
 	.priv = &com1,

@@ -23,7 +23,9 @@
 #include "vmm/device.h"
 #include "vmm/fdt.h"
 #include "vmm/guest-abi.h"
+#include "vmm/irq.h"
 #include "vmm/kvm.h"
+#include "vmm/linux_vm.h"
 #include "vmm/sandbox.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -144,7 +146,7 @@ static void vcpu_note_first_user_exit(struct vcpu *v)
 	struct kvm_sregs s;
 	struct vm *vm = v->vm;
 
-	if (vm->first_user_time != 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || (s.cs.selector & 3) != 3)
+	if (vm->first_user_time != 0 || vm->linux_boot || ioctl(v->fd, KVM_GET_SREGS, &s) < 0 || (s.cs.selector & 3) != 3)
 		return;
 	pthread_mutex_lock(&vm->lock);
 	if (vm->first_user_time == 0)
@@ -297,6 +299,8 @@ static int vcpu_set_boot_state(struct vcpu *v, char *err, size_t errlen)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
+	if (v->vm->linux_boot)
+		return linux_vcpu_boot(v, err, errlen);
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		goto fail;
 	boot_vcpu_state(&sregs, &regs, v->vm->entry, v->index, v->vm->ncpus);
@@ -340,6 +344,8 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 	size_t len;
 	int ret;
 
+	if (vm->linux_boot)
+		return linux_vm_load(vm, err, errlen);
 	fp.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 	boot_write_tables(vm->mem.hva, &fp);
 	if (read_file(vm->cfg->guest_path, ELF_MAX_FILE, &img, &len, err, errlen) < 0)
@@ -364,11 +370,16 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 {
 	struct kvm_cpuid2 *cpuid;
 
+	/* a bad --kernel/--initrd is a usage error before anything is set up */
+	if (vm->cfg->kernel_path && linux_vm_prepare(vm->cfg, &vm->linux_boot, err, errlen) < 0)
+		return EXIT_USAGE;
 	if (guest_mem_init(&vm->mem, &vm->cfg->mem, err, errlen) < 0)
 		return EXIT_OSERR;
 	if (migrator_init(&vm->migrator, &vm->mem, vm->cfg->copy_threads, err, errlen) < 0)
 		return EXIT_OSERR;
 	if (kvm_open_vm(&vm->kvm_fd, &vm->vm_fd, err, errlen) < 0)
+		return EXIT_OSERR;
+	if (vm->linux_boot && irqchip_create(vm->vm_fd, err, errlen) < 0)
 		return EXIT_OSERR;
 	if (!kvm_disable_slot_zap_all(vm->vm_fd))
 		log_debug("KVM_X86_QUIRK_SLOT_ZAP_ALL cannot be disabled on this kernel");
@@ -447,6 +458,7 @@ static void vm_teardown(struct vm *vm)
 	autobalance_destroy(&vm->balance);
 	migrator_destroy(&vm->migrator);
 	guest_mem_destroy(&vm->mem);
+	linux_boot_free(vm->linux_boot);
 }
 
 /* --autobalance samples writes for BALANCE_SAMPLE_MS of every
@@ -558,7 +570,7 @@ int vm_run_main(const struct vm_config *cfg)
 		 (unsigned long long)(vm.mem.size >> 20), vm.mem.nnodes,
 		 vm.mem.simulated ? "simulated " : "", vm.mem.nnodes == 1 ? "" : "s",
 		 pool_backing_name(cfg->mem.backing), vm.ncpus, vm.ncpus == 1 ? "" : "s",
-		 cfg->guest_path);
+		 cfg->guest_path ? cfg->guest_path : cfg->kernel_path);
 	pthread_create(&sigthr, NULL, signal_thread, &vm);
 	for (; started < vm.ncpus; started++)
 		if (pthread_create(&vm.vcpus[started].thread, NULL, vcpu_thread, &vm.vcpus[started])) {

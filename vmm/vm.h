@@ -42,6 +42,7 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned ncpus;
 	uint64_t entry;
+	struct linux_boot *linux_boot; /* --kernel (vmm/linux_vm.c) */
 
 	pthread_mutex_t lock;  /* guards everything below */
 	pthread_cond_t cond;

@@ -1,0 +1,148 @@
+/* linux_vm.c - `frameshift run --kernel`: the bzImage and initrd are read and
+ * checked before anything else is set up (a bad image is a usage error, exit
+ * 64, before any vCPU exists); then the kernel, zero page, command line,
+ * initrd and MP table go into guest RAM, and the boot vCPU enters the 64-bit
+ * entry point with RSI at the zero page. The other vCPUs wait in the
+ * in-kernel LAPIC for the INIT/SIPI that Linux sends them. */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/boot.h"
+#include "vmm/device.h"
+#include "vmm/guest-abi.h"
+#include "vmm/irq.h"
+#include "vmm/linux.h"
+#include "vmm/linux_vm.h"
+#include "vmm/util.h"
+#include "vmm/vm.h"
+
+struct linux_boot {
+	uint8_t *kernel_file, *initrd;
+	size_t kernel_len, initrd_len;
+	struct linux_image image;
+	struct linux_layout layout;
+	char cmdline[LINUX_CMDLINE_MAX];
+};
+
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nomux i8042.dumbkbd"
+
+void linux_boot_free(struct linux_boot *lb)
+{
+	if (!lb)
+		return;
+	free(lb->kernel_file);
+	free(lb->initrd);
+	free(lb);
+}
+
+int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char *err, size_t errlen)
+{
+	struct linux_boot *lb = calloc(1, sizeof(*lb));
+	size_t n;
+	int len;
+
+	*out = NULL;
+	if (!lb) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (read_file(cfg->kernel_path, LINUX_MAX_KERNEL, &lb->kernel_file, &lb->kernel_len, err, errlen) < 0) {
+		n = strlen(err);
+		snprintf(err + n, errlen - n, " (--kernel)");
+		goto fail;
+	}
+	if (linux_parse(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen) < 0) {
+		n = strlen(err);
+		snprintf(err + n, errlen - n, " (--kernel %s)", cfg->kernel_path);
+		goto fail;
+	}
+	if (cfg->initrd_path &&
+	    read_file(cfg->initrd_path, LINUX_MAX_INITRD, &lb->initrd, &lb->initrd_len, err, errlen) < 0) {
+		n = strlen(err);
+		snprintf(err + n, errlen - n, " (--initrd)");
+		goto fail;
+	}
+	/* the command line: the user's (or ours), then every virtio-mmio window */
+	len = snprintf(lb->cmdline, sizeof(lb->cmdline), "%s", cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE);
+	for (struct device *d = device_first(); d && len >= 0 && (size_t)len < sizeof(lb->cmdline); d = d->next)
+		if (d->space == DEV_MMIO && virtio_mmio_irq_of(d->base))
+			len += snprintf(lb->cmdline + len, sizeof(lb->cmdline) - (size_t)len,
+					" virtio_mmio.device=%lluK@0x%llx:%u", (unsigned long long)d->len >> 10,
+					(unsigned long long)d->base, virtio_mmio_irq_of(d->base));
+	if (len < 0 || (size_t)len >= sizeof(lb->cmdline)) {
+		snprintf(err, errlen, "kernel command line too long");
+		goto fail;
+	}
+	*out = lb;
+	return 0;
+fail:
+	linux_boot_free(lb);
+	return -1;
+}
+
+int linux_vm_load(struct vm *vm, char *err, size_t errlen)
+{
+	struct linux_boot *lb = vm->linux_boot;
+	struct fdt_params unused = { 0 };
+	long mp;
+
+	/* the boot GDT and identity page tables of the test-guest protocol
+	 * serve the 64-bit entry too (code 0x08, data 0x10, 4 GiB mapped) */
+	boot_write_tables(vm->mem.hva, &unused);
+	if (linux_load(&lb->image, vm->mem.hva, vm->mem.size, lb->cmdline, lb->initrd, lb->initrd_len,
+		       &lb->layout, err, errlen) < 0) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, " (--kernel %s)", vm->cfg->kernel_path);
+		return -1;
+	}
+	mp = mptable_write(vm->mem.hva + LINUX_MPTABLE, LINUX_EBDA_END - LINUX_MPTABLE, LINUX_MPTABLE,
+			   vm->ncpus);
+	if (mp < 0) {
+		snprintf(err, errlen, "%u vCPUs do not fit the MP table", vm->ncpus);
+		return -1;
+	}
+	log_debug("linux: kernel at 0x%llx (entry 0x%llx), initrd %llu KiB at 0x%llx, MP table %ld bytes, "
+		  "cmdline \"%s\"", (unsigned long long)lb->layout.kernel_addr,
+		  (unsigned long long)lb->layout.entry, (unsigned long long)lb->layout.initrd_size >> 10,
+		  (unsigned long long)lb->layout.initrd_addr, mp, lb->cmdline);
+	/* the files are in guest RAM now */
+	free(lb->kernel_file);
+	free(lb->initrd);
+	lb->kernel_file = lb->initrd = NULL;
+	return 0;
+}
+
+int linux_vcpu_boot(struct vcpu *v, char *err, size_t errlen)
+{
+	struct linux_boot *lb = v->vm->linux_boot;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (irqchip_vcpu_lint(v->fd) < 0)
+		goto fail;
+	if (v->index != 0)
+		return 0; /* an AP: waits for INIT/SIPI in the in-kernel LAPIC */
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		goto fail;
+	boot_vcpu_state(&sregs, &regs, lb->layout.entry, 0, 1);
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = lb->layout.entry;
+	regs.rsi = lb->layout.zero_page;
+	regs.rsp = regs.rbp = LINUX_BOOT_STACK;
+	regs.rflags = 0x2;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "setting up vCPU %u for Linux: %m", v->index);
+	return -1;
+}
+
+const char *linux_vm_cmdline(const struct vm *vm)
+{
+	return vm->linux_boot ? vm->linux_boot->cmdline : NULL;
+}
