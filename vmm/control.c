@@ -341,16 +341,29 @@ static int cmd_quit(struct control_req *r)
 /* ---- migration ---- */
 
 struct frame_set {
-	uint32_t *idx;
+	uint32_t *idx;   /* room for every frame once */
 	uint32_t n;
+	uint8_t *seen;   /* per frame, when a list is parsed */
+	bool repeated;   /* the list names a frame twice: the first such */
+	uint32_t repeat;
 };
 
 static void add_frames(uint32_t lo, uint32_t hi, void *arg)
 {
 	struct frame_set *fs = arg;
 
-	for (uint32_t i = lo; i <= hi; i++)
+	for (uint32_t i = lo; i <= hi; i++) {
+		/* each frame at most once, so idx can never overflow */
+		if (fs->seen && fs->seen[i]) {
+			if (!fs->repeated)
+				fs->repeat = i;
+			fs->repeated = true;
+			continue;
+		}
+		if (fs->seen)
+			fs->seen[i] = 1;
 		fs->idx[fs->n++] = i;
+	}
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -373,13 +386,18 @@ static int select_frames(struct control_req *r, struct frame_set *fs)
 	int64_t node, count;
 
 	if (json_object_object_get_ex(r->args, "frames", &v)) {
-		/* each frame once, even if the list repeats it */
-		if (parse_range_list(json_object_get_string(v), nframes, add_frames, fs) < 0)
+		int ret;
+
+		fs->seen = calloc(nframes, 1);
+		if (!fs->seen)
+			return req_error(r, "out of memory");
+		ret = parse_range_list(json_object_get_string(v), nframes, add_frames, fs);
+		free(fs->seen);
+		fs->seen = NULL;
+		if (ret < 0)
 			return req_error(r, "bad \"frames\" list (want e.g. 0-3,7; frames < %u)", nframes);
-		for (uint32_t i = 1; i < fs->n; i++)
-			for (uint32_t j = 0; j < i; j++)
-				if (fs->idx[i] == fs->idx[j])
-					return req_error(r, "frame %u is listed twice", fs->idx[i]);
+		if (fs->repeated)
+			return req_error(r, "frame %u is listed twice", fs->repeat);
 		return 0;
 	}
 	if (json_object_object_get_ex(r->args, "gpa", &v)) {
@@ -1227,6 +1245,7 @@ static int server_spawn(struct control_server *srv)
 	sigset_t all, old;
 
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS); /* a forbidden syscall here still gets the sandbox's message */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int ret = pthread_create(&srv->thread, NULL, control_thread, srv);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

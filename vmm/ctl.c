@@ -196,6 +196,12 @@ static int send_request(int fd, const struct ctl_opts *o)
 		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			/* the server refused us and closed: its reason may be
+			 * waiting to be read, so the caller reads on */
+			free(line);
+			return 0;
+		}
 		if (n < 0) {
 			fprintf(stderr, "frameshift ctl: sending to %s: %s\n", o->socket, strerror(errno));
 			free(line);

@@ -64,7 +64,8 @@ int fdt_build(void *buf, size_t size, const struct fdt_params *p)
 		size = INT32_MAX;
 	TRY(fdt_create(fdt, (int)size));
 	for (unsigned i = 0; i < p->nreserved; i++)
-		TRY(fdt_add_reservemap_entry(fdt, p->reserved[i].base, p->reserved[i].size));
+		if (p->reserved[i].size) /* size 0 is the map's terminator to libfdt */
+			TRY(fdt_add_reservemap_entry(fdt, p->reserved[i].base, p->reserved[i].size));
 	TRY(fdt_finish_reservemap(fdt));
 	TRY(fdt_begin_node(fdt, ""));
 	TRY(fdt_property_u32(fdt, "#address-cells", 2));

@@ -74,7 +74,7 @@ static const int allowed[] = {
 	SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack), SCMP_SYS(tgkill),
 	SCMP_SYS(gettid), SCMP_SYS(getpid),
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_setaffinity), /* vCPU pinning */
-	/* json-c's hash seed where the CPU has no RDRAND */
+	/* json-c's hash seed, at the control thread's first request */
 	SCMP_SYS(getrandom),
 };
 
@@ -248,6 +248,8 @@ static int build(scmp_filter_ctx ctx, unsigned *nrules)
 		ADD(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_MASKED_EQ, IOC_TYPE_MASK, ioctl_types[i] << 8));
 	ADD(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCGETS));
+	/* --kernel: the serial console puts the terminal back at exit (tcsetattr) */
+	ADD(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCSETS));
 #undef ADD
 	return rc;
 }

@@ -13,16 +13,16 @@
 #
 # Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
 # below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
-FUZZ_NAMES = control elf fdt parse virtq
+FUZZ_NAMES = control elf fdt parse virtq balloon
 FUZZ_LDADD = libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
 FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 check_PROGRAMS += tests/fuzz/replay-control tests/fuzz/replay-elf tests/fuzz/replay-fdt \
-	tests/fuzz/replay-parse tests/fuzz/replay-virtq
+	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon
 if FUZZERS
 check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fdt \
-	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq
+	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon
 endif
 
 # control: control_handle_line() on a VM without KVM (vmm/control.c)
@@ -55,9 +55,12 @@ tests_fuzz_replay_virtq_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_virtq_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_virtq_LDFLAGS = $(FUZZ_LIBFUZZER)
-# Slot for the balloon's handlers (balloon/): fuzz_balloon.c, once the device
-# model can be driven without a vCPU (e.g. balloon_create over a POOL_SHMEM
-# guest_mem, inflate/deflate/stats queues filled by the harness).
+# balloon: the virtio-balloon device through its virtio-mmio registers (balloon/, virtio/mmio.c)
+tests_fuzz_replay_balloon_SOURCES = tests/fuzz/fuzz_balloon.c $(FUZZ_REPLAY)
+tests_fuzz_replay_balloon_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_balloon_SOURCES = tests/fuzz/fuzz_balloon.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_balloon_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_balloon_LDFLAGS = $(FUZZ_LIBFUZZER)
 
 # Build only the libFuzzer binaries (scripts/fuzz): make fuzzers
 fuzzers: $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)

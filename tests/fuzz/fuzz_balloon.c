@@ -1,0 +1,244 @@
+/* fuzz_balloon.c - the virtio-balloon device (balloon/balloon.c) behind its
+ * virtio-mmio transport (virtio/mmio.c), driven by a driver that does
+ * anything: what tests/check_balloon.c does by the book, this does from the
+ * input.
+ *
+ * Guest RAM is a guest_mem of 16 frames on two simulated nodes over shmem,
+ * with the real migrator (its userfaultfd reader restores a ballooned frame
+ * the "guest" touches), built once. Each input negotiates a feature set,
+ * sets up the queues (rings and request arrays in frame 0, as check_balloon
+ * lays them out) and sets DRIVER_OK, then runs a script: requests of PFNs
+ * (or any bytes) on any queue, buffers of any guest range (free page
+ * reports), raw register writes and reads, rewrites of the rings, guest
+ * touches of any frame, new host targets. Then a device reset.
+ *
+ * Properties: nothing crashes or escapes (ASan); every frame is MAPPED or
+ * BALLOONED, never stuck in between; the balloon never holds more pages than
+ * guest RAM has; after the reset every frame is MAPPED again and the balloon
+ * is empty. */
+#include <stdbool.h>
+
+#include "balloon/balloon.h"
+#include "mm/guest_mem.h"
+#include "mm/migrate.h"
+#include "tests/fuzz/fuzz.h"
+
+#define NFRAMES 16
+#define BASE 0xC0000000ULL
+#define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* desc +0, avail +0x1000, used +0x2000 */
+#define ARRAYS 0x40000ULL                      /* 16 KiB per request slot */
+#define QNUM 16
+#define MAX_OPS 64
+#define MAX_PFNS 1024
+
+static struct guest_mem gm;
+static struct migrator mig;
+static struct balloon *b;
+static struct virtio_mmio *t;
+
+struct tq {
+	uint16_t avail;
+};
+static struct tq queues[4];
+static unsigned nqueues;
+
+static uint8_t *hva(uint64_t gpa)
+{
+	return gm.hva + gpa;
+}
+
+static uint32_t rd(uint32_t off)
+{
+	uint32_t v = 0;
+
+	virtio_mmio_access(t, off, (uint8_t *)&v, 4, false);
+	return v;
+}
+
+static void wr(uint32_t off, uint32_t v)
+{
+	virtio_mmio_access(t, off, (uint8_t *)&v, 4, true);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct guest_mem_config cfg = {
+		.size = NFRAMES * FRAME_SIZE, .backing = POOL_SHMEM, .sim_nodes = 2,
+		.policy = { .mode = NUMA_INTERLEAVE, .nodemask = 3 }, .pool_reserve = 1,
+	};
+	char err[256];
+
+	(void)argc;
+	(void)argv;
+	if (guest_mem_init(&gm, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_balloon: guest_mem_init: %s\n", err);
+		exit(1);
+	}
+	if (migrator_init(&mig, &gm, 1, err, sizeof(err)) < 0) {
+		fprintf(stderr, "SKIP: fuzz_balloon needs userfaultfd: %s\n", err);
+		exit(77);
+	}
+	b = balloon_create(&gm, &mig, BASE);
+	if (!b)
+		abort();
+	t = balloon_transport(b);
+	return 0;
+}
+
+static void setup_queue(unsigned q)
+{
+	uint64_t ring = RING(q);
+
+	memset(hva(ring), 0, 0x3000);
+	wr(VIRTIO_MMIO_REG_QUEUE_SEL, q);
+	wr(VIRTIO_MMIO_REG_QUEUE_NUM, QNUM);
+	wr(VIRTIO_MMIO_REG_QUEUE_DESC_LOW, (uint32_t)ring);
+	wr(VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, 0);
+	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW, (uint32_t)(ring + 0x1000));
+	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, 0);
+	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW, (uint32_t)(ring + 0x2000));
+	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, 0);
+	wr(VIRTIO_MMIO_REG_QUEUE_READY, 1);
+	queues[q].avail = 0;
+}
+
+static void start(uint8_t fbits)
+{
+	static const unsigned bits[] = {
+		VIRTIO_BALLOON_F_MUST_TELL_HOST, VIRTIO_BALLOON_F_STATS_VQ,
+		VIRTIO_BALLOON_F_DEFLATE_ON_OOM, VIRTIO_BALLOON_F_PAGE_POISON,
+		VIRTIO_BALLOON_F_REPORTING,
+	};
+	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	const uint32_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+
+	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (fbits & (1u << i))
+			f |= VIRTIO_BIT(bits[i]);
+	if (fbits & 0x80) /* ask for event-idx too */
+		f |= VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX);
+	wr(VIRTIO_MMIO_REG_STATUS, 0);
+	wr(VIRTIO_MMIO_REG_STATUS, s);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)f);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)(f >> 32));
+	wr(VIRTIO_MMIO_REG_STATUS, s | VIRTIO_STATUS_FEATURES_OK);
+	nqueues = 2 + !!(f & VIRTIO_BIT(VIRTIO_BALLOON_F_STATS_VQ)) +
+		  !!(f & VIRTIO_BIT(VIRTIO_BALLOON_F_REPORTING));
+	for (unsigned q = 0; q < nqueues; q++)
+		setup_queue(q);
+	wr(VIRTIO_MMIO_REG_STATUS, s | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+/* Make one buffer available on queue q and notify. */
+static void post(unsigned q, uint64_t gpa, uint32_t len, uint16_t flags)
+{
+	struct tq *tq = &queues[q];
+	unsigned slot = tq->avail % QNUM;
+
+	*(struct virtq_desc *)hva(RING(q) + 16 * slot) = (struct virtq_desc){ gpa, len, flags, 0 };
+	*(uint16_t *)hva(RING(q) + 0x1000 + VIRTQ_AVAIL_RING(slot)) = (uint16_t)slot;
+	*(uint16_t *)hva(RING(q) + 0x1000 + VIRTQ_AVAIL_IDX) = ++tq->avail;
+	wr(VIRTIO_MMIO_REG_QUEUE_NOTIFY, q);
+}
+
+/* A request of PFNs (inflate, deflate; any bytes for stats) on queue q. */
+static void send(struct fuzz_in *in, unsigned q)
+{
+	unsigned slot = queues[q].avail % QNUM;
+	uint64_t arr = ARRAYS + (q * QNUM + slot) * 0x4000ULL;
+	unsigned n = (unsigned)fuzz_take(in, 2) % (MAX_PFNS + 1);
+	uint16_t flags = fuzz_take(in, 1) & 1 ? VIRTQ_DESC_F_WRITE : 0;
+	uint32_t *pfn = (uint32_t *)hva(arr);
+
+	for (unsigned i = 0; i < n; i++) /* mostly inside the 8192 pages of RAM */
+		pfn[i] = (uint32_t)fuzz_take(in, 2) % (NFRAMES * 512 + 1024);
+	/* now and then an odd length */
+	post(q, arr, n * 4 + (unsigned)(fuzz_take(in, 1) % 4 == 3), flags);
+}
+
+/* Any one buffer: free page reports point at the free memory itself. */
+static void send_range(struct fuzz_in *in, unsigned q)
+{
+	uint64_t gpa = fuzz_take(in, 2) * 4096ULL % ((NFRAMES + 1) * FRAME_SIZE);
+	uint32_t len = (uint32_t)(fuzz_take(in, 2) * 4096ULL % (2 * FRAME_SIZE + 4096));
+	uint16_t flags = fuzz_take(in, 1) & 1 ? VIRTQ_DESC_F_WRITE : 0;
+
+	/* on inflate/deflate a buffer is a PFN array: megabytes of PFNs only
+	 * slow the run down (send covers those queues) */
+	if (q < 2)
+		len %= 16384 + 1;
+
+	post(q, gpa, len, flags);
+}
+
+static void check_frames(bool after_reset)
+{
+	struct balloon_status st;
+	uint32_t ballooned = 0;
+
+	pthread_mutex_lock(&gm.ft.lock);
+	for (uint32_t i = 0; i < gm.ft.nframes; i++) {
+		uint8_t s = gm.ft.frames[i].state;
+
+		FUZZ_ASSERT(s == FRAME_MAPPED || s == FRAME_BALLOONED, "frame %u is %s", i,
+			    frame_state_name(s));
+		FUZZ_ASSERT(!after_reset || s == FRAME_MAPPED, "frame %u still ballooned after a reset", i);
+		ballooned += s == FRAME_BALLOONED;
+	}
+	pthread_mutex_unlock(&gm.ft.lock);
+	balloon_get_status(b, &st);
+	FUZZ_ASSERT(st.c.ballooned_pages <= (uint64_t)NFRAMES * 512, "%llu pages in the balloon",
+		    (unsigned long long)st.c.ballooned_pages);
+	FUZZ_ASSERT(!after_reset || st.c.ballooned_pages == 0, "%llu pages in the balloon after a reset",
+		    (unsigned long long)st.c.ballooned_pages);
+	FUZZ_LOG("%u frames ballooned, %llu pages in the balloon, %llu guest errors\n", ballooned,
+		 (unsigned long long)st.c.ballooned_pages, (unsigned long long)st.c.guest_errors);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = { data, size };
+
+	start((uint8_t)fuzz_take(&in, 1));
+	for (unsigned op = 0; op < MAX_OPS && in.n; op++) {
+		switch (fuzz_take(&in, 1) % 7) {
+		case 0:
+			send(&in, (unsigned)fuzz_take(&in, 1) % nqueues);
+			break;
+		case 1: { /* any register, any value */
+			uint32_t off = (uint32_t)fuzz_take(&in, 2) % VIRTIO_MMIO_WINDOW;
+
+			wr(off & ~3u, (uint32_t)fuzz_take(&in, 4));
+			break;
+		}
+		case 2:
+			rd((uint32_t)fuzz_take(&in, 2) % VIRTIO_MMIO_WINDOW & ~3u);
+			break;
+		case 3: { /* the driver rewrites 8 bytes of a ring */
+			uint64_t gpa = RING(0) + fuzz_take(&in, 2) % (4 * 0x4000);
+			uint64_t v = fuzz_take(&in, 8);
+
+			memcpy(hva(gpa), &v, 8);
+			break;
+		}
+		case 4: { /* the guest touches a frame: a ballooned one comes back */
+			uint32_t f = (uint32_t)fuzz_take(&in, 1) % NFRAMES;
+
+			*(volatile uint8_t *)hva((uint64_t)f * FRAME_SIZE + 4096 * (fuzz_take(&in, 1) % 512)) = 1;
+			break;
+		}
+		case 5:
+			balloon_set_target(b, ((uint64_t)fuzz_take(&in, 2) << 12));
+			break;
+		case 6:
+			send_range(&in, (unsigned)fuzz_take(&in, 1) % nqueues);
+			break;
+		}
+		check_frames(false);
+	}
+	wr(VIRTIO_MMIO_REG_STATUS, 0);
+	check_frames(true);
+	return 0;
+}
