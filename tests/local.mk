@@ -50,7 +50,7 @@ tests_check_linux_LDADD = $(UNIT_LDADD)
 
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
 SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
-	tests/kvm-autobalance.test tests/kvm-balloon.test
+	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
