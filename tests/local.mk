@@ -47,6 +47,10 @@ UNIT_TESTS += tests/check_linux
 tests_check_linux_SOURCES = tests/check_linux.c tests/unit.h
 tests_check_linux_CFLAGS = $(UNIT_CFLAGS)
 tests_check_linux_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/check_acpi
+tests_check_acpi_SOURCES = tests/check_acpi.c tests/unit.h
+tests_check_acpi_CFLAGS = $(UNIT_CFLAGS)
+tests_check_acpi_LDADD = $(UNIT_LDADD)
 
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
 SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \

@@ -106,8 +106,15 @@ int kvm_set_vcpu_cpuid(int vcpu_fd, const struct kvm_cpuid2 *supported, unsigned
 	for (unsigned i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffff) | (apic_id << 24);
+			/* the hypervisor bit, which KVM_GET_SUPPORTED_CPUID leaves
+			 * clear: without it Linux ignores the KVM leaves at
+			 * 0x40000000 and has no kvmclock; under hardware-reduced
+			 * ACPI (no PIT, no PM timer) kvmclock is its only way to
+			 * learn the TSC frequency (docs/linux-guest.md) */
+			e->ecx |= 1u << 31;
+		}
 		else if (e->function == 0xb || e->function == 0x1f)
 			e->edx = apic_id;
 	}

@@ -206,6 +206,11 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	return 0;
 }
 
+void linux_set_rsdp(uint8_t *zero_page, uint64_t rsdp)
+{
+	put64(zero_page, BP_ACPI_RSDP_ADDR, rsdp);
+}
+
 /* ---- MP table ---- */
 
 static uint8_t checksum(const uint8_t *p, size_t len)

@@ -23,6 +23,7 @@
 #define LINUX_HIGH_START   0x100000ULL
 
 /* boot_params / setup_header offsets used here */
+#define BP_ACPI_RSDP_ADDR    0x070 /* boot protocol 2.14+ */
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE  0x0c4
 #define BP_EXT_CMD_LINE_PTR  0x0c8
@@ -103,6 +104,9 @@ int linux_kernel_addr(const struct linux_image *li, uint64_t ram_size, uint64_t 
 int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, const char *cmdline,
 	       const uint8_t *initrd, size_t initrd_len, struct linux_layout *out,
 	       char *err, size_t errlen);
+
+/* boot_params.acpi_rsdp_addr (protocol 2.14+): where the RSDP is. */
+void linux_set_rsdp(uint8_t *zero_page, uint64_t rsdp);
 
 /* The MP table (Intel MultiProcessor Specification 1.4) at LINUX_MPTABLE:
  * floating pointer, header, one processor entry per vCPU (APIC id = index),

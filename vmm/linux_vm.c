@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/device.h"
 #include "vmm/guest-abi.h"
@@ -83,11 +84,11 @@ fail:
 	return -1;
 }
 
-int linux_vm_load(struct vm *vm, char *err, size_t errlen)
+int linux_vm_load(struct vm *vm, const struct fdt_params *topo, char *err, size_t errlen)
 {
 	struct linux_boot *lb = vm->linux_boot;
 	struct fdt_params unused = { 0 };
-	long mp;
+	long mp, acpi;
 
 	/* the boot GDT and identity page tables of the test-guest protocol
 	 * serve the 64-bit entry too (code 0x08, data 0x10, 4 GiB mapped) */
@@ -105,10 +106,23 @@ int linux_vm_load(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "%u vCPUs do not fit the MP table", vm->ncpus);
 		return -1;
 	}
+	/* ACPI (RSDP in the BIOS area, where Linux scans; also in the zero
+	 * page): the MADT supersedes the MP table for Linux, and the DSDT
+	 * describes the virtio-mmio balloon window; SRAT/SLIT with
+	 * --guest-numa (vmm/acpi.h) */
+	acpi = acpi_write(vm->mem.hva + ACPI_TABLES_GPA, ACPI_TABLES_MAX, ACPI_TABLES_GPA, vm->ncpus, topo);
+	if (acpi < 0) {
+		snprintf(err, errlen, "%u vCPUs (%u guest NUMA nodes) do not fit the ACPI tables", vm->ncpus,
+			 topo ? topo->nmem : 0);
+		return -1;
+	}
+	if (lb->image.version >= 0x020e)
+		linux_set_rsdp(vm->mem.hva + LINUX_ZERO_PAGE, ACPI_TABLES_GPA);
 	log_debug("linux: kernel at 0x%llx (entry 0x%llx), initrd %llu KiB at 0x%llx, MP table %ld bytes, "
-		  "cmdline \"%s\"", (unsigned long long)lb->layout.kernel_addr,
+		  "ACPI tables %ld bytes at 0x%llx, cmdline \"%s\"", (unsigned long long)lb->layout.kernel_addr,
 		  (unsigned long long)lb->layout.entry, (unsigned long long)lb->layout.initrd_size >> 10,
-		  (unsigned long long)lb->layout.initrd_addr, mp, lb->cmdline);
+		  (unsigned long long)lb->layout.initrd_addr, mp, acpi,
+		  (unsigned long long)ACPI_TABLES_GPA, lb->cmdline);
 	/* the files are in guest RAM now */
 	free(lb->kernel_file);
 	free(lb->initrd);

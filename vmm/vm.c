@@ -345,7 +345,7 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 	int ret;
 
 	if (vm->linux_boot)
-		return linux_vm_load(vm, err, errlen);
+		return linux_vm_load(vm, k ? &fp : NULL, err, errlen);
 	fp.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 	boot_write_tables(vm->mem.hva, &fp);
 	if (read_file(vm->cfg->guest_path, ELF_MAX_FILE, &img, &len, err, errlen) < 0)

@@ -1,0 +1,234 @@
+/* check_acpi.c - the ACPI tables of a --kernel guest without KVM: every
+ * table's signature, length and checksum, the RSDP -> XSDT -> FADT/MADT ->
+ * DSDT pointers, one local APIC per vCPU in the MADT, and the iasl-compiled
+ * DSDT's virtio-mmio device ("LNRO0005", its window and interrupt matching
+ * the balloon's, vmm/guest-abi.h and vmm/irq.h), and the SRAT/SLIT of a
+ * guest NUMA topology. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/acpi.h"
+#include "vmm/guest-abi.h"
+#include "vmm/irq.h"
+#include "vmm/linux.h"
+#include "tests/unit.h"
+
+#define GPA ACPI_TABLES_GPA
+#define MAX ACPI_TABLES_MAX
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
+static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+/* the table at guest address a, checked: in the buffer, signature, length, checksum */
+static const uint8_t *table(const uint8_t *buf, long len, uint64_t a, const char *sig)
+{
+	const uint8_t *t;
+
+	ck_assert_uint_ge(a, GPA);
+	ck_assert_uint_le(a + ACPI_HDR_SIZE, GPA + (uint64_t)len);
+	t = buf + (a - GPA);
+	ck_assert_msg(!memcmp(t, sig, 4), "want %s at 0x%llx", sig, (unsigned long long)a);
+	ck_assert_uint_le(a + get32(t + 4), GPA + (uint64_t)len);
+	ck_assert_msg(acpi_sum(t, get32(t + 4)) == 0, "%s checksum", sig);
+	return t;
+}
+
+static const uint8_t *find(const uint8_t *hay, size_t len, const void *needle, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(hay + i, needle, n))
+			return hay + i;
+	return NULL;
+}
+
+START_TEST(tables_chain_and_checksums)
+{
+	unsigned ncpus = (unsigned[]){ 1, 2, 8, 254 }[_i];
+	uint8_t *buf = calloc(1, MAX);
+	const uint8_t *rsdp = buf, *xsdt, *fadt = NULL, *madt = NULL, *dsdt, *e, *end;
+	long len = acpi_write(buf, MAX, GPA, ncpus, NULL);
+	unsigned lapics = 0, ioapics = 0;
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_uint_le((unsigned long)len, MAX);
+	/* RSDP: signature, revision 2, both checksums, XSDT pointer */
+	ck_assert(!memcmp(rsdp, "RSD PTR ", 8));
+	ck_assert_uint_eq(rsdp[15], 2);
+	ck_assert_uint_eq(acpi_sum(rsdp, 20), 0);
+	ck_assert_uint_eq(get32(rsdp + 20), ACPI_RSDP_SIZE);
+	ck_assert_uint_eq(acpi_sum(rsdp, ACPI_RSDP_SIZE), 0);
+	xsdt = table(buf, len, get64(rsdp + 24), "XSDT");
+	ck_assert_uint_eq(get32(xsdt + 4), ACPI_HDR_SIZE + 2 * 8);
+	for (unsigned i = 0; i < (get32(xsdt + 4) - ACPI_HDR_SIZE) / 8; i++) {
+		uint64_t a = get64(xsdt + ACPI_HDR_SIZE + i * 8);
+		const uint8_t *t = buf + (a - GPA);
+
+		if (!memcmp(t, "FACP", 4))
+			fadt = table(buf, len, a, "FACP");
+		else
+			madt = table(buf, len, a, "APIC"); /* and no SRAT without a topology */
+	}
+	ck_assert_ptr_nonnull(fadt);
+	ck_assert_ptr_nonnull(madt);
+	/* FADT: ACPI 6 length, hardware-reduced, DSDT and X_DSDT agree */
+	ck_assert_uint_eq(get32(fadt + 4), ACPI_FADT_SIZE);
+	ck_assert_uint_eq(fadt[8], 6);
+	ck_assert(get32(fadt + 112) & (1u << 20));
+	ck_assert_uint_eq(get32(fadt + 40), get64(fadt + 140));
+	dsdt = table(buf, len, get64(fadt + 140), "DSDT");
+	ck_assert(find(dsdt, get32(dsdt + 4), "LNRO0005", 8));
+	/* MADT: local APIC address, ncpus enabled LAPICs with ids 0.., one I/O APIC */
+	ck_assert_uint_eq(get32(madt + 36), MPTABLE_LAPIC_ADDR);
+	end = madt + get32(madt + 4);
+	for (e = madt + 44; e < end; e += e[1]) {
+		ck_assert_uint_ge(e[1], 2);
+		ck_assert(e + e[1] <= end);
+		if (e[0] == 0) {
+			ck_assert_uint_eq(e[1], 8);
+			ck_assert_uint_eq(e[3], lapics);
+			ck_assert_uint_eq(get32(e + 4) & 1, 1);
+			lapics++;
+		} else if (e[0] == 1) {
+			ck_assert_uint_eq(e[2], ncpus);
+			ck_assert_uint_eq(get32(e + 4), MPTABLE_IOAPIC_ADDR);
+			ck_assert_uint_eq(get32(e + 8), 0);
+			ioapics++;
+		}
+	}
+	ck_assert(e == end);
+	ck_assert_uint_eq(lapics, ncpus);
+	ck_assert_uint_eq(ioapics, 1);
+	free(buf);
+}
+END_TEST
+
+/* The DSDT's _CRS: Memory32Fixed(ReadWrite, window 0, 4 KiB) and an
+ * Extended Interrupt descriptor (consumer, edge, active high, exclusive)
+ * on the balloon's IRQ: what vmm/irq.c raises (an edge on IRQ 5 + n). */
+START_TEST(dsdt_matches_the_balloon_window)
+{
+	size_t len;
+	const uint8_t *d = acpi_dsdt(&len);
+	uint8_t mem[12] = { 0x86, 0x09, 0x00, 0x01 }, irq[9] = { 0x89, 0x06, 0x00, 0x03, 0x01 };
+
+	ck_assert_uint_eq(ACPI_DSDT_MMIO_BASE, FS_MMIO_BASE);
+	ck_assert_uint_eq(ACPI_DSDT_IRQ, virtio_mmio_irq_of(FS_MMIO_BASE));
+	ck_assert_uint_eq(ACPI_DSDT_IRQ, IRQ_VIRTIO_BASE);
+	ck_assert_uint_ge(len, ACPI_HDR_SIZE);
+	ck_assert(!memcmp(d, "DSDT", 4));
+	ck_assert_uint_eq(get32(d + 4), len);
+	ck_assert_uint_eq(acpi_sum(d, len), 0);
+	ck_assert(find(d, len, "LNRO0005", 8));
+	mem[4] = (uint8_t)ACPI_DSDT_MMIO_BASE;
+	mem[5] = (uint8_t)(ACPI_DSDT_MMIO_BASE >> 8);
+	mem[6] = (uint8_t)(ACPI_DSDT_MMIO_BASE >> 16);
+	mem[7] = (uint8_t)(ACPI_DSDT_MMIO_BASE >> 24);
+	mem[8] = (uint8_t)ACPI_DSDT_MMIO_LEN;
+	mem[9] = (uint8_t)(ACPI_DSDT_MMIO_LEN >> 8);
+	ck_assert_msg(find(d, len, mem, sizeof(mem)), "Memory32Fixed(ReadWrite, 0x%x, 0x%x) not in the DSDT",
+		      ACPI_DSDT_MMIO_BASE, ACPI_DSDT_MMIO_LEN);
+	irq[5] = ACPI_DSDT_IRQ;
+	ck_assert_msg(find(d, len, irq, sizeof(irq)), "Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) {%u} not in the DSDT",
+		      ACPI_DSDT_IRQ);
+}
+END_TEST
+
+START_TEST(rejects_what_does_not_fit)
+{
+	uint8_t *buf = calloc(1, MAX);
+
+	struct fdt_params topo = { .nmem = 1, .mem_node = { 0 }, .cpu_node = { 0, 1 } };
+
+	ck_assert_int_eq(acpi_write(buf, MAX, GPA, 0, NULL), -1);
+	ck_assert_int_eq(acpi_write(buf, MAX, GPA, 255, NULL), -1);
+	ck_assert_int_eq(acpi_write(buf, 200, GPA, 2, NULL), -1);
+	ck_assert_int_eq(acpi_write(buf, MAX, GPA + 4, 2, NULL), -1);
+	/* a vCPU on a node without memory */
+	ck_assert_int_eq(acpi_write(buf, MAX, GPA, 2, &topo), -1);
+	ck_assert_int_eq(acpi_write(buf, MAX, GPA, FDT_MAX_CPUS + 1, &topo), -1);
+	free(buf);
+}
+END_TEST
+
+/* --guest-numa 2 with 3 vCPUs: SRAT with each vCPU's and each range's
+ * proximity domain, SLIT 2x2, both listed in the XSDT */
+START_TEST(srat_and_slit)
+{
+	struct fdt_params topo = {
+		.nmem = 2,
+		.mem = { { 0, 64ULL << 20 }, { 64ULL << 20, 64ULL << 20 } },
+		.mem_node = { 0, 1 },
+		.cpu_node = { 0, 1, 0 },
+	};
+	uint8_t *buf = calloc(1, MAX);
+	long len = acpi_write(buf, MAX, GPA, 3, &topo);
+	const uint8_t *xsdt, *srat = NULL, *slit = NULL, *e;
+	unsigned n, cpus = 0, mems = 0;
+
+	ck_assert_int_gt(len, 0);
+	xsdt = table(buf, len, get64(buf + 24), "XSDT");
+	n = (get32(xsdt + 4) - ACPI_HDR_SIZE) / 8;
+	ck_assert_uint_eq(n, 4);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t a = get64(xsdt + ACPI_HDR_SIZE + i * 8);
+
+		if (!memcmp(buf + (a - GPA), "SRAT", 4))
+			srat = table(buf, len, a, "SRAT");
+		else if (!memcmp(buf + (a - GPA), "SLIT", 4))
+			slit = table(buf, len, a, "SLIT");
+	}
+	ck_assert_ptr_nonnull(srat);
+	ck_assert_ptr_nonnull(slit);
+	for (e = srat + 48; e < srat + get32(srat + 4); e += e[1]) {
+		if (e[0] == 0) {
+			ck_assert_uint_eq(e[1], 16);
+			ck_assert_uint_eq(e[3], cpus);
+			ck_assert_uint_eq(e[2], topo.cpu_node[cpus]);
+			ck_assert_uint_eq(get32(e + 4) & 1, 1);
+			cpus++;
+		} else {
+			ck_assert_uint_eq(e[0], 1);
+			ck_assert_uint_eq(e[1], 40);
+			ck_assert_uint_eq(get32(e + 2), topo.mem_node[mems]);
+			ck_assert_uint_eq(get64(e + 8), topo.mem[mems].base);
+			ck_assert_uint_eq(get64(e + 16), topo.mem[mems].size);
+			ck_assert_uint_eq(get32(e + 28) & 1, 1);
+			mems++;
+		}
+	}
+	ck_assert_uint_eq(cpus, 3);
+	ck_assert_uint_eq(mems, 2);
+	ck_assert_uint_eq(get64(slit + 36), 2);
+	ck_assert_uint_eq(get32(slit + 4), ACPI_HDR_SIZE + 8 + 4);
+	ck_assert_uint_eq(slit[44], 10);
+	ck_assert_uint_eq(slit[45], 20);
+	ck_assert_uint_eq(slit[46], 20);
+	ck_assert_uint_eq(slit[47], 10);
+	free(buf);
+}
+END_TEST
+
+START_TEST(zero_page_rsdp)
+{
+	uint8_t zp[4096] = { 0 };
+
+	linux_set_rsdp(zp, ACPI_TABLES_GPA);
+	ck_assert_uint_eq(get64(zp + BP_ACPI_RSDP_ADDR), ACPI_TABLES_GPA);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("acpi");
+	TCase *t = tcase_create("tables");
+
+	tcase_add_loop_test(t, tables_chain_and_checksums, 0, 4);
+	tcase_add_test(t, dsdt_matches_the_balloon_window);
+	tcase_add_test(t, rejects_what_does_not_fit);
+	tcase_add_test(t, srat_and_slit);
+	tcase_add_test(t, zero_page_rsdp);
+	suite_add_tcase(s, t);
+	return s;
+}
