@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mm/autobalance.h"
+#include "tests/sim_guest.h"
 #include "tests/unit.h"
 
 #define NFRAMES 16
@@ -15,17 +16,7 @@ static struct autobalance ab;
 
 static void setup(void)
 {
-	struct guest_mem_config cfg = {
-		.size = NFRAMES * FRAME_SIZE,
-		.backing = POOL_SHMEM,
-		.sim_nodes = 2,
-		.policy = { .mode = NUMA_BIND, .nodemask = 1 },
-		.pool_reserve = NFRAMES,
-	};
-	char err[256];
-
-	ck_assert_msg(guest_mem_init(&gm, &cfg, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(migrator_init(&mig, &gm, 1, err, sizeof(err)) == 0, "%s", err);
+	sim_guest_init(&gm, &mig, NFRAMES, NFRAMES, 1);
 	ck_assert_int_eq(autobalance_init(&ab, &mig, 1024), 0);
 	autobalance_set_enabled(&ab, true);
 }

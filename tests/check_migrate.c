@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "mm/migrate.h"
+#include "tests/sim_guest.h"
 #include "tests/unit.h"
 
 #define NFRAMES 8
@@ -16,17 +17,7 @@ static struct migrator mig;
 
 static void setup(void)
 {
-	struct guest_mem_config cfg = {
-		.size = NFRAMES * FRAME_SIZE,
-		.backing = POOL_SHMEM,
-		.sim_nodes = 2,
-		.policy = { .mode = NUMA_BIND, .nodemask = 1 },
-		.pool_reserve = 2,
-	};
-	char err[256];
-
-	ck_assert_msg(guest_mem_init(&gm, &cfg, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(migrator_init(&mig, &gm, 2, err, sizeof(err)) == 0, "%s", err);
+	sim_guest_init(&gm, &mig, NFRAMES, 2, 2);
 }
 
 static void teardown(void)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "mm/reclaim.h"
+#include "tests/sim_guest.h"
 #include "tests/unit.h"
 
 #define NFRAMES 8
@@ -27,17 +28,7 @@ static int owner_token;
 
 static void setup(void)
 {
-	struct guest_mem_config cfg = {
-		.size = NFRAMES * FRAME_SIZE,
-		.backing = POOL_SHMEM,
-		.sim_nodes = 2,
-		.policy = { .mode = NUMA_BIND, .nodemask = 1 },
-		.pool_reserve = 1,
-	};
-	char err[256];
-
-	ck_assert_msg(guest_mem_init(&gm, &cfg, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(migrator_init(&mig, &gm, 1, err, sizeof(err)) == 0, "%s", err);
+	sim_guest_init(&gm, &mig, NFRAMES, 1, 1);
 	putbacks = 0;
 	putback_owner = NULL;
 	for (uint32_t f = 0; f < NFRAMES; f++)
