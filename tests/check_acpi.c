@@ -2,16 +2,19 @@
  * table's signature, length and checksum, the RSDP -> XSDT -> FADT/MADT ->
  * DSDT pointers, one local APIC per vCPU in the MADT, and the iasl-compiled
  * DSDT's virtio-mmio device ("LNRO0005", its window and interrupt matching
- * the balloon's, vmm/guest-abi.h and vmm/irq.h), and the SRAT/SLIT of a
- * guest NUMA topology. */
+ * the balloon's, vmm/guest-abi.h and vmm/irq.h), the SRAT/SLIT of a
+ * guest NUMA topology, and ACPI power-off: the FADT's sleep registers, the
+ * DSDT's \_S5 and the sleep register's port handler (vmm/acpi_sleep.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmm/acpi.h"
+#include "vmm/device.h"
 #include "vmm/guest-abi.h"
 #include "vmm/irq.h"
 #include "vmm/linux.h"
+#include "vmm/vm.h"
 #include "tests/unit.h"
 
 #define GPA ACPI_TABLES_GPA
@@ -41,6 +44,16 @@ static const uint8_t *find(const uint8_t *hay, size_t len, const void *needle, s
 		if (!memcmp(hay + i, needle, n))
 			return hay + i;
 	return NULL;
+}
+
+/* a Generic Address Structure: SystemIO, 8 bits at offset 0, byte access, port */
+static void assert_gas_port8(const uint8_t *g, uint64_t port, const char *what)
+{
+	ck_assert_msg(g[0] == 1 && g[1] == 8 && g[2] == 0 && g[3] == 1,
+		      "%s: space %u, width %u, offset %u, access %u; want SystemIO, 8-bit, byte access",
+		      what, g[0], g[1], g[2], g[3]);
+	ck_assert_msg(get64(g + 4) == port, "%s at 0x%llx, want 0x%llx", what,
+		      (unsigned long long)get64(g + 4), (unsigned long long)port);
 }
 
 START_TEST(tables_chain_and_checksums)
@@ -77,6 +90,9 @@ START_TEST(tables_chain_and_checksums)
 	ck_assert_uint_eq(fadt[8], 6);
 	ck_assert(get32(fadt + 112) & (1u << 20));
 	ck_assert_uint_eq(get32(fadt + 40), get64(fadt + 140));
+	/* SLEEP_CONTROL_REG and SLEEP_STATUS_REG: without both, no S5 */
+	assert_gas_port8(fadt + 244, ACPI_SLEEP_PORT, "SLEEP_CONTROL_REG");
+	assert_gas_port8(fadt + 256, ACPI_SLEEP_PORT, "SLEEP_STATUS_REG");
 	dsdt = table(buf, len, get64(fadt + 140), "DSDT");
 	ck_assert(find(dsdt, get32(dsdt + 4), "LNRO0005", 8));
 	/* MADT: local APIC address, ncpus enabled LAPICs with ids 0.., one I/O APIC */
@@ -132,6 +148,73 @@ START_TEST(dsdt_matches_the_balloon_window)
 	irq[5] = ACPI_DSDT_IRQ;
 	ck_assert_msg(find(d, len, irq, sizeof(irq)), "Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) {%u} not in the DSDT",
 		      ACPI_DSDT_IRQ);
+}
+END_TEST
+
+/* Name (_S5, Package () { ACPI_SLP_TYP_S5, ... }): the NameSeg, PackageOp,
+ * a one-byte PkgLength, NumElements, then the first element as a BytePrefix
+ * constant (iasl's encoding of a small integer other than 0 and 1). */
+START_TEST(dsdt_has_s5)
+{
+	size_t len;
+	const uint8_t *d = acpi_dsdt(&len), *s5 = find(d, len, "_S5_", 4);
+
+	ck_assert_msg(s5, "no _S5_ in the DSDT");
+	ck_assert_uint_le(s5 + 9 - d, len);
+	ck_assert_msg(s5[4] == 0x12, "_S5_ is followed by 0x%02x, not a PackageOp", s5[4]);
+	ck_assert_uint_ge(s5[6], 1);
+	ck_assert_uint_eq(s5[7], 0x0a);
+	ck_assert_uint_eq(s5[8], ACPI_SLP_TYP_S5);
+}
+END_TEST
+
+/* Drive the port as Linux's acpi_hw_extended_sleep() does. */
+START_TEST(sleep_register)
+{
+	struct vm_config cfg = { .kernel_path = "bzImage" };
+	struct vm vm = { .cfg = &cfg, .state = VM_RUNNING };
+	struct device *dev = device_find(DEV_PIO, ACPI_SLEEP_PORT, 1);
+	const uint64_t *bad;
+	uint8_t v;
+
+	ck_assert_ptr_nonnull(dev);
+	bad = dev->priv;
+	pthread_mutex_init(&vm.lock, NULL);
+	pthread_cond_init(&vm.cond, NULL);
+	/* clearing WAK_STS: no sleep yet; reads as 0 (WAK_STS never set) */
+	v = 0x80;
+	dev->io(dev, &vm, 0, &v, 1, true);
+	v = 0xaa;
+	dev->io(dev, &vm, 0, &v, 1, false);
+	ck_assert_uint_eq(v, 0);
+	ck_assert(!vm.exit_set);
+	/* S3 is not declared: a guest error, counted and ignored */
+	v = ACPI_SLP_EN | 3 << ACPI_SLP_TYP_SHIFT;
+	dev->io(dev, &vm, 0, &v, 1, true);
+	ck_assert(!vm.exit_set);
+	ck_assert_uint_eq(*bad, 1);
+	/* SLP_TYP without SLP_EN does nothing */
+	v = ACPI_SLP_TYP_S5 << ACPI_SLP_TYP_SHIFT;
+	dev->io(dev, &vm, 0, &v, 1, true);
+	ck_assert(!vm.exit_set);
+	/* S5: the VM ends with status 0 */
+	v = ACPI_SLP_EN | ACPI_SLP_TYP_S5 << ACPI_SLP_TYP_SHIFT;
+	dev->io(dev, &vm, 0, &v, 1, true);
+	ck_assert(vm.exit_set);
+	ck_assert_int_eq(vm.exit_status, 0);
+	ck_assert_int_eq(vm.state, VM_STOPPING);
+	ck_assert_str_eq(vm.exit_reason, "guest powered off (ACPI S5)");
+	ck_assert_uint_eq(*bad, 1);
+	/* the test guest (no --kernel) has no ACPI: all ones, writes ignored */
+	cfg.kernel_path = NULL;
+	vm.exit_set = false;
+	vm.state = VM_RUNNING;
+	dev->io(dev, &vm, 0, &v, 1, true);
+	ck_assert(!vm.exit_set);
+	dev->io(dev, &vm, 0, &v, 1, false);
+	ck_assert_uint_eq(v, 0xff);
+	pthread_cond_destroy(&vm.cond);
+	pthread_mutex_destroy(&vm.lock);
 }
 END_TEST
 
@@ -226,6 +309,8 @@ static Suite *make_suite(void)
 
 	tcase_add_loop_test(t, tables_chain_and_checksums, 0, 4);
 	tcase_add_test(t, dsdt_matches_the_balloon_window);
+	tcase_add_test(t, dsdt_has_s5);
+	tcase_add_test(t, sleep_register);
 	tcase_add_test(t, rejects_what_does_not_fit);
 	tcase_add_test(t, srat_and_slit);
 	tcase_add_test(t, zero_page_rsdp);

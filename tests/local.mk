@@ -48,7 +48,8 @@ tests_check_linux_SOURCES = tests/check_linux.c tests/unit.h
 tests_check_linux_CFLAGS = $(UNIT_CFLAGS)
 tests_check_linux_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/check_acpi
-tests_check_acpi_SOURCES = tests/check_acpi.c tests/unit.h
+# with the sleep register's device, whose port handler it drives
+tests_check_acpi_SOURCES = tests/check_acpi.c tests/unit.h vmm/acpi_sleep.c
 tests_check_acpi_CFLAGS = $(UNIT_CFLAGS)
 tests_check_acpi_LDADD = $(UNIT_LDADD)
 

@@ -19,6 +19,8 @@
 #define FADT_FLAGS          112
 #define FADT_MINOR_VERSION  131
 #define FADT_X_DSDT         140
+#define FADT_SLEEP_CONTROL  244
+#define FADT_SLEEP_STATUS   256
 #define FADT_HYPERVISOR_ID  268
 #define IAPC_8042           (1u << 1)
 #define IAPC_VGA_NOT_PRESENT (1u << 2)
@@ -26,6 +28,10 @@
 #define FADT_F_PWR_BUTTON   (1u << 4)  /* no fixed power button */
 #define FADT_F_SLP_BUTTON   (1u << 5)  /* no fixed sleep button */
 #define FADT_F_HW_REDUCED   (1u << 20) /* no PM blocks, no SCI, no PM timer */
+
+/* Generic Address Structure (5.2.3.2) */
+#define GAS_SYSTEM_IO   1
+#define GAS_ACCESS_BYTE 1
 
 /* MADT */
 #define MADT_PCAT_COMPAT 1u
@@ -65,6 +71,16 @@ uint8_t acpi_sum(const uint8_t *p, size_t len)
 	while (len--)
 		s = (uint8_t)(s + *p++);
 	return s;
+}
+
+/* the GAS of an 8-bit I/O port register */
+static void put_gas_port8(uint8_t *p, uint16_t port)
+{
+	p[0] = GAS_SYSTEM_IO;
+	p[1] = 8;                       /* bit width */
+	p[2] = 0;                       /* bit offset */
+	p[3] = GAS_ACCESS_BYTE;
+	put64(p + 4, port);
 }
 
 static uint8_t checksum(const uint8_t *p, size_t len)
@@ -134,6 +150,9 @@ static uint8_t *write_fadt(struct acpi_buf *b, uint64_t dsdt)
 	put16(t + FADT_IAPC_BOOT_ARCH, IAPC_8042 | IAPC_VGA_NOT_PRESENT | IAPC_MSI_NOT_PRESENT);
 	put32(t + FADT_FLAGS, FADT_F_HW_REDUCED | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON);
 	t[FADT_MINOR_VERSION] = 5;
+	/* hardware-reduced ACPI has S5 only with both sleep registers */
+	put_gas_port8(t + FADT_SLEEP_CONTROL, ACPI_SLEEP_PORT);
+	put_gas_port8(t + FADT_SLEEP_STATUS, ACPI_SLEEP_PORT);
 	memcpy(t + FADT_HYPERVISOR_ID, "FRMSHIFT", 8);
 	table_end(t, ACPI_FADT_SIZE);
 	return t;

@@ -3,8 +3,9 @@
  * I/O APIC) and the DSDT, which is written in ASL (vmm/acpi/dsdt.asl) and
  * compiled by iasl at build time. The DSDT describes the virtio-balloon's
  * virtio-mmio window as an "LNRO0005" device, which Linux's virtio_mmio
- * driver binds without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES. A pure function
- * over a buffer: tests/check_acpi.c checks it without KVM. */
+ * driver binds without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, and \_S5, which
+ * with the FADT's sleep registers gives the guest ACPI power-off. A pure
+ * function over a buffer: tests/check_acpi.c checks it without KVM. */
 #ifndef FRAMESHIFT_VMM_ACPI_H
 #define FRAMESHIFT_VMM_ACPI_H
 
@@ -28,6 +29,17 @@
 #define ACPI_DSDT_MMIO_BASE 0xc0000000u
 #define ACPI_DSDT_MMIO_LEN  0x1000u
 #define ACPI_DSDT_IRQ       5
+
+/* The FADT's SLEEP_CONTROL_REG and SLEEP_STATUS_REG: one 8-bit I/O port
+ * (vmm/acpi_sleep.c; VGA's, free since the FADT says no VGA). A control
+ * write of SLP_EN with SLP_TYP = ACPI_SLP_TYP_S5, the value of the DSDT's
+ * \_S5 package, ends the VM with status 0; other types are counted as
+ * guest errors in the uint64_t that the device's priv points at. */
+#define ACPI_SLEEP_PORT    0x3c0
+#define ACPI_SLP_TYP_S5    5
+#define ACPI_SLP_TYP_SHIFT 2
+#define ACPI_SLP_TYP_MASK  0x1c
+#define ACPI_SLP_EN        0x20
 
 /* Write the tables into buf (which the guest sees at gpa, 16-byte aligned):
  * the RSDP first (at gpa), then DSDT, FADT, MADT, [SRAT, SLIT,] XSDT. Local

@@ -3,7 +3,8 @@
  * read/write the command byte, interface test, port enable/disable), ACKs
  * for keyboard commands, and the CPU reset line: command 0xFE, or clearing
  * bit 0 of the output port, ends the VM with status 0 (`reboot`, and with
- * panic=-1 a powered-off guest's final panic). Only a --kernel VM has it. */
+ * panic=-1 a panic; `poweroff` goes through ACPI S5, vmm/acpi_sleep.c).
+ * Only a --kernel VM has it. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>

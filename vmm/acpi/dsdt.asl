@@ -13,6 +13,14 @@
  */
 DefinitionBlock ("", "DSDT", 2, "FRMSHF", "FSDSDT", 1)
 {
+    /*
+     * S5 (soft off), the one sleep state: Linux's `poweroff` writes its
+     * SLP_TYP (the first value; the second is unused on hardware-reduced
+     * ACPI) to the FADT's sleep control register, and vmm/acpi_sleep.c
+     * ends the VM. Must match ACPI_SLP_TYP_S5 (vmm/acpi.h).
+     */
+    Name (_S5, Package () { 5, 5, 0, 0 })
+
     Scope (\_SB)
     {
         /*
