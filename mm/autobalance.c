@@ -105,10 +105,17 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 		if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
 			a->streak = 0;
 		} else {
-			a->streak = a->candidate == node ? a->streak + 1 : 1;
+			bool returning = a->left == node + 1;
+
+			if (a->candidate != node)
+				a->streak = 0;
+			if (a->streak < UINT8_MAX)
+				a->streak++;
 			a->candidate = (uint8_t)node;
 			if (a->streak < ab->confirm) {
 				ab->stats.unconfirmed++;
+			} else if (returning && a->streak < ab->confirm * AB_RETURN_FACTOR) {
+				ab->stats.held_back++;
 			} else if (a->cooldown) {
 				ab->stats.cooldown++;
 			} else if (ab->budget_frames < 1) {
@@ -118,6 +125,7 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 				want[i] = (uint32_t)node;
 				nwant[node]++;
 				a->cooldown = (uint8_t)ab->cooldown;
+				a->left = (uint8_t)(f->node + 1);
 				a->streak = 0;
 				continue;
 			}

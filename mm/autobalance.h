@@ -7,7 +7,11 @@
  * (share >= ab->threshold) from another node for ab->confirm windows in a row
  * is moved there in async mode, within a MiB/s budget. A frame moved recently
  * stays put for ab->cooldown windows, so frames shared by two nodes (no node
- * reaches the threshold) or flapping workloads do not ping-pong. */
+ * reaches the threshold) or flapping workloads do not ping-pong. Hysteresis:
+ * going back to the node a frame was moved away from needs the other node to
+ * dominate AB_RETURN_FACTOR times as many windows in a row, because a shared
+ * frame whose writers take turns (a vCPU descheduled for a while leaves the
+ * other as its only writer) looks misplaced on one node, then on the other. */
 #ifndef FRAMESHIFT_MM_AUTOBALANCE_H
 #define FRAMESHIFT_MM_AUTOBALANCE_H
 
@@ -22,7 +26,10 @@ struct frame_access {
 	uint8_t streak;             /* windows in a row the same node dominated */
 	uint8_t candidate;          /* that node */
 	uint8_t cooldown;           /* windows left before it may move again */
+	uint8_t left;               /* 1 + the node it was last moved away from; 0: none */
 };
+
+#define AB_RETURN_FACTOR 4
 
 struct autobalance_stats {
 	uint64_t windows, samples;
@@ -31,6 +38,7 @@ struct autobalance_stats {
 	uint64_t moved, failed;
 	uint64_t shared;          /* written from several nodes, none dominant */
 	uint64_t unconfirmed;     /* dominant elsewhere, but not for long enough yet */
+	uint64_t held_back;       /* would return to the node it left: longer confirmation */
 	uint64_t cooldown;        /* would move, but moved too recently */
 	uint64_t rate_limited;    /* would move, but the budget is spent */
 	uint64_t ballooned;       /* writes to frames with no page: ignored */

@@ -79,6 +79,31 @@ START_TEST(flapping_does_not_ping_pong)
 }
 END_TEST
 
+START_TEST(return_needs_longer_confirmation)
+{
+	/* node 1 takes the frame, then node 0 writes it alone: going back to
+	 * the node it left waits AB_RETURN_FACTOR times the confirmation */
+	int w, back = -1;
+
+	for (w = 0; w < 4 && gm.ft.frames[7].node == 0; w++) {
+		autobalance_note_writes(&ab, 7, 1, 1000);
+		autobalance_tick(&ab, 0.25);
+	}
+	ck_assert_uint_eq(gm.ft.frames[7].node, 1);
+	for (w = 0; w < 40 && back < 0; w++) {
+		autobalance_note_writes(&ab, 7, 0, 1000);
+		autobalance_tick(&ab, 0.25);
+		if (gm.ft.frames[7].node == 0)
+			back = w + 1;
+	}
+	/* longer than the cooldown plus a plain confirmation would take */
+	ck_assert_int_gt(back, (int)(ab.cooldown + ab.confirm));
+	ck_assert_int_ge(back, (int)(ab.confirm * AB_RETURN_FACTOR));
+	ck_assert_uint_ge(ab.stats.held_back, ab.confirm * (AB_RETURN_FACTOR - 1));
+	ck_assert_uint_eq(ab.stats.moved, 2);
+}
+END_TEST
+
 START_TEST(budget_limits_moves)
 {
 	uint32_t moved = 0;
@@ -122,6 +147,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, misplaced_frames_move_and_shared_stay);
 	tcase_add_test(tc, one_window_is_not_enough);
 	tcase_add_test(tc, flapping_does_not_ping_pong);
+	tcase_add_test(tc, return_needs_longer_confirmation);
 	tcase_add_test(tc, budget_limits_moves);
 	tcase_add_test(tc, disabled_only_watches);
 	suite_add_tcase(s, tc);

@@ -780,6 +780,7 @@ static int cmd_autobalance(struct control_req *r)
 	add_int(r->reply, "failed", (int64_t)st.failed);
 	add_int(r->reply, "shared", (int64_t)st.shared);
 	add_int(r->reply, "unconfirmed", (int64_t)st.unconfirmed);
+	add_int(r->reply, "held_back", (int64_t)st.held_back);
 	add_int(r->reply, "cooldown", (int64_t)st.cooldown);
 	add_int(r->reply, "rate_limited", (int64_t)st.rate_limited);
 	add_int(r->reply, "ballooned", (int64_t)st.ballooned);
