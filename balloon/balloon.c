@@ -35,10 +35,9 @@ struct balloon {
 	uint32_t nframes;
 	uint64_t npages;
 
-	pthread_mutex_t map_lock; /* leaf: frames[], restoring, the putback counters */
+	pthread_mutex_t map_lock; /* leaf: frames[], the putback counter */
 	struct bframe *frames;
 	uint64_t *req_mark;       /* per page: set by the request being processed */
-	uint32_t restoring;       /* frame our deflate is restoring, or FRAME_NONE */
 
 	/* under t.lock */
 	int8_t role[VIRTIO_MMIO_MAX_QUEUES]; /* queue index -> enum virtio_balloon_vq, -1 */
@@ -55,7 +54,7 @@ struct balloon {
 	struct balloon_event events[BALLOON_MAX_EVENTS];
 	uint64_t event_seq;
 	double start;
-	struct balloon_counters c; /* frames_touched, pages_forgotten: map_lock */
+	struct balloon_counters c; /* frames_touched: map_lock */
 };
 
 static const struct virtio_device_ops balloon_ops;
@@ -168,28 +167,21 @@ static const struct frame_ops balloon_frame_ops = {
 };
 
 /* mm/ calls this from its fault path once it has restored a frame the guest
- * touched (the frame table lock is not held; the map lock is a leaf). */
+ * touched, once per restore (the frame table lock is not held; the map lock
+ * is a leaf). The frame's pages stay in the balloon, now stranded: the driver
+ * still holds them and will deflate them (a touch may be the guest reusing a
+ * reported page next to pages it inflated since). */
 static void balloon_putback(struct frame *f, void *owner)
 {
 	struct balloon *b = owner;
 	uint32_t fr = frame_index(&b->gm->ft, f);
-	struct bframe *bf;
 
 	if (fr >= b->nframes)
 		return;
-	bf = &b->frames[fr];
 	pthread_mutex_lock(&b->map_lock);
-	if (bf->reclaimed) {
-		set_reclaimed(b, fr, false);
-		if (fr != b->restoring) {
-			/* the guest took the frame back: forget its pages */
-			b->c.frames_touched++;
-			b->c.pages_forgotten += bf->count;
-			memset(bf->bits, 0, sizeof(bf->bits));
-			bf->count = 0;
-		}
-		memset(bf->dirty, 0, sizeof(bf->dirty)); /* a fresh page */
-	}
+	set_reclaimed(b, fr, false);
+	b->c.frames_touched++;
+	memset(b->frames[fr].dirty, 0, sizeof(b->frames[fr].dirty)); /* a fresh page */
 	pthread_mutex_unlock(&b->map_lock);
 }
 
@@ -248,20 +240,12 @@ static int try_reclaim(struct balloon *b, uint32_t fr, int why)
 
 static void restore(struct balloon *b, uint32_t fr)
 {
-	int ret;
-
-	pthread_mutex_lock(&b->map_lock);
-	b->restoring = fr;
-	pthread_mutex_unlock(&b->map_lock);
-
 	double t0 = now_monotonic(), dt;
+	int ret = frame_restore(b->mig, fr);
 
-	ret = frame_restore(b->mig, fr);
 	dt = now_monotonic() - t0;
-
 	pthread_mutex_lock(&b->map_lock);
-	b->restoring = FRAME_NONE;
-	if (ret == 0 || ret == -EINVAL) { /* -EINVAL: a touch restored it first */
+	if (ret == 0 || ret == -EINVAL) { /* -EINVAL: a touch restored (and counted) it first */
 		set_reclaimed(b, fr, false);
 		memset(b->frames[fr].dirty, 0, sizeof(b->frames[fr].dirty)); /* a fresh page */
 		if (ret == 0) {
@@ -827,7 +811,6 @@ struct balloon *balloon_create(struct guest_mem *gm, struct migrator *m, uint64_
 	}
 	pthread_mutex_init(&b->map_lock, NULL);
 	pthread_cond_init(&b->stats_cond, NULL);
-	b->restoring = FRAME_NONE;
 	memset(b->role, -1, sizeof(b->role));
 	b->start = now_monotonic();
 	mem = (struct vq_mem){ .translate = balloon_translate, .in_ram = balloon_in_ram, .arg = b };

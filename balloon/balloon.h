@@ -6,11 +6,12 @@
  * all in the balloon is reclaimed (mm/reclaim.h): unmapped from the guest and
  * its hugepage given back to the host. Deflating any page of it, or the guest
  * touching it, puts a fresh zeroed page back (the owner's putback hook, like
- * movable_operations, clears the frame's map on a touch). Partly ballooned
- * frames keep their page: that memory is "stranded" and counted. Pages of a
- * frame that keeps its page are zeroed by the device (at deflate with
- * MUST_TELL_HOST, else before the inflate ack), so every page the guest gets
- * back reads as zero.
+ * movable_operations, tells the device of a touch). Only inflate, deflate and
+ * reset change the map: the driver deflates every page it inflated, touch or
+ * not. Partly ballooned frames keep their page: that memory is "stranded" and
+ * counted. Pages of a frame that keeps its page are zeroed by the device (at
+ * deflate with MUST_TELL_HOST, else before the inflate ack), so every page the
+ * guest gets back reads as zero.
  *
  * Queues: inflate, deflate, stats (STATS_VQ) and free page reporting
  * (REPORTING), numbered in that order over the negotiated ones only, as Linux
@@ -57,7 +58,6 @@ struct balloon_counters {
 	uint64_t frames_reclaimed;      /* hugepages given back to the host */
 	uint64_t frames_restored;       /* by deflate or reset */
 	uint64_t frames_touched;        /* the guest touched a ballooned frame */
-	uint64_t pages_forgotten;       /* ballooned pages dropped by such touches */
 	uint64_t reclaim_busy;          /* frame being migrated: retried later */
 	uint64_t reclaim_retries, reclaim_failed, restore_failed;
 	uint64_t frames_reported;       /* free page reporting: frames given back */

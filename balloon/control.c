@@ -94,7 +94,6 @@ static struct json_object *requests_json(const struct balloon_status *s)
 	add_int(o, "report", (int64_t)c->report_requests);
 	add_int(o, "pages_inflated", (int64_t)c->pages_inflated);
 	add_int(o, "pages_deflated", (int64_t)c->pages_deflated);
-	add_int(o, "pages_forgotten", (int64_t)c->pages_forgotten);
 	add_int(o, "report_kib", (int64_t)(c->report_bytes >> 10));
 	add_int(o, "report_partial_kib", (int64_t)(c->report_partial_bytes >> 10));
 	add_int(o, "report_kept_poison", (int64_t)c->report_kept_poison);

@@ -440,16 +440,78 @@ START_TEST(guest_touch_puts_frame_back)
 	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_MAPPED);
 	status(&s);
 	ck_assert_uint_eq(s.c.frames_touched, 1);
-	ck_assert_uint_eq(s.c.pages_forgotten, PPF);
-	ck_assert_uint_eq(s.c.ballooned_pages, 0);
 	ck_assert_uint_eq(s.c.frames_isolated, 0);
 	ck_assert_uint_eq(mig.stats.touch_restored, 1);
-	/* the driver's later deflate of those pages is counted, harmlessly */
-	send_range(&q_defl, 5 * PPF, 4);
+	/* the pages stay in the balloon, stranded, until the driver deflates
+	 * them; the deflate restores nothing and keeps what the guest wrote */
+	ck_assert_uint_eq(s.c.ballooned_pages, PPF);
+	ck_assert_uint_eq(s.c.stranded_pages, PPF);
+	send_range(&q_defl, 5 * PPF, PPF);
 	status(&s);
-	ck_assert_uint_eq(s.c.pfn_not_ballooned, 4);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	ck_assert_uint_eq(s.c.frames_restored, 0);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
 	ck_assert_uint_eq(p[7], 42);
 	ck_assert(!(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+}
+END_TEST
+
+/* The nested Linux run: frames 5 and 6 reported; the guest's allocator hands
+ * half of frame 5 to the balloon without touching it, and a full frame 8 is
+ * inflated; then the guest reuses another reported page of frame 5 (the host
+ * restores it), all RAM moves to node 1, and the balloon deflates. Linux
+ * deflates exactly what it inflated: the touch must not have taken frame 5's
+ * inflated pages out of the balloon. */
+START_TEST(touch_of_reported_frame_keeps_inflated_pages)
+{
+	const uint32_t reused = 5 * PPF + 300;
+	struct balloon_status s;
+	struct migrate_result res;
+	uint32_t frames[NFRAMES - 1];
+
+	start(ALL_FEATURES);
+	add_buf(&q_rep, 5 * FRAME_SIZE, (uint32_t)(2 * FRAME_SIZE), VIRTQ_DESC_F_WRITE);
+	kick(&q_rep);
+	ck_assert_uint_eq(used_new(&q_rep), 1);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	send_range(&q_infl, 5 * PPF, 256);
+	send_range(&q_infl, 8 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[8].state, FRAME_BALLOONED);
+
+	memset(hva((uint64_t)reused << 12), 0x5a, 4096);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_touched, 1);
+	ck_assert_uint_eq(s.c.ballooned_pages, 256 + PPF);
+	ck_assert_uint_eq(s.c.stranded_pages, 256);
+
+	for (uint32_t i = 0; i < NFRAMES - 1; i++)
+		frames[i] = i + 1;
+	ck_assert_int_eq(migrate_frames(&mig, frames, NFRAMES - 1, 1, MIGRATE_SYNC, MR_USER, &res), 0);
+	ck_assert_uint_eq(res.failed, 0);
+	ck_assert_uint_eq(gm.ft.frames[5].node, 1);
+	ck_assert_uint_eq(gm.ft.frames[8].node, 1);
+
+	send_range(&q_defl, 5 * PPF, 256);
+	send_range(&q_defl, 8 * PPF, 256);
+	send_range(&q_defl, 8 * PPF + 256, 256);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_not_ballooned, 0);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+	ck_assert_uint_eq(s.c.pages_deflated, 256 + PPF);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	ck_assert_uint_eq(s.c.frames_isolated, 1); /* frame 6: reported, never touched */
+	ck_assert_uint_eq(s.c.frames_reclaimed, s.c.frames_restored + s.c.frames_touched + 1);
+	ck_assert_uint_eq(gm.ft.frames[8].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.ft.frames[8].node, 1);
+	for (uint32_t p = 5 * PPF; p < 5 * PPF + 256; p++)
+		ck_assert(page_is_zero(p));
+	for (uint32_t p = 8 * PPF; p < 9 * PPF; p++)
+		ck_assert(page_is_zero(p));
+	for (unsigned i = 0; i < 4096; i++)
+		ck_assert_uint_eq(hva((uint64_t)reused << 12)[i], 0x5a);
+	ck_assert(page_is_pattern(7 * PPF));
 }
 END_TEST
 
@@ -1086,6 +1148,7 @@ static Suite *make_suite(void)
 	tcase_add_test(host, partial_frame_zeroed_on_inflate);
 	tcase_add_test(host, reclaim_busy_is_retried);
 	tcase_add_test(host, guest_touch_puts_frame_back);
+	tcase_add_test(host, touch_of_reported_frame_keeps_inflated_pages);
 	tcase_add_test(host, reset_gives_everything_back);
 
 	tcase_add_test(pfn, pfn_outside_ram);
