@@ -319,6 +319,21 @@ static void zero_dirty(struct balloon *b, uint32_t n)
 			zero_page(b, b->pfns[i]);
 }
 
+/* The frame of b->pfns[i] for what ("inflate", "deflate"), or NULL if the PFN
+ * lies beyond guest RAM: counted, and dropped from the request. */
+static struct bframe *pfn_frame(struct balloon *b, uint32_t i, const char *what)
+{
+	uint32_t pfn = b->pfns[i];
+
+	if (pfn >= b->npages) {
+		guest_error(b, &b->c.pfn_out_of_range, "%s: PFN 0x%x is beyond guest RAM (%llu pages)",
+			    what, pfn, (unsigned long long)b->npages);
+		b->pfns[i] = BAD_PFN;
+		return NULL;
+	}
+	return &b->frames[pfn / BALLOON_PAGES_PER_FRAME];
+}
+
 static void inflate_pfns(struct balloon *b, uint32_t n)
 {
 	uint32_t nbatch = 0;
@@ -326,15 +341,11 @@ static void inflate_pfns(struct balloon *b, uint32_t n)
 	pthread_mutex_lock(&b->map_lock);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t pfn = b->pfns[i], fr = pfn / BALLOON_PAGES_PER_FRAME;
-		struct bframe *bf = &b->frames[fr];
 		uint32_t bit = pfn % BALLOON_PAGES_PER_FRAME;
+		struct bframe *bf = pfn_frame(b, i, "inflate");
 
-		if (pfn >= b->npages) {
-			guest_error(b, &b->c.pfn_out_of_range, "inflate: PFN 0x%x is beyond guest RAM (%llu pages)",
-				    pfn, (unsigned long long)b->npages);
-			b->pfns[i] = BAD_PFN;
+		if (!bf)
 			continue;
-		}
 		if (test_bit(bf->bits, bit)) {
 			if (test_bit(b->req_mark, pfn))
 				guest_error(b, &b->c.pfn_duplicate, "inflate: PFN 0x%x given twice in one request", pfn);
@@ -380,15 +391,11 @@ static void deflate_pfns(struct balloon *b, uint32_t n)
 	pthread_mutex_lock(&b->map_lock);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t pfn = b->pfns[i], fr = pfn / BALLOON_PAGES_PER_FRAME;
-		struct bframe *bf = &b->frames[fr];
 		uint32_t bit = pfn % BALLOON_PAGES_PER_FRAME;
+		struct bframe *bf = pfn_frame(b, i, "deflate");
 
-		if (pfn >= b->npages) {
-			guest_error(b, &b->c.pfn_out_of_range, "deflate: PFN 0x%x is beyond guest RAM (%llu pages)",
-				    pfn, (unsigned long long)b->npages);
-			b->pfns[i] = BAD_PFN;
+		if (!bf)
 			continue;
-		}
 		if (!test_bit(bf->bits, bit)) {
 			guest_error(b, &b->c.pfn_not_ballooned, "deflate: PFN 0x%x is not in the balloon", pfn);
 			b->pfns[i] = BAD_PFN;
