@@ -13,7 +13,7 @@ int autobalance_init(struct autobalance *ab, struct migrator *m, double rate_mib
 		return -1;
 	pthread_mutex_init(&ab->lock, NULL);
 	ab->rate_mib_s = rate_mib_s;
-	ab->threshold_pct = 90;
+	ab->threshold_pct = 98;
 	ab->confirm = 3;
 	ab->cooldown = 8;
 	return 0;
@@ -38,6 +38,7 @@ void autobalance_note_writes(struct autobalance *ab, uint32_t idx, unsigned node
 		return;
 	pthread_mutex_lock(&ab->lock);
 	ab->access[idx].writes[node] += count;
+	ab->access[idx].fresh += count;
 	ab->stats.samples += count;
 	ab->stats.node_samples[node] += count;
 	pthread_mutex_unlock(&ab->lock);
@@ -95,6 +96,8 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 		if (a->cooldown)
 			a->cooldown--;
 		node = dominant_node(a, gm->nnodes, ab->threshold_pct, &total);
+		if (!a->fresh)
+			total = 0; /* nothing new: no evidence either way */
 		if (total) {
 			ab->stats.considered++;
 			if (f->state == FRAME_BALLOONED)
@@ -102,7 +105,9 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 			else if (node < 0)
 				ab->stats.shared++;
 		}
-		if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
+		if (!total) {
+			/* not written while sampled: no evidence either way */
+		} else if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
 			a->streak = 0;
 		} else {
 			bool returning = a->left == node + 1;
@@ -133,10 +138,19 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 		want[i] = FRAME_NONE;
 	}
 	pthread_mutex_unlock(&gm->ft.lock);
-decay:	/* recent windows count most */
-	for (uint32_t i = 0; i < nframes; i++)
+decay:	/* forget by evidence, not by time: only a window that saw the frame
+	 * written ages its counts. Sampling sees a few frames per vCPU per
+	 * window, so a shared frame may show one writer for several windows
+	 * in a row; its other writers' samples must outlive those */
+	for (uint32_t i = 0; i < nframes; i++) {
+		struct frame_access *a = &ab->access[i];
+
+		if (!a->fresh)
+			continue;
 		for (unsigned n = 0; n < gm->nnodes; n++)
-			ab->access[i].writes[n] /= 2;
+			a->writes[n] -= a->writes[n] >> AB_DECAY_SHIFT;
+		a->fresh = 0;
+	}
 	pthread_mutex_unlock(&ab->lock);
 
 	for (unsigned n = 0; n < gm->nnodes; n++) {

@@ -2,10 +2,10 @@
  *
  * Linux's NUMA balancing skips hugetlb memory; this does it one level up.
  * Whoever can see guest writes (vmm/dirty_ring.c, from KVM's per-vCPU dirty
- * rings) reports them as (frame, node of the writing vCPU). Each window the
- * counts decay by half and are added to; a frame whose writes come mostly
- * (share >= ab->threshold) from another node for ab->confirm windows in a row
- * is moved there in async mode, within a MiB/s budget. A frame moved recently
+ * rings) reports them as (frame, node of the writing vCPU). Each window in
+ * which a frame was written ages its counts by 1/2^AB_DECAY_SHIFT; a frame
+ * whose writes come (almost) all (share >= ab->threshold_pct) from another
+ * node, in ab->confirm such windows in a row, is moved there in async mode, within a MiB/s budget. A frame moved recently
  * stays put for ab->cooldown windows, so frames shared by two nodes (no node
  * reaches the threshold) or flapping workloads do not ping-pong. Hysteresis:
  * going back to the node a frame was moved away from needs the other node to
@@ -23,6 +23,7 @@
 
 struct frame_access {
 	uint32_t writes[MAX_NODES]; /* decayed 4 KiB-page write samples per node */
+	uint32_t fresh;             /* samples this window */
 	uint8_t streak;             /* windows in a row the same node dominated */
 	uint8_t candidate;          /* that node */
 	uint8_t cooldown;           /* windows left before it may move again */
@@ -30,6 +31,7 @@ struct frame_access {
 };
 
 #define AB_RETURN_FACTOR 4
+#define AB_DECAY_SHIFT 3
 
 struct autobalance_stats {
 	uint64_t windows, samples;

@@ -104,6 +104,38 @@ START_TEST(return_needs_longer_confirmation)
 }
 END_TEST
 
+START_TEST(writers_taking_turns_stay_shared)
+{
+	/* both nodes write frame 10, then for 8 periods only node 1 is seen:
+	 * node 0's samples must outlive that stretch */
+	autobalance_note_writes(&ab, 10, 0, 500);
+	autobalance_note_writes(&ab, 10, 1, 500);
+	autobalance_tick(&ab, 0.25);
+	for (int w = 0; w < 8; w++) {
+		autobalance_note_writes(&ab, 10, 1, 500);
+		ck_assert_uint_eq(autobalance_tick(&ab, 0.25), 0);
+	}
+	ck_assert_uint_eq(gm.ft.frames[10].node, 0);
+	ck_assert_uint_ge(ab.stats.shared, 8);
+}
+END_TEST
+
+START_TEST(periods_without_samples_are_no_evidence)
+{
+	/* frame 11 is seen in periods 1, 2 and 7 only: the quiet periods
+	 * neither reset its confirmation nor age its counts */
+	uint32_t moved = 0;
+
+	for (int w = 0; w < 7; w++) {
+		if (w < 2 || w == 6)
+			autobalance_note_writes(&ab, 11, 1, 100);
+		moved += autobalance_tick(&ab, 0.25);
+	}
+	ck_assert_uint_eq(moved, 1);
+	ck_assert_uint_eq(gm.ft.frames[11].node, 1);
+}
+END_TEST
+
 START_TEST(budget_limits_moves)
 {
 	uint32_t moved = 0;
@@ -148,6 +180,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, one_window_is_not_enough);
 	tcase_add_test(tc, flapping_does_not_ping_pong);
 	tcase_add_test(tc, return_needs_longer_confirmation);
+	tcase_add_test(tc, writers_taking_turns_stay_shared);
+	tcase_add_test(tc, periods_without_samples_are_no_evidence);
 	tcase_add_test(tc, budget_limits_moves);
 	tcase_add_test(tc, disabled_only_watches);
 	suite_add_tcase(s, tc);
