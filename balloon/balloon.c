@@ -166,11 +166,14 @@ static const struct frame_ops balloon_frame_ops = {
 	.putback = balloon_putback,
 };
 
-/* mm/ calls this from its fault path once it has restored a frame the guest
- * touched, once per restore (the frame table lock is not held; the map lock
- * is a leaf). The frame's pages stay in the balloon, now stranded: the driver
- * still holds them and will deflate them (a touch may be the guest reusing a
- * reported page next to pages it inflated since). */
+/* mm/ calls this from its fault path when the guest touched a frame, once per
+ * restore, with the frame table lock held and before the fresh page is mapped:
+ * no vCPU can use the frame (or inflate its pages) before it stops counting as
+ * reclaimed, and no deflate's restore or new reclaim can come between (the map
+ * lock is a leaf below the frame table lock). The frame's pages stay in the
+ * balloon, now stranded: the driver still holds them and will deflate them (a
+ * touch may be the guest reusing a reported page next to pages it inflated
+ * since). */
 static void balloon_putback(struct frame *f, void *owner)
 {
 	struct balloon *b = owner;

@@ -35,7 +35,8 @@ enum frame_state {
 struct frame;
 
 /* Owner operations, the movable_operations analogue. A frame without an owner
- * (ops == NULL) is plain guest RAM. Each hook returns 0 or a negative errno. */
+ * (ops == NULL) is plain guest RAM. Each hook returns 0 or a negative errno,
+ * and runs with the frame table lock held. */
 struct frame_ops {
 	const char *name;
 	/* may refuse with -EBUSY: async callers skip, sync callers wait */

@@ -76,8 +76,11 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 }
 
 /* Give a BALLOONED frame a zeroed page of its node (or, if that node has
- * none, of any node) and map it. Called with the frame table lock. */
-static int frame_restore_locked(struct migrator *m, struct frame *f)
+ * none, of any node) and map it. With tell_owner (a touch), the owner's
+ * putback runs once a page is found but before it is mapped: from the
+ * mapping on any vCPU can use the frame, so the owner must already count it
+ * as present. Called with the frame table lock. */
+static int frame_restore_locked(struct migrator *m, struct frame *f, bool tell_owner)
 {
 	struct guest_mem *gm = m->gm;
 	uint32_t idx = frame_index(&gm->ft, f);
@@ -92,6 +95,12 @@ static int frame_restore_locked(struct migrator *m, struct frame *f)
 			continue;
 		/* a recycled page still holds its last frame's data */
 		memset(pool_slot_addr(&gm->pools[node], slot), 0, FRAME_SIZE);
+		if (tell_owner && f->ops && f->ops->putback) {
+			f->ops->putback(f, f->owner);
+			/* told once: if the map fails, the retry does not tell it again */
+			f->ops = NULL;
+			f->owner = NULL;
+		}
 		if (guest_mem_map_page(gm, idx, node, slot) < 0) {
 			pool_put_slot(&gm->pools[node], slot);
 			return -ENOMEM;
@@ -116,7 +125,7 @@ int frame_restore(struct migrator *m, uint32_t idx)
 	if (idx >= ft->nframes)
 		return -EINVAL;
 	pthread_mutex_lock(&ft->lock);
-	ret = frame_restore_locked(m, &ft->frames[idx]);
+	ret = frame_restore_locked(m, &ft->frames[idx], false);
 	pthread_mutex_unlock(&ft->lock);
 	return ret;
 }
@@ -124,16 +133,13 @@ int frame_restore(struct migrator *m, uint32_t idx)
 int frame_fault_restore(struct migrator *m, uint32_t idx)
 {
 	struct guest_mem *gm = m->gm;
-	struct frame *f = &gm->ft.frames[idx];
 	struct uffdio_range r = { (uintptr_t)guest_mem_frame_hva(gm, idx), FRAME_SIZE };
-	const struct frame_ops *ops;
-	void *owner;
 	int ret;
 
+	/* the owner hears of the touch under the lock its own restore and
+	 * reclaim take, so neither can come between the restore and putback */
 	pthread_mutex_lock(&gm->ft.lock);
-	ops = f->ops;
-	owner = f->owner;
-	ret = frame_restore_locked(m, f);
+	ret = frame_restore_locked(m, &gm->ft.frames[idx], true);
 	if (ret == 0)
 		m->stats.touch_restored++;
 	pthread_mutex_unlock(&gm->ft.lock);
@@ -141,9 +147,6 @@ int frame_fault_restore(struct migrator *m, uint32_t idx)
 		ret = 0; /* restored meanwhile (deflate): just wake */
 	if (ret < 0)
 		return ret;
-	/* the owner forgets the frame before the guest runs on */
-	if (ops && ops->putback && owner)
-		ops->putback(f, owner);
 	ioctl(m->uffd, UFFDIO_WAKE, &r);
 	return 0;
 }

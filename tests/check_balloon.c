@@ -7,8 +7,10 @@
 #include <check.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "balloon/balloon.h"
 #include "balloon/control.h"
@@ -512,6 +514,84 @@ START_TEST(touch_of_reported_frame_keeps_inflated_pages)
 	for (unsigned i = 0; i < 4096; i++)
 		ck_assert_uint_eq(hva((uint64_t)reused << 12)[i], 0x5a);
 	ck_assert(page_is_pattern(7 * PPF));
+}
+END_TEST
+
+/* Linux on another vCPU, right after a touch of reported frame 5: it takes
+ * pages REUSED and REUSED + 1 of the frame, uses them and inflates them, one
+ * request's PFN array in frame 0, the other's in page ARRAY of frame 5. */
+#define REUSED (5 * PPF + 7)
+#define ARRAY (5 * PPF + 9)
+static const struct frame_ops *balloon_frame_ops;
+static pthread_t other_vcpu;
+static bool other_done, other_done_early;
+
+static void *other_vcpu_inflates(void *arg)
+{
+	uint32_t pfns[2] = { REUSED, REUSED + 1 };
+
+	memset(hva((uint64_t)REUSED << 12), 0x5a, 2 * 4096);
+	memcpy(hva(array_slot(&q_infl)), &pfns[0], 4);
+	add_buf(&q_infl, array_slot(&q_infl), 4, 0);
+	memcpy(hva((uint64_t)ARRAY << 12), &pfns[1], 4);
+	add_buf(&q_infl, (uint64_t)ARRAY << 12, 4, 0);
+	kick(&q_infl);
+	__atomic_store_n(&other_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The balloon's putback, with the other vCPU given every chance to run first. */
+static void slow_putback(struct frame *f, void *owner)
+{
+	pthread_create(&other_vcpu, NULL, other_vcpu_inflates, NULL);
+	usleep(100000);
+	other_done_early = __atomic_load_n(&other_done, __ATOMIC_ACQUIRE);
+	balloon_frame_ops->putback(f, owner);
+}
+
+static const struct frame_ops slow_ops = { .name = "slow-balloon", .putback = slow_putback };
+
+static void *touch_page(void *p)
+{
+	*(volatile uint8_t *)p = 1;
+	return NULL;
+}
+
+/* The balloon hears of a touch before any vCPU can use the frame: a page
+ * inflated right after it is accepted (its PFN array in the frame too) and
+ * zeroed at deflate, not taken for a page of a frame the host still has. */
+START_TEST(touch_is_known_before_the_guest_runs_on)
+{
+	struct balloon_status s;
+	pthread_t vcpu;
+
+	start(ALL_FEATURES);
+	add_buf(&q_rep, 5 * FRAME_SIZE, (uint32_t)FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	kick(&q_rep);
+	ck_assert_uint_eq(used_new(&q_rep), 1);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	balloon_frame_ops = gm.ft.frames[5].ops;
+	gm.ft.frames[5].ops = &slow_ops;
+
+	/* the touch, on a thread of its own: joining it orders what the
+	 * reader's putback wrote before the reads below */
+	pthread_create(&vcpu, NULL, touch_page, hva(5 * FRAME_SIZE + 300 * 4096));
+	pthread_join(vcpu, NULL);
+	pthread_join(other_vcpu, NULL);
+	ck_assert(!other_done_early);
+	ck_assert_uint_eq(used_new(&q_infl), 2);
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_touched, 1);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+	ck_assert_uint_eq(s.c.ballooned_pages, 2);
+	ck_assert_uint_eq(s.c.stranded_pages, 2);
+
+	send_range(&q_defl, REUSED, 2);
+	status(&s);
+	ck_assert_uint_eq(s.c.ballooned_pages, 0);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+	ck_assert(page_is_zero(REUSED));
+	ck_assert(page_is_zero(REUSED + 1));
 }
 END_TEST
 
@@ -1149,6 +1229,7 @@ static Suite *make_suite(void)
 	tcase_add_test(host, reclaim_busy_is_retried);
 	tcase_add_test(host, guest_touch_puts_frame_back);
 	tcase_add_test(host, touch_of_reported_frame_keeps_inflated_pages);
+	tcase_add_test(host, touch_is_known_before_the_guest_runs_on);
 	tcase_add_test(host, reset_gives_everything_back);
 
 	tcase_add_test(pfn, pfn_outside_ram);

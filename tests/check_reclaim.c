@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "mm/reclaim.h"
@@ -109,6 +110,66 @@ START_TEST(touch_puts_back)
 }
 END_TEST
 
+/* What the owner saw when it heard of a touch of frame 6. */
+static uint8_t heard_state;
+static bool heard_page_mapped, heard_locked, heard_other_done;
+static pthread_t other_vcpu;
+static bool other_done;
+
+static void *other_vcpu_writes(void *arg)
+{
+	*(volatile uint8_t *)arg = 0x5a;
+	__atomic_store_n(&other_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Another vCPU writes the frame while the owner is being told: it must not
+ * get through before the owner knows the frame is back. */
+static void probing_putback(struct frame *f, void *owner)
+{
+	uint8_t *hva = guest_mem_frame_hva(&gm, frame_index(&gm.ft, f));
+	unsigned char vec = 0;
+
+	putbacks++;
+	heard_state = f->state;
+	mincore(hva, 4096, &vec);
+	heard_page_mapped = vec & 1;
+	heard_locked = pthread_mutex_trylock(&gm.ft.lock) == EBUSY;
+	if (!heard_locked)
+		pthread_mutex_unlock(&gm.ft.lock);
+	pthread_create(&other_vcpu, NULL, other_vcpu_writes, hva + 3 * 4096);
+	usleep(100000);
+	heard_other_done = __atomic_load_n(&other_done, __ATOMIC_ACQUIRE);
+}
+
+static const struct frame_ops probing_ops = { .name = "test-probe", .putback = probing_putback };
+
+START_TEST(touch_tells_owner_before_mapping)
+{
+	uint8_t *hva = guest_mem_frame_hva(&gm, 6);
+	pthread_t t;
+
+	ck_assert_int_eq(frame_reclaim(&mig, 6, &probing_ops, &owner_token), 0);
+	pthread_create(&t, NULL, touch, hva);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(putbacks, 1);
+	pthread_join(other_vcpu, NULL);
+	/* still ballooned, its new page not yet in the guest range, and the
+	 * owner's own restore or reclaim cannot slip in (frame table lock) */
+	ck_assert_uint_eq(heard_state, FRAME_BALLOONED);
+	ck_assert(!heard_page_mapped);
+	ck_assert(heard_locked);
+	ck_assert(!heard_other_done);
+	/* the other vCPU's write waited, then landed on the new page */
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_MAPPED);
+	ck_assert_ptr_null(gm.ft.frames[6].ops);
+	ck_assert_uint_eq(hva[3 * 4096], 0x5a);
+	hva[3 * 4096] = 0;
+	ck_assert(all_bytes(hva, 0));
+	ck_assert_uint_eq(mig.stats.touch_restored, 1);
+}
+END_TEST
+
 START_TEST(ballooned_frames_move_without_copy)
 {
 	uint32_t frames[] = { 1, 2, 3 };
@@ -156,6 +217,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, reclaim_returns_the_page);
 	tcase_add_test(tc, restore_gives_zeroed_page);
 	tcase_add_test(tc, touch_puts_back);
+	tcase_add_test(tc, touch_tells_owner_before_mapping);
 	tcase_add_test(tc, ballooned_frames_move_without_copy);
 	tcase_add_test(tc, restore_without_pages_fails_cleanly);
 	suite_add_tcase(s, tc);
