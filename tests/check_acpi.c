@@ -4,8 +4,10 @@
  * DSDT's virtio-mmio device ("LNRO0005", its window and interrupt matching
  * the balloon's, vmm/guest-abi.h and vmm/irq.h), the SRAT/SLIT of a
  * guest NUMA topology, and ACPI power-off: the FADT's sleep registers, the
- * DSDT's \_S5 and the sleep register's port handler (vmm/acpi_sleep.c). */
+ * DSDT's \_S5 and the sleep register's port handler (vmm/acpi_sleep.c);
+ * and that iasl reads back every table as written. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +304,74 @@ START_TEST(zero_page_rsdp)
 }
 END_TEST
 
+/* iasl (ACPICA's compiler, the tool that builds our DSDT) reads every table
+ * we write: disassembled and compiled back, each gives the same bytes but
+ * for the checksum and the creator fields, which iasl writes as its own, and
+ * the disassembly names every subtable. A field at the wrong offset, a wrong
+ * length or an unknown subtable type would show here. */
+static void iasl_round_trip(const char *dir, const uint8_t *t)
+{
+	char path[256], cmd[640], *dsl = NULL;
+	uint32_t len = get32(t + 4);
+	uint8_t back[4096];
+	size_t n = 0, dsl_len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%.4s", dir, (const char *)t);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(t, 1, len, f), len);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd %s && %s -d %.4s >iasl.log 2>&1 && %s -p back-%.4s %.4s.dsl >>iasl.log 2>&1",
+		 dir, IASL, (const char *)t, IASL, (const char *)t, (const char *)t);
+	ck_assert_msg(system(cmd) == 0, "iasl failed on %.4s (see %s/iasl.log)", (const char *)t, dir);
+	snprintf(path, sizeof(path), "%s/%.4s.dsl", dir, (const char *)t);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ne(getdelim(&dsl, &dsl_len, 0, f), -1);
+	fclose(f);
+	ck_assert_msg(!strstr(dsl, "Unknown") && !strstr(dsl, "****"), "iasl does not know all of %.4s:\n%s",
+		      (const char *)t, dsl);
+	free(dsl);
+	snprintf(path, sizeof(path), "%s/back-%.4s.aml", dir, (const char *)t);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(back, 1, sizeof(back), f);
+	fclose(f);
+	ck_assert_uint_eq(n, len);
+	ck_assert_mem_eq(back, t, 9);                  /* signature, length, revision */
+	ck_assert_mem_eq(back + 10, t + 10, 18);       /* OEM ids and revision */
+	ck_assert_mem_eq(back + ACPI_HDR_SIZE, t + ACPI_HDR_SIZE, len - ACPI_HDR_SIZE);
+}
+
+START_TEST(iasl_reads_every_table)
+{
+	struct fdt_params topo = {
+		.nmem = 2,
+		.mem = { { 0, 64ULL << 20 }, { 64ULL << 20, 64ULL << 20 } },
+		.mem_node = { 0, 1 },
+		.cpu_node = { 0, 1 },
+	};
+	uint8_t *buf = calloc(1, MAX);
+	long len = acpi_write(buf, MAX, GPA, 2, &topo);
+	char dir[] = "/tmp/check_acpi.XXXXXX", cmd[64];
+	const uint8_t *xsdt;
+	unsigned n;
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	xsdt = table(buf, len, get64(buf + 24), "XSDT");
+	iasl_round_trip(dir, xsdt);
+	n = (get32(xsdt + 4) - ACPI_HDR_SIZE) / 8;
+	ck_assert_uint_eq(n, 4); /* FADT, MADT, SRAT, SLIT */
+	for (unsigned i = 0; i < n; i++)
+		iasl_round_trip(dir, buf + (get64(xsdt + ACPI_HDR_SIZE + i * 8) - GPA));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(buf);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("acpi");
@@ -314,6 +384,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, rejects_what_does_not_fit);
 	tcase_add_test(t, srat_and_slit);
 	tcase_add_test(t, zero_page_rsdp);
+	tcase_add_test(t, iasl_reads_every_table);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -50,7 +50,7 @@ tests_check_linux_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/check_acpi
 # with the sleep register's device, whose port handler it drives
 tests_check_acpi_SOURCES = tests/check_acpi.c tests/unit.h vmm/acpi_sleep.c
-tests_check_acpi_CFLAGS = $(UNIT_CFLAGS)
+tests_check_acpi_CFLAGS = $(UNIT_CFLAGS) -DIASL='"$(IASL)"'
 tests_check_acpi_LDADD = $(UNIT_LDADD)
 
 # KVM tests boot the test guest; they skip (exit 77) only when /dev/kvm is absent.
