@@ -95,19 +95,16 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 
 		if (a->cooldown)
 			a->cooldown--;
-		node = dominant_node(a, gm->nnodes, ab->threshold_pct, &total);
+		want[i] = FRAME_NONE;
 		if (!a->fresh)
-			total = 0; /* nothing new: no evidence either way */
-		if (total) {
-			ab->stats.considered++;
-			if (f->state == FRAME_BALLOONED)
-				ab->stats.ballooned++;
-			else if (node < 0)
-				ab->stats.shared++;
-		}
-		if (!total) {
-			/* not written while sampled: no evidence either way */
-		} else if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
+			continue; /* not written while sampled: no evidence either way */
+		node = dominant_node(a, gm->nnodes, ab->threshold_pct, &total);
+		ab->stats.considered++;
+		if (f->state == FRAME_BALLOONED)
+			ab->stats.ballooned++;
+		else if (node < 0)
+			ab->stats.shared++;
+		if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
 			a->streak = 0;
 		} else {
 			bool returning = a->left == node + 1;
@@ -132,10 +129,8 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 				a->cooldown = (uint8_t)ab->cooldown;
 				a->left = (uint8_t)(f->node + 1);
 				a->streak = 0;
-				continue;
 			}
 		}
-		want[i] = FRAME_NONE;
 	}
 	pthread_mutex_unlock(&gm->ft.lock);
 decay:	/* forget by evidence, not by time: only a window that saw the frame
