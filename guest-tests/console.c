@@ -1,5 +1,5 @@
-/* console.c - serial output and a small printf. Also used by the exception
- * handler at CPL0, hence no SSE. */
+/* console.c - serial output, a small printf, and whether input came in.
+ * Also used by the exception handler at CPL0, hence no SSE. */
 #pragma GCC target("general-regs-only")
 
 #include "runtime.h"
@@ -152,4 +152,9 @@ int printf(const char *fmt, ...)
 	if (locked)
 		__atomic_store_n(&con_owner, 0, __ATOMIC_RELEASE);
 	return n;
+}
+
+bool console_input(void)
+{
+	return inb(FS_PORT_SERIAL + 5) & 1; /* line status register: data ready */
 }

@@ -101,6 +101,10 @@ __attribute__((format(printf, 1, 2))) int printf(const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) int snprintf(char *buf, size_t size, const char *fmt, ...);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
+/* Has a byte come in on COM1 (frameshift's stdin, when that is not a
+ * terminal)? One port read, so one VM exit. */
+bool console_input(void);
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause" ::: "memory");
@@ -118,6 +122,14 @@ static inline uint64_t rdtsc(void)
 static inline void outb(uint16_t port, uint8_t v)
 {
 	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static inline void outl(uint16_t port, uint32_t v)

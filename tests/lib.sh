@@ -4,6 +4,7 @@ set -u
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_srcdir=${top_srcdir:-$top_builddir}
 FRAMESHIFT=$top_builddir/frameshift
+NUMACHECK=$top_builddir/scripts/numacheck # the kernel's view (scripts/numacheck.c)
 GUEST_DIR=$top_builddir/guest-tests
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/frameshift-test.XXXXXX")
 trap 'rm -rf "$TEST_TMP"' EXIT
@@ -30,15 +31,37 @@ free_hugepages() {
 	cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0
 }
 
-# Tests that boot with hugetlb need N free 2 MiB pages; scripts/test reserves
-# them. Fall back to shmem+THP (and say so) when they are missing.
+# KVM tests run two at a time (make -j2) and share the host's free hugepages.
+# The balloon test counts them, which holds only while no other VM starts or
+# stops, so it takes this lock exclusive and every other test that boots a
+# VM takes it shared (on fd 9, which the VMs inherit: a VM left running
+# keeps its share).
+hugepage_lock() { # shared|exclusive
+	exec 9>>"$top_builddir/tests/hugepages.lock" || fail "cannot open $top_builddir/tests/hugepages.lock"
+	flock --"$1" --nonblock 9 && return 0
+	echo "note: waiting for the hugepage lock ($1): another test holds it" >&2
+	flock --"$1" --wait 1800 9 || fail "no $1 hold on the hugepage lock in 30 minutes"
+	echo "note: got the hugepage lock ($1)" >&2
+}
+
+# hugetlb_or_thp N: under the shared lock, HT="" when N 2 MiB hugepages are
+# free (scripts/test reserves them), else HT=--no-hugetlb, and say so.
 hugetlb_or_thp() {
-	if [ "$(free_hugepages)" -ge "$1" ]; then
-		echo ""
-	else
+	hugepage_lock shared
+	HT=
+	if [ "$(free_hugepages)" -lt "$1" ]; then
 		echo "note: fewer than $1 free hugepages, testing with --no-hugetlb" >&2
-		echo "--no-hugetlb"
+		HT=--no-hugetlb
 	fi
+}
+
+# need_hugepages N shared|exclusive: for a test whose checks read hugetlb
+# pools through numacheck: it fails, rather than fall back, without N free.
+need_hugepages() {
+	hugepage_lock "$2"
+	HT=
+	[ "$(free_hugepages)" -ge "$1" ] ||
+		fail "$(free_hugepages) free 2 MiB hugepages, this test needs $1 (as root: scripts/hugepages $1)"
 }
 
 # expect_status WANT CMD...: run CMD, check its exit status, keep its output
@@ -69,4 +92,25 @@ wait_for_socket() {
 		n=$((n + 1))
 	done
 	[ -S "$1" ] || { cat "$3" >&2; fail "no control socket at $1"; }
+}
+
+# start_guest ARGS...: `frameshift ARGS` in the background, $vm its pid, with
+# stdin a fifo the test holds open: for a guest that runs until the test is
+# done with it (integrity.elf ends, with its verdict, at a byte on COM1), so
+# nothing depends on how fast this host runs it. stop_guest sends the byte
+# and waits: $status is frameshift's exit status.
+start_guest() {
+	mkfifo "$TEST_TMP/stdin" || fail "mkfifo"
+	"$FRAMESHIFT" "$@" <"$TEST_TMP/stdin" >"$TEST_TMP/vm.out" 2>"$TEST_TMP/vm.err" &
+	vm=$!
+	trap 'kill $vm 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
+	exec 8>"$TEST_TMP/stdin"
+}
+
+stop_guest() {
+	echo >&8
+	exec 8>&-
+	wait $vm
+	status=$?
+	trap 'rm -rf "$TEST_TMP"' EXIT
 }

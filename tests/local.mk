@@ -57,6 +57,7 @@ tests_check_acpi_LDADD = $(UNIT_LDADD)
 SHELL_TESTS = tests/cli.test tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
 	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh tests/sim_guest.h
+CLEANFILES += tests/hugepages.lock
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
