@@ -84,11 +84,12 @@ expect_in() {
 	grep -q -- "$*" "$file" || { cat "$file"; fail "expected '$*' in $(basename "$file")"; }
 }
 
-# wait_for_socket SOCK PID ERRFILE: wait up to 10 s for a VM's control socket;
-# fail with the VM's stderr if it never appears (or the VM died).
+# wait_for_socket SOCK PID ERRFILE: wait up to 60 s (filling pools is slow
+# under emulation, in scripts/nested-run) for a VM's control socket; fail
+# with the VM's stderr if it never appears (or the VM died).
 wait_for_socket() {
 	n=0
-	while [ ! -S "$1" ] && [ $n -lt 200 ] && kill -0 "$2" 2>/dev/null; do
+	while [ ! -S "$1" ] && [ $n -lt 1200 ] && kill -0 "$2" 2>/dev/null; do
 		sleep 0.05
 		n=$((n + 1))
 	done
