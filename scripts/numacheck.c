@@ -323,6 +323,8 @@ static int cmd_where(pid_t pid, unsigned long bytes)
 	for (unsigned long i = 0; i < n && bad; i++)
 		if (status[i] < 0)
 			fprintf(stderr, "numacheck: frame %lu: move_pages status %s\n", i, strerror(-status[i]));
+	free(status);
+	free(map);
 	return 0;
 }
 
@@ -353,6 +355,9 @@ static int cmd_kmove(pid_t pid, unsigned long bytes, int node)
 		on += status[i] == node;
 	printf("to_node=%d frames=%lu on_node=%lu not_moved=%ld bytes=%lu seconds=%.6f gib_per_s=%.3f\n",
 	       node, n, on, ret, bytes, t, (double)bytes / (1UL << 30) / t);
+	free(pages);
+	free(nodes);
+	free(status);
 	return on == n ? 0 : 1;
 }
 
@@ -473,6 +478,12 @@ static int cmd_backing(pid_t pid, unsigned long bytes)
 		else
 			printf("%s%d:%lu", i ? "," : "", fb[i].node, fb[i].off >> 20);
 	printf("\n");
+	for (int node = 0; node < MAXNODES; node++)
+		if (fds[node] >= 0)
+			close(fds[node]);
+	free(fb);
+	free(pool);
+	free(present);
 	return 0;
 }
 
@@ -515,6 +526,8 @@ static int cmd_hugepages(pid_t pid)
 			if (fds[i] >= 0 && fstat(fds[i], &st) < 0)
 				die("fstat the pool file of node %d: %s", i, strerror(errno));
 			printf("%s%lld", i ? "," : "", (long long)st.st_blocks * 512 / (long long)FRAME);
+			if (fds[i] >= 0)
+				close(fds[i]);
 		}
 	}
 	printf("\n");
