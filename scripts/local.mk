@@ -1,6 +1,7 @@
 # Scripts: set-up, test and demo entry points, the nested harness, benchmarks.
 EXTRA_DIST += scripts/setup-deps scripts/test scripts/demo scripts/build scripts/hugepages scripts/bench-migrate scripts/bench-autobalance scripts/bench-balloon scripts/soak
-EXTRA_DIST += scripts/nested-test scripts/setup-nested-deps scripts/nested/init scripts/nested/scenarios
+EXTRA_DIST += scripts/nested-test scripts/setup-nested-deps scripts/nested/init scripts/nested/scenarios \
+	scripts/nested-run scripts/nested/l1.sh scripts/nested/run-init
 
 # numacheck, the kernel's view of a running frameshift: the KVM tests run
 # this build of it; the nested platform builds its own with gcc -static, so
