@@ -49,10 +49,15 @@ l1_modules() {
 # backends of MIB_PER_NODE each, the vCPUs dealt out over the nodes (nodes
 # past SMP have memory only), and isa-debug-exit on port 0xf4 (a write of V
 # makes QEMU exit 2V+1). The caller adds -kernel, -initrd, -append, devices.
+# One TCG thread runs all vCPUs (thread=single): with one thread per vCPU,
+# QEMU 7.2 kept running a stale translation of kernel text that another vCPU
+# had patched, and L1 locked up within 25-40 VM starts and stops (each
+# patches the scheduler's preempt-notifier jump label; docs/nested.md, "An
+# L1 that lasts").
 l1_qemu() {
 	local n=$1 per=$2 smp=$3 i
 	# shellcheck disable=SC2054 # commas inside QEMU option values
-	QEMU=(qemu-system-x86_64 -accel tcg,thread=multi,tb-size=256 -machine pc -cpu "${NESTED_CPU:-max}"
+	QEMU=(qemu-system-x86_64 -accel tcg,thread=single,tb-size=256 -machine pc -cpu "${NESTED_CPU:-max}"
 		-smp "$smp,sockets=$smp,cores=1,threads=1" -m "$((per * n))M")
 	for ((i = 0; i < n; i++)); do
 		QEMU+=(-object "memory-backend-ram,id=ram$i,size=${per}M" -numa "node,nodeid=$i,memdev=ram$i")
