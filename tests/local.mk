@@ -64,7 +64,10 @@ EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh tests/sim_guest.h
 CLEANFILES += tests/hugepages.lock
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
-AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir;
+# Check's timeouts guard against hangs, not speed: its 4 s default was
+# overrun by quick tests under ASan on a loaded 2-core host
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; export top_builddir top_srcdir; \
+	CK_DEFAULT_TIMEOUT=30; export CK_DEFAULT_TIMEOUT;
 
 # scripts/test asks which tests need KVM and which run anywhere
 print-kvm-tests:
