@@ -2,9 +2,16 @@
  * records the largest gap between two iterations: how long the host held
  * this vCPU (a migration entry on the frame it writes, exits, preemption).
  * bootargs: seconds=N (default 5); frame=N, the 2 MiB frame it writes
- * (default: the last one). Prints the gap in TSC ticks and microseconds. */
+ * (default: the last one). Prints the gap in TSC ticks and microseconds.
+ * A byte on COM1 (frameshift's stdin) ends the run early: how a host that is
+ * done moving frames ends it, however slowly it ran. vCPU 0 looks for one
+ * every 2^20 iterations, and that look (an exit) is not counted as a gap. */
 #include "guest.h"
 #include "tsc.h"
+
+#define INPUT_CHECK_MASK ((1u << 20) - 1)
+
+static volatile int stop;
 
 /* Is [gpa, gpa+len) inside one free chunk? */
 static bool is_free(const struct guest_env *env, uint64_t gpa, uint64_t len)
@@ -31,7 +38,7 @@ int program_main(struct guest_env *env, unsigned cpu)
 	cpu_barrier();
 	prev = rdtsc();
 	end = prev + env_arg_u64(env, "seconds", 5) * 1000 * khz;
-	while (prev < end) {
+	while (prev < end && !stop) {
 		uint64_t now = rdtsc();
 
 		*target = now;
@@ -39,6 +46,10 @@ int program_main(struct guest_env *env, unsigned cpu)
 			max_gap = now - prev;
 		prev = now;
 		iters++;
+		if (cpu == 0 && !(iters & INPUT_CHECK_MASK)) {
+			stop = console_input();
+			prev = rdtsc();
+		}
 	}
 	printf("stall: vCPU %u: %lu iterations, max gap %lu ticks = %lu us\n",
 	       cpu, iters, max_gap, max_gap * 1000 / khz);

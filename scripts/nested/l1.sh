@@ -44,20 +44,22 @@ l1_modules() {
 	done
 }
 
-# l1_qemu NODES MIB_PER_NODE SMP: sets the array QEMU to a TCG machine with
+# l1_qemu NODES MIB_PER_NODE SMP [TCG_THREAD]: sets the array QEMU to a TCG machine with
 # AMD SVM and nested paging (-cpu max; NESTED_CPU overrides), NODES memory
 # backends of MIB_PER_NODE each, the vCPUs dealt out over the nodes (nodes
 # past SMP have memory only), and isa-debug-exit on port 0xf4 (a write of V
 # makes QEMU exit 2V+1). The caller adds -kernel, -initrd, -append, devices.
-# One TCG thread runs all vCPUs (thread=single): with one thread per vCPU,
-# QEMU 7.2 kept running a stale translation of kernel text that another vCPU
-# had patched, and L1 locked up within 25-40 VM starts and stops (each
-# patches the scheduler's preempt-notifier jump label; docs/nested.md, "An
-# L1 that lasts").
+# TCG_THREAD (default single): one TCG thread runs all vCPUs. With one
+# thread per vCPU (multi), QEMU 7.2 kept running a stale translation of
+# kernel text that another vCPU had patched, and L1 locked up within 25-40
+# VM starts and stops (each patches the scheduler's preempt-notifier jump
+# label; docs/nested.md, "An L1 that lasts"). An L1 that starts one VM may
+# take multi: a Linux L2 brings up its CPUs by spinning on each other, which
+# one thread taking turns between vCPUs stretches from seconds to minutes.
 l1_qemu() {
-	local n=$1 per=$2 smp=$3 i
+	local n=$1 per=$2 smp=$3 thread=${4:-single} i
 	# shellcheck disable=SC2054 # commas inside QEMU option values
-	QEMU=(qemu-system-x86_64 -accel tcg,thread=single,tb-size=256 -machine pc -cpu "${NESTED_CPU:-max}"
+	QEMU=(qemu-system-x86_64 -accel "tcg,thread=$thread,tb-size=256" -machine pc -cpu "${NESTED_CPU:-max}"
 		-smp "$smp,sockets=$smp,cores=1,threads=1" -m "$((per * n))M")
 	for ((i = 0; i < n; i++)); do
 		QEMU+=(-object "memory-backend-ram,id=ram$i,size=${per}M" -numa "node,nodeid=$i,memdev=ram$i")
