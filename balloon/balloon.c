@@ -10,11 +10,11 @@
 
 #include "balloon/balloon.h"
 #include "mm/reclaim.h"
-#include "vmm/util.h"
+#include "lib/log.h"
+#include "lib/clock.h"
 
 #define PFN_CHUNK 4096 /* PFNs copied out of guest memory at a time (16 KiB) */
 #define BAD_PFN UINT32_MAX
-#define LOG_PER_KIND 8
 
 enum { WHY_INFLATE = 1, WHY_REPORT = 2 };
 
@@ -90,17 +90,12 @@ static void guest_error(struct balloon *b, uint64_t *counter, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 static void guest_error(struct balloon *b, uint64_t *counter, const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
 
 	b->c.guest_errors++;
-	if ((*counter)++ >= LOG_PER_KIND)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vlog_limited(counter, "virtio-balloon: guest error: ", fmt, ap);
 	va_end(ap);
-	log_info("virtio-balloon: guest error: %s%s", msg,
-		 *counter == LOG_PER_KIND ? " (no more of these logged)" : "");
 }
 
 static bool test_bit(const uint64_t *map, uint64_t i)
@@ -231,10 +226,8 @@ static int try_reclaim(struct balloon *b, uint32_t fr, int why)
 				b->c.frames_pending++;
 			}
 		} else {
-			b->c.reclaim_failed++;
-			if (b->c.reclaim_failed <= LOG_PER_KIND)
-				log_info("virtio-balloon: cannot give frame %u back to the host: %s",
-					 fr, strerror(-ret));
+			log_limited(&b->c.reclaim_failed, "virtio-balloon: cannot give frame %u back to the host: %s",
+				    fr, strerror(-ret));
 		}
 	}
 	pthread_mutex_unlock(&b->map_lock);
@@ -259,9 +252,7 @@ static void restore(struct balloon *b, uint32_t fr)
 		}
 	} else {
 		/* still ballooned: the guest's next touch brings it back */
-		b->c.restore_failed++;
-		if (b->c.restore_failed <= LOG_PER_KIND)
-			log_info("virtio-balloon: cannot restore frame %u: %s", fr, strerror(-ret));
+		log_limited(&b->c.restore_failed, "virtio-balloon: cannot restore frame %u: %s", fr, strerror(-ret));
 	}
 	pthread_mutex_unlock(&b->map_lock);
 }

@@ -8,11 +8,12 @@
 
 #include <json-c/json.h>
 
+#include "lib/parse.h"
 #include "balloon/balloon.h"
 #include "balloon/control.h"
-#include "vmm/cli.h"
 #include "vmm/device.h"
-#include "vmm/util.h"
+#include "lib/log.h"
+#include "lib/clock.h"
 #include "vmm/vm.h"
 
 #define STATS_WAIT_MAX_MS 10000

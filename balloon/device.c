@@ -7,7 +7,7 @@
 #include "vmm/device.h"
 #include "vmm/guest-abi.h"
 #include "vmm/irq.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 static int balloon_dev_init(struct device *dev, struct vm *vm)

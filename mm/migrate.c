@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "mm/copy.h"
 #include "mm/migrate.h"
 #include "mm/reclaim.h"
@@ -69,14 +70,6 @@ int migrate_step_parse(const char *name)
 		if (!strcmp(name, step_names[s]))
 			return s;
 	return -1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- fault injection ---- */

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+#include "lib/parse.h"
 #include "mm/policy.h"
 
 static const struct {
@@ -17,40 +19,10 @@ static const struct {
 
 const char *numa_mode_name(enum numa_mode m)
 {
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
 		if (modes[i].mode == m)
 			return modes[i].name;
 	return "?";
-}
-
-int parse_range_list(const char *s, uint32_t limit,
-		     void (*add)(uint32_t lo, uint32_t hi, void *arg), void *arg)
-{
-	if (!*s)
-		return -1;
-	while (*s) {
-		char *end;
-		unsigned long a, b;
-
-		if (*s < '0' || *s > '9')
-			return -1;
-		a = b = strtoul(s, &end, 10);
-		if (*end == '-') {
-			s = end + 1;
-			if (*s < '0' || *s > '9')
-				return -1;
-			b = strtoul(s, &end, 10);
-		}
-		if (b < a || b >= limit)
-			return -1;
-		add((uint32_t)a, (uint32_t)b, arg);
-		if (*end == ',' && end[1])
-			end++;
-		else if (*end)
-			return -1;
-		s = end;
-	}
-	return 0;
 }
 
 static void add_to_mask(uint32_t lo, uint32_t hi, void *arg)
@@ -70,7 +42,7 @@ int numa_policy_parse(const char *s, struct numa_policy *pol, char *err, size_t 
 {
 	const char *colon = strchr(s, ':');
 
-	for (size_t i = 0; colon && i < sizeof(modes) / sizeof(modes[0]); i++) {
+	for (size_t i = 0; colon && i < ARRAY_SIZE(modes); i++) {
 		if (strlen(modes[i].name) != (size_t)(colon - s) ||
 		    strncmp(s, modes[i].name, (size_t)(colon - s)))
 			continue;

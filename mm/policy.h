@@ -15,11 +15,6 @@ struct numa_policy {
 	uint32_t nodemask; /* bit per logical node */
 };
 
-/* Parse a list of indices and ranges below limit ("0-3,7"), calling add for
- * each range. Returns 0, or -1 on a syntax error or an index >= limit. */
-int parse_range_list(const char *s, uint32_t limit,
-		     void (*add)(uint32_t lo, uint32_t hi, void *arg), void *arg);
-
 /* Parse "bind:N", "interleave:N,M,...", "preferred:N"; node lists take ranges
  * ("0-2,5"). Returns 0, or -1 with a message in err. */
 int numa_policy_parse(const char *s, struct numa_policy *pol, char *err, size_t errlen);

@@ -5,6 +5,6 @@ EXTRA_DIST += scripts/nested-test scripts/setup-nested-deps scripts/nested/init 
 
 # numacheck, the kernel's view of a running frameshift: the KVM tests run
 # this build of it; the nested platform builds its own with gcc -static, so
-# it stays one plain C file that needs no library.
+# it needs no library but the bottom layer's parsers.
 noinst_PROGRAMS = scripts/numacheck
-scripts_numacheck_SOURCES = scripts/numacheck.c
+scripts_numacheck_SOURCES = scripts/numacheck.c lib/parse.c

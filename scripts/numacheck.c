@@ -75,6 +75,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+#include "lib/parse.h"
+
 #define FRAME (2UL << 20)
 #define MAXNODES 64
 #define MPOL_BIND 2
@@ -100,26 +103,12 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static double now(void)
+static unsigned long size_arg(const char *s)
 {
-	struct timespec ts;
+	uint64_t v;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static unsigned long parse_size(const char *s)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 0);
-
-	switch (*end) {
-	case 'G': case 'g': v <<= 30; break;
-	case 'M': case 'm': v <<= 20; break;
-	case 'K': case 'k': v <<= 10; break;
-	case 0: break;
-	default: die("bad size '%s'", s);
-	}
+	if (parse_size(s, &v) < 0)
+		die("bad size '%s'", s);
 	return v;
 }
 
@@ -343,10 +332,10 @@ static int cmd_kmove(pid_t pid, unsigned long bytes, int node)
 		nodes[i] = node;
 		status[i] = -9999;
 	}
-	t = now();
+	t = now_monotonic();
 	/* MOVE_ALL: a pool page is mapped twice (frame and view) */
 	ret = sys_move_pages(pid, n, pages, nodes, status, MPOL_MF_MOVE_ALL);
-	t = now() - t;
+	t = now_monotonic() - t;
 	if (ret < 0)
 		die("move_pages(pid %d, %lu frames to node %d): %s", (int)pid, n, node, strerror(errno));
 	/* the move's own status array says where each page ended up; check it */
@@ -559,10 +548,10 @@ static int cmd_memcpy(unsigned long bytes, int from, int to, int reps)
 	if (st[0] != from || st[1] != to)
 		die("buffers landed on nodes %d and %d, not %d and %d", st[0], st[1], from, to);
 	for (int r = 0; r < reps; r++) {
-		double t = now();
+		double t = now_monotonic();
 
 		memcpy(dst, src, bytes);
-		t = now() - t;
+		t = now_monotonic() - t;
 		sum += t;
 		if (t < best)
 			best = t;
@@ -585,19 +574,19 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		die("%s", usage);
 	if (!strcmp(argv[1], "range") && argc == 4) {
-		unsigned long start, bytes = parse_size(argv[3]);
+		unsigned long start, bytes = size_arg(argv[3]);
 
 		find_range(atoi(argv[2]), bytes, &start, NULL);
 		printf("range=0x%lx-0x%lx frames=%lu\n", start, start + bytes, bytes / FRAME);
 		return 0;
 	}
 	if (!strcmp(argv[1], "where") && argc == 4)
-		return cmd_where(atoi(argv[2]), parse_size(argv[3]));
+		return cmd_where(atoi(argv[2]), size_arg(argv[3]));
 	if (!strcmp(argv[1], "backing") && argc == 4)
-		return cmd_backing(atoi(argv[2]), parse_size(argv[3]));
+		return cmd_backing(atoi(argv[2]), size_arg(argv[3]));
 	if (!strcmp(argv[1], "kmove") && argc == 5)
-		return cmd_kmove(atoi(argv[2]), parse_size(argv[3]), atoi(argv[4]));
+		return cmd_kmove(atoi(argv[2]), size_arg(argv[3]), atoi(argv[4]));
 	if (!strcmp(argv[1], "memcpy") && argc == 6)
-		return cmd_memcpy(parse_size(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+		return cmd_memcpy(size_arg(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	die("%s", usage);
 }

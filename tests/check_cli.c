@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util.h"
+#include "lib/parse.h"
 #include "vmm/cli.h"
 #include "vmm/guest-abi.h"
 #include "tests/unit.h"
@@ -298,7 +300,7 @@ START_TEST(sizes_ok)
 		{ "18446744073709551615", UINT64_MAX },
 	};
 
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
 		uint64_t v = 0x1234;
 
 		ck_assert_msg(parse_size(ok[i].s, &v) == 0, "'%s' rejected", ok[i].s);
@@ -334,13 +336,13 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, long_options);
 	tcase_add_test(tc, short_and_joined_options);
 	tcase_add_test(tc, limits_accepted);
-	tcase_add_loop_test(tc, usage_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, usage_errors, 0, (int)ARRAY_SIZE(bad));
 	tcase_add_test(tc, help);
 	tcase_add_test(tc, reparse_is_clean);
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(ts, sizes_ok);
-	tcase_add_loop_test(ts, sizes_bad, 0, (int)(sizeof(bad_sizes) / sizeof(bad_sizes[0])));
+	tcase_add_loop_test(ts, sizes_bad, 0, (int)ARRAY_SIZE(bad_sizes));
 	suite_add_tcase(s, ts);
 	return s;
 }

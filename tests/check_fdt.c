@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "vmm/boot.h"
 #include "vmm/fdt.h"
 #include "vmm/guest-abi.h"
@@ -135,7 +136,7 @@ START_TEST(fdt_cpus)
 {
 	static const unsigned counts[] = { 1, 2, 4, 64 };
 
-	for (unsigned i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(counts); i++)
 		check_cpus(counts[i]);
 }
 END_TEST
@@ -612,7 +613,7 @@ START_TEST(boot_tables)
 		0, 0x1234, FS_BOOT_FDT, 0x100000, 0x3fffff, 0x40000000, 0xbfffffff,
 		FS_MMIO_BASE, FS_IDENTITY_MAP_END - 1,
 	};
-	for (unsigned i = 0; i < sizeof(vas) / sizeof(vas[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(vas); i++)
 		ck_assert_uint_eq(translate(ram, FS_BOOT_PML4, vas[i]), vas[i]);
 	ck_assert_uint_eq(translate(ram, FS_BOOT_PML4, FS_IDENTITY_MAP_END), UINT64_MAX);
 

@@ -2,6 +2,8 @@
 #include <check.h>
 #include <string.h>
 
+#include "lib/util.h"
+#include "lib/parse.h"
 #include "mm/policy.h"
 #include "tests/unit.h"
 
@@ -309,16 +311,16 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, parse_accepts);
-	tcase_add_loop_test(tc, parse_rejects, 0, (int)(sizeof(bad_policies) / sizeof(bad_policies[0])));
+	tcase_add_loop_test(tc, parse_rejects, 0, (int)ARRAY_SIZE(bad_policies));
 	tcase_add_test(tc, parse_messages);
 	tcase_add_test(tc, node_for_interleave);
 	tcase_add_test(tc, node_for_bind_preferred);
-	tcase_add_loop_test(tc, format_roundtrip, 0, (int)(sizeof(roundtrip) / sizeof(roundtrip[0])));
+	tcase_add_loop_test(tc, format_roundtrip, 0, (int)ARRAY_SIZE(roundtrip));
 	tcase_add_test(tc, format_ranges_expand);
 	tcase_add_test(tc, mode_names);
 	tcase_add_test(tc, check_nodes);
 	tcase_add_test(tc, range_list_ok);
-	tcase_add_loop_test(tc, range_list_bad, 0, (int)(sizeof(bad_ranges) / sizeof(bad_ranges[0])));
+	tcase_add_loop_test(tc, range_list_bad, 0, (int)ARRAY_SIZE(bad_ranges));
 	tcase_add_test(tc, range_list_limits);
 	suite_add_tcase(s, tc);
 	return s;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/util.h"
 #include "mm/guest_mem.h"
 #include "mm/pool.h"
 #include "tests/unit.h"
@@ -700,7 +701,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tg, gm_populate_fails);
 	tcase_add_test(tg, gm_populate_runs_dry_midway);
 	tcase_add_test(tg, gm_gpa_to_hva);
-	tcase_add_loop_test(tg, gm_bad_size, 0, (int)(sizeof(bad_sizes) / sizeof(bad_sizes[0])));
+	tcase_add_loop_test(tg, gm_bad_size, 0, (int)ARRAY_SIZE(bad_sizes));
 	tcase_add_test(tg, gm_policy_names_missing_node);
 	tcase_add_test(tg, gm_too_many_nodes);
 	tcase_add_test(tg, gm_map_frame_moves_page);

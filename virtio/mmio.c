@@ -5,9 +5,7 @@
 #include <string.h>
 
 #include "virtio/mmio.h"
-#include "vmm/util.h"
-
-#define LOG_PER_KIND 8 /* log the first few errors of each kind, count them all */
+#include "lib/log.h"
 
 static const char *const error_names[VMMIO_ERR_NR] = {
 	[VMMIO_ERR_ACCESS] = "bad_access_width",
@@ -32,23 +30,15 @@ const char *virtio_mmio_error_name(enum virtio_mmio_error e)
 	return (unsigned)e < VMMIO_ERR_NR ? error_names[e] : "unknown";
 }
 
-static void vlog_error(struct virtio_mmio *t, enum virtio_mmio_error e, const char *fmt, va_list ap)
-{
-	char msg[256];
-
-	if (t->errors[e]++ >= LOG_PER_KIND)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_info("%s@0x%llx: guest error (%s): %s%s", t->ops->name, (unsigned long long)t->base,
-		 error_names[e], msg, t->errors[e] == LOG_PER_KIND ? " (no more of these logged)" : "");
-}
-
 void virtio_mmio_error(struct virtio_mmio *t, enum virtio_mmio_error e, const char *fmt, ...)
 {
+	char prefix[128];
 	va_list ap;
 
+	snprintf(prefix, sizeof(prefix), "%s@0x%llx: guest error (%s): ", t->ops->name,
+		 (unsigned long long)t->base, error_names[e]);
 	va_start(ap, fmt);
-	vlog_error(t, e, fmt, ap);
+	vlog_limited(&t->errors[e], prefix, fmt, ap);
 	va_end(ap);
 }
 

@@ -9,7 +9,7 @@
 #include "vmm/acpi.h"
 #include "vmm/device.h"
 #include "vmm/irq.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 static uint64_t bad_sleep_types;
@@ -35,7 +35,7 @@ static void acpi_sleep_io(struct device *dev, struct vm *vm, uint64_t offset, ui
 	if (slp_typ == ACPI_SLP_TYP_S5)
 		vm_request_exit(vm, 0, "guest powered off (ACPI S5)");
 	else /* the DSDT declares no other sleep state */
-		log_guest_error(*bad, "ACPI sleep type %u requested, but only S5 (%u) exists: ignored",
+		log_limited(bad, "ACPI sleep type %u requested, but only S5 (%u) exists: ignored",
 				slp_typ, ACPI_SLP_TYP_S5);
 }
 

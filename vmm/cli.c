@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/parse.h"
 #include "vmm/cli.h"
 #include "vmm/guest-abi.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 
 #define MAX_CPUS 64
 
@@ -44,49 +45,6 @@ void cli_usage(FILE *out)
 	      "Exit status: the guest's debug-exit value, or 64 usage, 70 VMM/KVM error,\n"
 	      "71 host resource error, 80 guest crash, 128+N signal N. See frameshift(1).\n",
 	      out);
-}
-
-int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (*s < '0' || *s > '9') /* strtoull would take spaces and a sign */
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if ((*end == 'B' || *end == 'b') && (shift || end[1] == '\0'))
-		end++;
-	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		return -1;
-	*out = v << shift;
-	return 0;
-}
-
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
 }
 
 /* "0,1,1" -> cfg->cpu_nodes; order matters (vCPU i gets entry i % n). */

@@ -38,7 +38,4 @@ struct vm_config {
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg);
 void cli_usage(FILE *out);
 
-/* "64M", "1G", "2097152", "512K" -> bytes; -1 on error. */
-int parse_size(const char *s, uint64_t *out);
-
 #endif

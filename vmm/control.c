@@ -23,6 +23,8 @@
 
 #include <json-c/json.h>
 
+#include "lib/util.h"
+#include "lib/parse.h"
 #include "mm/frame.h"
 #include "mm/guest_mem.h"
 #include "mm/policy.h"
@@ -30,7 +32,7 @@
 #include "mm/copy.h"
 #include "balloon/control.h"
 #include "vmm/control.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 #define CONTROL_SEND_TIMEOUT_S 5 /* a client that stops reading is dropped */
@@ -579,10 +581,10 @@ static int cmd_numatune(struct control_req *r)
 	nodeset = json_object_get_string(v);
 	if (json_object_object_get_ex(r->args, "mode", &v))
 		mode = json_object_get_string(v);
-	for (m = 0; m < sizeof(numatune_modes) / sizeof(numatune_modes[0]); m++)
+	for (m = 0; m < ARRAY_SIZE(numatune_modes); m++)
 		if (!strcmp(mode, numatune_modes[m][0]))
 			break;
-	if (m == sizeof(numatune_modes) / sizeof(numatune_modes[0]))
+	if (m == ARRAY_SIZE(numatune_modes))
 		return req_error(r, "\"mode\" must be strict, preferred or interleave");
 	snprintf(spec, sizeof(spec), "%s:%.64s", numatune_modes[m][1], nodeset);
 	if (numa_policy_parse(spec, &pol, r->err, sizeof(r->err)) < 0 ||
@@ -877,7 +879,7 @@ static const struct control_cmd commands[] = {
 	{ "balloon-stats", balloon_stats_args, cmd_balloon }, /* balloon/ */
 };
 
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NR_COMMANDS ARRAY_SIZE(commands)
 
 static int unknown_command(struct control_req *r, const char *name)
 {

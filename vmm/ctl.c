@@ -20,6 +20,8 @@
 
 #include <json-c/json.h>
 
+#include "lib/util.h"
+#include "lib/clock.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
 
@@ -211,14 +213,6 @@ static int send_request(int fd, const struct ctl_opts *o)
 	}
 	free(line);
 	return 0;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* Grow buf for more input; false after a message. */
@@ -435,7 +429,7 @@ static const char *cell_color(char c)
 	int node = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 
 	if (node >= 0)
-		return node_bg[node % (sizeof(node_bg) / sizeof(node_bg[0]))];
+		return node_bg[node % ARRAY_SIZE(node_bg)];
 	if (c == '.')
 		return "\033[2m";
 	return "\033[1;7m"; /* something in flight or ballooned: stand out */
@@ -505,7 +499,7 @@ static const struct ctl_view {
 static void show_reply(struct json_object *r, const struct ctl_opts *o)
 {
 	if (!o->json)
-		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(views); i++)
 			if (!strcmp(views[i].cmd, o->cmd)) {
 				views[i].show(r, o);
 				return;

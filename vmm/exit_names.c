@@ -4,6 +4,7 @@
 #include <linux/kvm.h>
 #include <stddef.h>
 
+#include "lib/util.h"
 #include "vmm/kvm.h"
 
 static const char *const exit_names[] = {
@@ -52,7 +53,7 @@ static const char *const exit_names[] = {
 
 const char *kvm_exit_name(uint32_t reason)
 {
-	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
+	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
 		return exit_names[reason];
 	return "(unknown exit reason)";
 }

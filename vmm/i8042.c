@@ -11,7 +11,7 @@
 
 #include "vmm/device.h"
 #include "vmm/irq.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 #define I8042_DATA 0x60

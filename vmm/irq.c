@@ -8,7 +8,7 @@
 #include "virtio/mmio.h"
 #include "vmm/guest-abi.h"
 #include "vmm/irq.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 int irqchip_create(int vm_fd, char *err, size_t errlen)
@@ -68,7 +68,7 @@ void vm_irq_line(struct vm *vm, unsigned irq, bool level)
 	if (!vm_has_irqchip(vm) || vm->vm_fd < 0)
 		return;
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
-		log_guest_error(failures, "KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+		log_limited(&failures, "KVM_IRQ_LINE %u: %s", irq, strerror(errno));
 }
 
 void vm_irq_pulse(struct vm *vm, unsigned irq)

@@ -17,7 +17,7 @@
 #include "vmm/irq.h"
 #include "vmm/linux.h"
 #include "vmm/linux_vm.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 struct linux_boot {

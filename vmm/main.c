@@ -4,7 +4,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 int main(int argc, char **argv)

@@ -40,9 +40,10 @@
 
 #include <linux/kvm.h>
 
+#include "lib/util.h"
 #include "vmm/cli.h"
 #include "vmm/sandbox.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 
 #ifdef FRAMESHIFT_SANITIZERS
 #include <sanitizer/common_interface_defs.h>
@@ -227,10 +228,10 @@ static int build(scmp_filter_ctx ctx, unsigned *nrules)
 			(*nrules)++;                                             \
 	} while (0)
 
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
 		ADD(SCMP_ACT_ALLOW, allowed[i], 0);
 #ifdef FRAMESHIFT_SANITIZERS
-	for (size_t i = 0; i < sizeof(allowed_sanitizer) / sizeof(allowed_sanitizer[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(allowed_sanitizer); i++)
 		ADD(SCMP_ACT_ALLOW, allowed_sanitizer[i], 0);
 #else
 	/* threads, never processes; clone3's flags sit in memory a filter cannot
@@ -244,7 +245,7 @@ static int build(scmp_filter_ctx ctx, unsigned *nrules)
 	ADD(SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
 #endif
 	ADD(SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	for (size_t i = 0; i < sizeof(ioctl_types) / sizeof(ioctl_types[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ioctl_types); i++)
 		ADD(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    SCMP_A1(SCMP_CMP_MASKED_EQ, IOC_TYPE_MASK, ioctl_types[i] << 8));
 	ADD(SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCGETS));

@@ -18,7 +18,7 @@
 #include "vmm/guest-abi.h"
 #include "vmm/irq.h"
 #include "vmm/uart.h"
-#include "vmm/util.h"
+#include "lib/log.h"
 #include "vmm/vm.h"
 
 struct serial {

@@ -27,7 +27,8 @@
 #include "vmm/kvm.h"
 #include "vmm/linux_vm.h"
 #include "vmm/sandbox.h"
-#include "vmm/util.h"
+#include "lib/log.h"
+#include "lib/clock.h"
 #include "vmm/vm.h"
 
 #define SIG_VCPU_KICK SIGUSR1
@@ -132,7 +133,7 @@ static void vcpu_io(struct vcpu *v, enum device_space space, uint64_t addr, uint
 		d->io(d, v->vm, addr - d->base, data, len, is_write);
 		return;
 	}
-	log_guest_error(unhandled, "vCPU %u: %s %s of %u bytes at 0x%llx: no device there%s",
+	log_limited(&unhandled, "vCPU %u: %s %s of %u bytes at 0x%llx: no device there%s",
 			v->index, space == DEV_PIO ? "port" : "MMIO", is_write ? "write" : "read",
 			len, (unsigned long long)addr, is_write ? "" : " (reads as all ones)");
 	if (!is_write)

@@ -18,6 +18,7 @@
  * is empty. */
 #include <stdbool.h>
 
+#include "lib/util.h"
 #include "balloon/balloon.h"
 #include "mm/guest_mem.h"
 #include "mm/migrate.h"
@@ -112,7 +113,7 @@ static void start(uint8_t fbits)
 	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	const uint32_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
-	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(bits); i++)
 		if (fbits & (1u << i))
 			f |= VIRTIO_BIT(bits[i]);
 	if (fbits & 0x80) /* ask for event-idx too */

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "lib/util.h"
+#include "lib/parse.h"
 #include "mm/policy.h"
 #include "vmm/cli.h"
 #include "tests/fuzz/fuzz.h"
@@ -65,7 +67,7 @@ static void check_ranges(const char *s)
 {
 	static const uint32_t limits[] = { 1, 16, 4096, UINT32_MAX };
 
-	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
 		struct ranges r = { .limit = limits[i] };
 
 		if (parse_range_list(s, limits[i], add_range, &r) == 0)
