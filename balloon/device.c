@@ -5,7 +5,7 @@
 #include "balloon/balloon.h"
 #include "balloon/control.h"
 #include "vmm/device.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
 #include "lib/log.h"
 #include "vmm/vm.h"

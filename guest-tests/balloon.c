@@ -32,7 +32,7 @@
 #include "virtio.h"
 
 #define PAGE 4096ULL
-#define PAGES_PER_FRAME (GUEST_FRAME_SIZE / PAGE)
+#define PAGES_PER_FRAME (FS_FRAME_SIZE / PAGE)
 #define MAX_BATCH 4096
 #define MAX_INFLIGHT 16
 #define MAX_SEGS (GUEST_MAX_CHUNKS + 16)
@@ -104,7 +104,7 @@ static void pick_driver_memory(const struct guest_env *env, uint64_t need)
 		for (unsigned c = 0; c < env->nchunks; c++) {
 			const struct mem_chunk *ch = &env->chunks[c];
 
-			if (ch->size < need || (pass == 0 && ch->size == GUEST_FRAME_SIZE))
+			if (ch->size < need || (pass == 0 && ch->size == FS_FRAME_SIZE))
 				continue;
 			drv_start = drv_next = ch->gpa;
 			drv_end = ch->gpa + need;
@@ -131,11 +131,11 @@ static void add_seg(uint64_t gpa, uint64_t npages)
 
 static void build_order(const struct guest_env *env, uint64_t keep_bytes)
 {
-	uint64_t want_keep = keep_bytes / GUEST_FRAME_SIZE, whole = 0;
+	uint64_t want_keep = keep_bytes / FS_FRAME_SIZE, whole = 0;
 	static uint8_t kept[GUEST_MAX_CHUNKS];
 
 	for (unsigned c = 0; c < env->nchunks; c++)
-		whole += env->chunks[c].size == GUEST_FRAME_SIZE && !in_driver(env->chunks[c].gpa);
+		whole += env->chunks[c].size == FS_FRAME_SIZE && !in_driver(env->chunks[c].gpa);
 	if (want_keep > MAX_KEEP)
 		want_keep = MAX_KEEP;
 	if (want_keep > whole / 2)
@@ -148,7 +148,7 @@ static void build_order(const struct guest_env *env, uint64_t keep_bytes)
 		for (unsigned c = 0; c < env->nchunks && nkeep < want_keep; c++) {
 			const struct mem_chunk *ch = &env->chunks[c];
 
-			if (ch->size != GUEST_FRAME_SIZE || in_driver(ch->gpa))
+			if (ch->size != FS_FRAME_SIZE || in_driver(ch->gpa))
 				continue;
 			if (!kept[c] && (pass == 1 || w % 4 == 1)) {
 				kept[c] = 1;
@@ -160,14 +160,14 @@ static void build_order(const struct guest_env *env, uint64_t keep_bytes)
 	for (unsigned c = env->nchunks; c-- > 0;) {
 		const struct mem_chunk *ch = &env->chunks[c];
 
-		if (ch->size == GUEST_FRAME_SIZE && !kept[c] && !in_driver(ch->gpa))
+		if (ch->size == FS_FRAME_SIZE && !kept[c] && !in_driver(ch->gpa))
 			add_seg(ch->gpa, PAGES_PER_FRAME);
 	}
 	for (unsigned c = 0; c < env->nchunks; c++) {
 		const struct mem_chunk *ch = &env->chunks[c];
 		uint64_t s = ch->gpa, e = ch->gpa + ch->size;
 
-		if (ch->size == GUEST_FRAME_SIZE)
+		if (ch->size == FS_FRAME_SIZE)
 			continue;
 		/* the part of a partly free frame the driver does not use */
 		if (s < drv_end && e > drv_start) {
@@ -364,8 +364,8 @@ static int report_frames(unsigned n)
 		for (k = 0; k < nsegs && segs[k].npages == PAGES_PER_FRAME; k++)
 			;
 		gpa = segs[k - 1 - i].gpa;
-		memset((void *)gpa, 0xa5, GUEST_FRAME_SIZE);
-		b[i] = (struct vbuf){ gpa, (uint32_t)GUEST_FRAME_SIZE, true };
+		memset((void *)gpa, 0xa5, FS_FRAME_SIZE);
+		b[i] = (struct vbuf){ gpa, (uint32_t)FS_FRAME_SIZE, true };
 	}
 	if (vq_add(&repq, b, n) < 0)
 		panic("balloon: reporting queue full");
@@ -376,13 +376,13 @@ static int report_frames(unsigned n)
 		const uint64_t *p = (const uint64_t *)b[i].gpa;
 		uint64_t nz = 0;
 
-		for (unsigned w = 0; w < GUEST_FRAME_SIZE / 8; w++)
+		for (unsigned w = 0; w < FS_FRAME_SIZE / 8; w++)
 			nz += p[w] != 0;
 		if (nz == 0)
 			zero++;
-		else if (nz == GUEST_FRAME_SIZE / 8 && p[0] == 0xa5a5a5a5a5a5a5a5ULL)
+		else if (nz == FS_FRAME_SIZE / 8 && p[0] == 0xa5a5a5a5a5a5a5a5ULL)
 			kept++;
-		memset((void *)b[i].gpa, 0, GUEST_FRAME_SIZE);
+		memset((void *)b[i].gpa, 0, FS_FRAME_SIZE);
 	}
 	printf("balloon: reported %u free frames: %lu came back as zeroes, %lu kept their data\n",
 	       n, zero, kept);
@@ -404,7 +404,7 @@ static void integrity_pass(unsigned w, unsigned nw, uint64_t seq, struct worker 
 {
 	for (unsigned f = 0; f < nkeep; f++) {
 		uint64_t *p = (uint64_t *)keep_gpa[f] + w;
-		uint64_t *end = (uint64_t *)(keep_gpa[f] + GUEST_FRAME_SIZE);
+		uint64_t *end = (uint64_t *)(keep_gpa[f] + FS_FRAME_SIZE);
 
 		for (; p < end; p += nw) {
 			uint64_t want = seq ? pattern((uint64_t)p, seq - 1) : 0;
@@ -436,7 +436,7 @@ static int integrity_worker(const struct guest_env *env, unsigned cpu)
 		integrity_pass(w, nw, seq, r); /* check the last pass */
 	if (r->mismatches)
 		printf("balloon: integrity: vCPU %u: MISMATCH at 0x%lx (frame %lu): expected 0x%016lx found 0x%016lx\n",
-		       cpu, r->first_gpa, r->first_gpa >> GUEST_FRAME_SHIFT, r->expected, r->found);
+		       cpu, r->first_gpa, r->first_gpa >> FS_FRAME_SHIFT, r->expected, r->found);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return r->mismatches ? GUEST_FAIL : GUEST_PASS;
 }

@@ -148,8 +148,8 @@ static void build_chunks(struct guest_env *env)
 		uint64_t gpa = env->free[i].start, end = gpa + env->free[i].size;
 
 		while (gpa < end) {
-			uint64_t frame = gpa >> GUEST_FRAME_SHIFT;
-			uint64_t next = (frame + 1) << GUEST_FRAME_SHIFT;
+			uint64_t frame = gpa >> FS_FRAME_SHIFT;
+			uint64_t next = (frame + 1) << FS_FRAME_SHIFT;
 			struct mem_chunk *c = &env->chunks[env->nchunks++];
 
 			if (frame != last_frame)

@@ -16,13 +16,11 @@
 #ifndef FRAMESHIFT_GUEST_H
 #define FRAMESHIFT_GUEST_H
 
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 
 #define GUEST_MAX_CPUS   64
 #define GUEST_MAX_RANGES 64
-#define GUEST_FRAME_SHIFT 21	/* the VMM moves guest memory in 2 MiB frames */
-#define GUEST_FRAME_SIZE (1ULL << GUEST_FRAME_SHIFT)
-#define GUEST_MAX_CHUNKS (FS_IDENTITY_MAP_END / GUEST_FRAME_SIZE + GUEST_MAX_RANGES)
+#define GUEST_MAX_CHUNKS (FS_IDENTITY_MAP_END / FS_FRAME_SIZE + GUEST_MAX_RANGES)
 #define GUEST_ARGS_MAX   1024
 
 /* Debug-exit codes (the VMM's exit status). */
@@ -45,7 +43,7 @@ struct mem_range {
 
 /* The piece of free memory inside one 2 MiB frame (several if reservations
  * cut the frame). frame_idx numbers the frames holding free memory 0..nframes-1
- * in address order; the frame's number proper is gpa >> GUEST_FRAME_SHIFT. */
+ * in address order; the frame's number proper is gpa >> FS_FRAME_SHIFT. */
 struct mem_chunk {
 	uint64_t gpa, size;
 	uint32_t frame_idx;

@@ -50,7 +50,7 @@ static void assign_owners(const struct guest_env *env)
 		if (!frame_range(env_arg(env, key), &a, &b))
 			panic("integrity: bad %s=%s (want FIRST-LAST frames)\n", key, env_arg(env, key));
 		for (unsigned c = 0; c < env->nchunks; c++) {
-			uint64_t frame = env->chunks[c].gpa >> GUEST_FRAME_SHIFT;
+			uint64_t frame = env->chunks[c].gpa >> FS_FRAME_SHIFT;
 
 			if (frame >= a && frame <= b)
 				owner[c] = (int)cpu;
@@ -123,7 +123,7 @@ int program_main(struct guest_env *env, unsigned cpu)
 	pass(env, cpu, r->passes, r);
 	if (r->mismatches)
 		printf("integrity: vCPU %u: MISMATCH at 0x%lx (frame %lu) pass %lu: expected 0x%016lx found 0x%016lx\n",
-		       cpu, r->first_gpa, r->first_gpa >> GUEST_FRAME_SHIFT, r->pass,
+		       cpu, r->first_gpa, r->first_gpa >> FS_FRAME_SHIFT, r->pass,
 		       r->expected, r->found);
 	cpu_barrier();
 	if (cpu != 0)

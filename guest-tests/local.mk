@@ -6,7 +6,7 @@ GUEST_ELFS = guest-tests/hello.elf guest-tests/memcheck.elf guest-tests/spin.elf
 
 GUEST_RUNTIME = guest-tests/entry.S guest-tests/cpu.c guest-tests/runtime.c \
 	guest-tests/console.c guest-tests/env.c guest-tests/string.c
-GUEST_HDRS = guest-tests/guest.h guest-tests/runtime.h guest-tests/tsc.h vmm/guest-abi.h
+GUEST_HDRS = guest-tests/guest.h guest-tests/runtime.h guest-tests/tsc.h include/frameshift/guest-abi.h
 GUEST_LDSCRIPT = guest-tests/guest.ld
 
 # Not $(CFLAGS): host flags (hardening, sanitizers, -march=native) do not suit
@@ -32,6 +32,6 @@ SUFFIXES = .elf
 	$(CC) $(GUEST_CC_FLAGS) $(GUEST_LD_FLAGS) -o $@ $(filter %.c %.S,$^) $(FDT_LIBS)
 
 # balloon.elf also links the small virtio-mmio driver (guest-tests/virtio.c).
-GUEST_VIRTIO = guest-tests/virtio.c guest-tests/virtio.h virtio/virtio-abi.h
+GUEST_VIRTIO = guest-tests/virtio.c guest-tests/virtio.h include/frameshift/virtio-abi.h
 guest-tests/balloon.elf: $(GUEST_VIRTIO)
 EXTRA_DIST += $(GUEST_VIRTIO)

@@ -9,7 +9,7 @@
 #define FRAMESHIFT_GUEST_VIRTIO_H
 
 #include "guest.h"
-#include "virtio/virtio-abi.h"
+#include "include/frameshift/virtio-abi.h"
 
 struct vdev {
 	uintptr_t base;		/* the MMIO window (guest-physical = virtual) */

@@ -18,8 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FRAME_SHIFT 21
-#define FRAME_SIZE (1ULL << FRAME_SHIFT)
+#include "include/frameshift/guest-abi.h"
+
+#define FRAME_SHIFT FS_FRAME_SHIFT
+#define FRAME_SIZE FS_FRAME_SIZE
 #define FRAME_NONE UINT32_MAX
 #define MAX_NODES 16
 

@@ -2,7 +2,7 @@
  * table's signature, length and checksum, the RSDP -> XSDT -> FADT/MADT ->
  * DSDT pointers, one local APIC per vCPU in the MADT, and the iasl-compiled
  * DSDT's virtio-mmio device ("LNRO0005", its window and interrupt matching
- * the balloon's, vmm/guest-abi.h and vmm/irq.h), the SRAT/SLIT of a
+ * the balloon's, include/frameshift/guest-abi.h and vmm/irq.h), the SRAT/SLIT of a
  * guest NUMA topology, and ACPI power-off: the FADT's sleep registers, the
  * DSDT's \_S5 and the sleep register's port handler (vmm/acpi_sleep.c);
  * and that iasl reads back every table as written. */
@@ -13,7 +13,7 @@
 
 #include "vmm/acpi.h"
 #include "vmm/device.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
 #include "vmm/linux.h"
 #include "vmm/vm.h"

@@ -9,7 +9,7 @@
 #include "lib/util.h"
 #include "lib/parse.h"
 #include "vmm/cli.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "tests/unit.h"
 
 #define MAX_ARGS 32

@@ -10,7 +10,7 @@
 #include "lib/util.h"
 #include "vmm/boot.h"
 #include "vmm/fdt.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "tests/unit.h"
 
 /* ---- device tree ---- */

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "virtio/virtio-abi.h"
+#include "include/frameshift/virtio-abi.h"
 #include "virtio/virtqueue.h"
 
 #define VIRTIO_MMIO_MAX_QUEUES 8

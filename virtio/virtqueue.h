@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "virtio/virtio-abi.h"
+#include "include/frameshift/virtio-abi.h"
 
 /* How the device reaches guest memory. */
 struct vq_mem {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 
 static void add_reserved(struct fdt_params *fp, uint64_t base, uint64_t size)
 {

@@ -7,7 +7,7 @@
 
 #include "lib/parse.h"
 #include "vmm/cli.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "lib/log.h"
 
 #define MAX_CPUS 64

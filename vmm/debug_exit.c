@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "vmm/device.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/vm.h"
 
 static void debug_exit_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t *data,

@@ -6,7 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "virtio/mmio.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
 #include "lib/log.h"
 #include "vmm/vm.h"

@@ -13,7 +13,7 @@
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
 #include "vmm/device.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
 #include "vmm/linux.h"
 #include "vmm/linux_vm.h"

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "vmm/device.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
 #include "vmm/uart.h"
 #include "lib/log.h"

@@ -22,7 +22,7 @@
 #include "vmm/control.h"
 #include "vmm/device.h"
 #include "vmm/fdt.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
 #include "vmm/kvm.h"
 #include "vmm/linux_vm.h"

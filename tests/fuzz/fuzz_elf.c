@@ -15,7 +15,7 @@
 
 #include "vmm/boot.h"
 #include "vmm/fdt.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "tests/fuzz/fuzz.h"
 
 #define RAM_SIZE (4ULL << 20)

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 
 #include "vmm/fdt.h"
-#include "vmm/guest-abi.h"
+#include "include/frameshift/guest-abi.h"
 #include "tests/fuzz/fuzz.h"
 
 static unsigned take_params(struct fuzz_in *in, struct fdt_params *p, size_t *bufsize)

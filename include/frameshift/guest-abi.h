@@ -1,6 +1,6 @@
 /* guest-abi.h - the contract between frameshift and a directly booted test guest.
- * Shared by vmm/ (host side) and guest-tests/ (freestanding guest side), so it
- * uses only fixed-width types and macros. docs/boot-protocol.md explains it. */
+ * Shared by the VMM and guest-tests/ (freestanding guest side), so it lives in
+ * neither and uses only fixed-width types and macros. docs/boot-protocol.md explains it. */
 #ifndef FRAMESHIFT_GUEST_ABI_H
 #define FRAMESHIFT_GUEST_ABI_H
 
@@ -14,6 +14,10 @@
  * that are present, writable and user-accessible, so CPL3 code may touch all of
  * guest RAM. */
 #define FS_IDENTITY_MAP_END 0x100000000ULL /* 4 GiB */
+
+/* The VMM places and moves guest memory in frames of this size. */
+#define FS_FRAME_SHIFT 21 /* 2 MiB */
+#define FS_FRAME_SIZE (1ULL << FS_FRAME_SHIFT)
 
 /* Boot structures the VMM writes in guest RAM (all inside frame 0). */
 #define FS_BOOT_GDT      0x1000ULL  /* null, code64 (sel 0x08), data (sel 0x10) */
