@@ -49,17 +49,11 @@ struct frame_ops {
 struct frame {
 	uint8_t state;       /* enum frame_state */
 	uint8_t node;        /* logical node whose pool backs it */
-	uint16_t flags;      /* FRAME_F_* */
 	uint32_t slot;       /* page index within that node's pool */
 	uint32_t prev, next; /* links on a frame_list, by frame index */
 	const struct frame_ops *ops;
 	void *owner;
 };
-
-/* The guest-visible state a move must keep (remove_migration_pte keeps these). */
-#define FRAME_F_DIRTY_LOG (1u << 0) /* dirty logging enabled on this frame */
-#define FRAME_F_WP        (1u << 1) /* write-protected by its owner */
-#define FRAME_F_ACCESSED  (1u << 2) /* the guest touched it since last scan */
 
 struct frame_list {
 	uint32_t head, tail, count;

@@ -46,8 +46,7 @@
 #define COPY_CHUNK (256u << 10)
 
 static const char *const reason_names[MR_NR_REASONS] = {
-	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_BALLOON] = "balloon",
-	[MR_COMPACTION] = "compaction", [MR_AUTOBALANCE] = "autobalance",
+	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_AUTOBALANCE] = "autobalance",
 };
 static const char *const step_names[MSTEP_NR] = {
 	[MSTEP_ISOLATE] = "isolate", [MSTEP_TARGET] = "target", [MSTEP_UNMAP] = "unmap",

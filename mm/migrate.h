@@ -17,8 +17,6 @@ enum migrate_mode {
 enum migrate_reason {
 	MR_USER,        /* ctl migrate */
 	MR_NUMATUNE,    /* a live policy change */
-	MR_BALLOON,
-	MR_COMPACTION,
 	MR_AUTOBALANCE,
 	MR_NR_REASONS
 };
