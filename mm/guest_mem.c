@@ -30,47 +30,50 @@ long host_free_hugepages(int host_node)
 	return n;
 }
 
-static long host_total_hugepages(void)
+/* The 2 MiB hugepages the kernel keeps on host_node (-1: all nodes). */
+static long host_nr_hugepages(int host_node)
 {
+	char path[128];
 	long n = -1;
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	FILE *f;
 
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
+	if (host_node >= 0)
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", host_node);
+	else
+		snprintf(path, sizeof(path), "/proc/sys/vm/nr_hugepages");
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
 	return n;
 }
 
-/* Before allocating anything, make sure each host node has the hugepages the
- * initial placement needs, and say exactly how to get them if not. */
-static int check_hugepages(const struct guest_mem *gm, const uint32_t want[MAX_NODES],
-			   char *err, size_t errlen)
+int guest_mem_node_shortfall(const struct guest_mem_plan *plan, int h, char *err, size_t errlen)
 {
-	long need[MAX_NODES] = { 0 };
+	int node = numa_available() >= 0 ? h : -1;
+	long have = host_free_hugepages(node), total;
 
-	for (unsigned n = 0; n < gm->nnodes; n++)
-		need[gm->pools[n].host_node < 0 ? 0 : gm->pools[n].host_node] += want[n];
-	for (int h = 0; h < MAX_NODES; h++) {
-		long have;
-
-		if (!need[h])
-			continue;
-		have = host_free_hugepages(numa_available() >= 0 ? h : -1);
-		if (have < 0)
-			have = host_free_hugepages(-1);
-		if (have >= need[h])
-			continue;
-		snprintf(err, errlen,
-			 "not enough 2 MiB hugepages on host node %d: need %ld free, have %ld.\n"
+	if (have < 0)
+		have = 0;
+	if (have >= plan->need[h])
+		return 0;
+	/* the node's own count: the global vm.nr_hugepages spreads new pages
+	 * over every node and may leave this one short */
+	total = host_nr_hugepages(node);
+	total = (total < 0 ? 0 : total) + plan->need[h] - have;
+	if (node < 0)
+		snprintf(err, errlen, "not enough 2 MiB hugepages: need %ld free, have %ld.\n"
 			 "Reserve more with:  sysctl -w vm.nr_hugepages=%ld\n"
-			 "(or run without hugepages: --no-hugetlb)",
-			 h, need[h], have < 0 ? 0 : have,
-			 (host_total_hugepages() < 0 ? 0 : host_total_hugepages()) + need[h] - (have < 0 ? 0 : have));
-		return -1;
-	}
-	return 0;
+			 "(or run without hugepages: --no-hugetlb)", plan->need[h], have, total);
+	else
+		snprintf(err, errlen, "not enough 2 MiB hugepages on host node %d: need %ld free, have %ld.\n"
+			 "Reserve more with:  echo %ld > /sys/devices/system/node/node%d/hugepages/"
+			 "hugepages-2048kB/nr_hugepages\n"
+			 "(or run without hugepages: --no-hugetlb)", h, plan->need[h], have, total, h);
+	return -1;
 }
 
 static uint8_t *reserve_aligned(uint64_t size)
@@ -108,25 +111,70 @@ int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)
 	return guest_mem_map_page(gm, frame_index(&gm->ft, f), f->node, f->slot);
 }
 
-/* Place frame f on the policy's node; a preferred policy falls back to any
- * node with a page to give. */
+/* The guest NUMA node of frame idx: guest RAM is cut in equal slices. */
+static unsigned vnode_of(unsigned guest_nodes, uint32_t nframes, uint32_t idx)
+{
+	return guest_nodes ? (unsigned)((uint64_t)idx * guest_nodes / nframes) : 0;
+}
+
 unsigned guest_mem_vnode(const struct guest_mem *gm, uint32_t idx)
 {
-	return gm->guest_nodes ? (unsigned)((uint64_t)idx * gm->guest_nodes / gm->ft.nframes) : 0;
+	return vnode_of(gm->guest_nodes, gm->ft.nframes, idx);
 }
 
 /* Where frame idx starts: its guest node's host node, or the policy's pick. */
-static unsigned initial_node(const struct guest_mem *gm, uint32_t idx)
+static unsigned start_node(const struct guest_mem_config *cfg, unsigned nnodes, uint32_t nframes,
+			   uint32_t idx)
 {
-	if (gm->guest_nodes)
-		return guest_mem_vnode(gm, idx) % gm->nnodes;
-	return numa_policy_node_for(&gm->policy, idx);
+	if (cfg->guest_nodes)
+		return vnode_of(cfg->guest_nodes, nframes, idx) % nnodes;
+	return numa_policy_node_for(&cfg->policy, idx);
 }
 
-static int place_frame(struct guest_mem *gm, struct frame *f, uint32_t idx)
+int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *plan,
+		   char *err, size_t errlen)
 {
-	unsigned node = initial_node(gm, idx);
+	memset(plan, 0, sizeof(*plan));
+	if (cfg->size < FRAME_SIZE || cfg->size % FRAME_SIZE) {
+		snprintf(err, errlen, "guest memory must be a non-zero multiple of 2 MiB");
+		return -1;
+	}
+	plan->nframes = (uint32_t)(cfg->size / FRAME_SIZE);
+	plan->simulated = cfg->sim_nodes > 0;
+	if (plan->simulated)
+		plan->nnodes = cfg->sim_nodes;
+	else
+		plan->nnodes = numa_available() >= 0 ? (unsigned)numa_max_node() + 1 : 1;
+	if (plan->nnodes > MAX_NODES) {
+		snprintf(err, errlen, "at most %d nodes are supported", MAX_NODES);
+		return -1;
+	}
+	if (numa_policy_check(&cfg->policy, plan->nnodes, err, errlen) < 0) {
+		if (!plan->simulated) {
+			size_t len = strlen(err);
 
+			snprintf(err + len, errlen - len, " (--sim-nodes K simulates K nodes on this host)");
+		}
+		return -1;
+	}
+	for (uint32_t i = 0; i < plan->nframes; i++)
+		plan->want[start_node(cfg, plan->nnodes, plan->nframes, i)]++;
+	/* Every pool can hold the whole guest, so any policy change or migration
+	 * can land; only the pages placed now plus the reserve are allocated. */
+	for (unsigned n = 0; n < plan->nnodes; n++) {
+		plan->want[n] += cfg->pool_reserve;
+		if (plan->want[n] > plan->nframes)
+			plan->want[n] = plan->nframes;
+		if (cfg->backing == POOL_HUGETLB)
+			plan->need[plan->simulated ? 0 : n] += plan->want[n];
+	}
+	return 0;
+}
+
+/* Back frame f from node's pool; a preferred policy falls back to any node
+ * with a page to give. */
+static int place_frame(struct guest_mem *gm, struct frame *f, unsigned node)
+{
 	for (unsigned tries = 0; tries < gm->nnodes; tries++) {
 		uint32_t slot = pool_get_slot(&gm->pools[node]);
 
@@ -144,46 +192,31 @@ static int place_frame(struct guest_mem *gm, struct frame *f, uint32_t idx)
 int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		   char *err, size_t errlen)
 {
-	uint32_t want[MAX_NODES] = { 0 };
-	uint32_t nframes;
+	struct guest_mem_plan plan;
 	int ret;
 
 	memset(gm, 0, sizeof(*gm));
 	for (unsigned n = 0; n < MAX_NODES; n++)
 		gm->pools[n].fd = -1;
-	if (cfg->size < FRAME_SIZE || cfg->size % FRAME_SIZE) {
-		snprintf(err, errlen, "guest memory must be a non-zero multiple of 2 MiB");
+	if (guest_mem_plan(cfg, &plan, err, errlen) < 0)
 		return -1;
-	}
-	nframes = (uint32_t)(cfg->size / FRAME_SIZE);
+	for (int h = 0; h < MAX_NODES; h++)
+		if (guest_mem_node_shortfall(&plan, h, err, errlen) < 0)
+			return -1;
 	gm->size = cfg->size;
 	gm->policy = cfg->policy;
-	gm->simulated = cfg->sim_nodes > 0;
+	gm->simulated = plan.simulated;
 	gm->guest_nodes = cfg->guest_nodes;
-	if (gm->simulated)
-		gm->nnodes = cfg->sim_nodes;
-	else
-		gm->nnodes = numa_available() >= 0 ? (unsigned)numa_max_node() + 1 : 1;
-	if (gm->nnodes > MAX_NODES) {
-		snprintf(err, errlen, "at most %d nodes are supported", MAX_NODES);
-		return -1;
-	}
-	if (numa_policy_check(&gm->policy, gm->nnodes, err, errlen) < 0)
-		return -1;
-	if (frame_table_init(&gm->ft, nframes, gm->nnodes) < 0) {
+	gm->nnodes = plan.nnodes;
+	if (frame_table_init(&gm->ft, plan.nframes, gm->nnodes) < 0) {
 		snprintf(err, errlen, "out of memory for the frame table");
 		return -1;
 	}
-	for (uint32_t i = 0; i < nframes; i++)
-		want[initial_node(gm, i)]++;
-
-	/* Every pool can hold the whole guest, so any policy change or migration
-	 * can land; only the pages placed now plus the reserve are allocated. */
 	for (unsigned n = 0; n < gm->nnodes; n++) {
 		/* simulated nodes all live on host node 0 */
 		int host = numa_available() < 0 ? -1 : gm->simulated ? 0 : (int)n;
 
-		ret = pool_init(&gm->pools[n], n, host, cfg->backing, nframes);
+		ret = pool_init(&gm->pools[n], n, host, cfg->backing, plan.nframes);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot create the memory pool of node %u (%s): %s",
 				 n, pool_backing_name(cfg->backing), strerror(-ret));
@@ -191,18 +224,13 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		}
 		if (cfg->populate)
 			gm->pools[n].populate = cfg->populate;
-		want[n] += cfg->pool_reserve;
-		if (want[n] > nframes)
-			want[n] = nframes;
 	}
-	if (cfg->backing == POOL_HUGETLB && check_hugepages(gm, want, err, errlen) < 0)
-		goto fail;
 	for (unsigned n = 0; n < gm->nnodes; n++) {
-		if (pool_fill(&gm->pools[n], want[n]) < want[n] && gm->policy.mode != NUMA_PREFERRED) {
+		if (pool_fill(&gm->pools[n], plan.want[n]) < plan.want[n] && gm->policy.mode != NUMA_PREFERRED) {
 			snprintf(err, errlen, "node %u: could only get %u of %u pages (%s)%s", n,
-				 gm->pools[n].npopulated, want[n], pool_backing_name(cfg->backing),
+				 gm->pools[n].npopulated, plan.want[n], pool_backing_name(cfg->backing),
 				 cfg->backing == POOL_HUGETLB ?
-				 "; reserve more with sysctl -w vm.nr_hugepages=N, or use --no-hugetlb" : "");
+				 "; reserve more hugepages on that node, or use --no-hugetlb" : "");
 			goto fail;
 		}
 	}
@@ -212,8 +240,8 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 			 (unsigned long long)(cfg->size >> 20));
 		goto fail;
 	}
-	for (uint32_t i = 0; i < nframes; i++) {
-		ret = place_frame(gm, &gm->ft.frames[i], i);
+	for (uint32_t i = 0; i < plan.nframes; i++) {
+		ret = place_frame(gm, &gm->ft.frames[i], start_node(cfg, plan.nnodes, plan.nframes, i));
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot back guest frame %u (GPA 0x%llx): %s", i,
 				 (unsigned long long)i * FRAME_SIZE, strerror(-ret));

@@ -36,6 +36,23 @@ struct guest_mem {
 	struct numa_policy policy;
 };
 
+/* What guest_mem_init will place where, decided before anything is allocated. */
+struct guest_mem_plan {
+	unsigned nnodes;          /* pools: the simulated or the host's nodes */
+	bool simulated;
+	uint32_t nframes;
+	uint32_t want[MAX_NODES]; /* pages each pool gets at start: placed + reserve */
+	long need[MAX_NODES];     /* free hugepages each host node must have */
+};
+
+/* Check cfg against this host (nodes, policy) and plan the start; -1 with a
+ * message in err. Allocates nothing. */
+int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *plan,
+		   char *err, size_t errlen);
+/* 0 if host node h has the free hugepages the plan needs; else -1 with the
+ * shortfall and the exact command that reserves the pages on that node. */
+int guest_mem_node_shortfall(const struct guest_mem_plan *plan, int h, char *err, size_t errlen);
+
 /* Reserve the range, create the pools, check the host has the pages, place and
  * map every frame. On failure returns -1 with a message for the user in err. */
 int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/parse.h"
+#include "lib/util.h"
 #include "vmm/cli.h"
 #include "include/frameshift/guest-abi.h"
 #include "lib/log.h"
@@ -16,6 +19,7 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: frameshift run [OPTIONS] GUEST.elf\n"
 	      "       frameshift run [OPTIONS] --kernel BZIMAGE [--initrd FILE] [--cmdline STRING]\n"
+	      "       frameshift check [OPTIONS] [GUEST.elf | --kernel BZIMAGE ...]\n"
 	      "       frameshift ctl [--json] [--no-color] SOCKET COMMAND [--ARG VALUE...]\n"
 	      "       frameshift --version | --help\n"
 	      "\n"
@@ -72,7 +76,7 @@ static int parse_cpu_nodes(const char *s, struct vm_config *cfg)
 
 #define USAGE_ERROR(...)                                   \
 	do {                                               \
-		fprintf(stderr, "frameshift run: ");       \
+		fprintf(stderr, "frameshift %s: ", argv[0]); \
 		fprintf(stderr, __VA_ARGS__);              \
 		fprintf(stderr, "\nTry 'frameshift --help'.\n"); \
 		return EXIT_USAGE;                         \
@@ -150,7 +154,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_POOL_RESERVE:
 			if (parse_uint(optarg, 0, 1u << 20, &cfg->mem.pool_reserve) < 0)
-				USAGE_ERROR("bad --pool-reserve '%s'", optarg);
+				USAGE_ERROR("bad --pool-reserve '%s' (want 0 to %u)", optarg, 1u << 20);
 			break;
 		case OPT_API_SOCKET:
 			cfg->api_socket = optarg;
@@ -223,9 +227,51 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (cfg->initrd_path || cfg->cmdline)
 		USAGE_ERROR("%s needs --kernel", cfg->initrd_path ? "--initrd" : "--cmdline");
+	/* check asks about the options alone; a guest is optional there */
+	if (optind == argc && !strcmp(argv[0], "check"))
+		return 0;
 	if (optind != argc - 1)
 		USAGE_ERROR("%s", optind >= argc ? "no guest image given (a GUEST.elf, or --kernel BZIMAGE)"
 						 : "more than one guest image given");
 	cfg->guest_path = argv[optind];
+	return 0;
+}
+
+int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	const struct { const char *path, *what; } files[] = {
+		{ cfg->guest_path, "guest image" },
+		{ cfg->kernel_path, "--kernel" },
+		{ cfg->initrd_path, "--initrd" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		struct stat st;
+
+		if (!files[i].path)
+			continue;
+		if (stat(files[i].path, &st) < 0 || access(files[i].path, R_OK) < 0) {
+			snprintf(err, errlen, "cannot open %s (%s): %s", files[i].path, files[i].what,
+				 strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s (%s) is not a regular file", files[i].path, files[i].what);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cli_validate(const struct vm_config *cfg)
+{
+	struct guest_mem_plan plan;
+	char err[512];
+
+	if (cli_check_files(cfg, err, sizeof(err)) < 0 ||
+	    guest_mem_plan(&cfg->mem, &plan, err, sizeof(err)) < 0) {
+		fprintf(stderr, "frameshift: %s\n", err);
+		return EXIT_USAGE;
+	}
 	return 0;
 }

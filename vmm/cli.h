@@ -33,9 +33,14 @@ struct vm_config {
 	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
 };
 
-/* Parse `run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after
+/* Parse `run` arguments (argv[0] is "run", or "check": the guest is optional). Returns 0, or EXIT_USAGE after
  * printing a message to stderr; 1 means --help was printed (exit 0). */
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg);
 void cli_usage(FILE *out);
+/* The guest's files exist and are readable regular files; -1 with a message. */
+int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen);
+/* What can be checked before anything is allocated: the guest's files, and
+ * the nodes and policy against this host. 0, or EXIT_USAGE after a message. */
+int cli_validate(const struct vm_config *cfg);
 
 #endif

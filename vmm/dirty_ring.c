@@ -12,15 +12,21 @@
 #include "mm/frame.h"
 #include "vmm/dirty_ring.h"
 
-int dirty_ring_enable(int vm_fd)
+unsigned dirty_ring_cap(int vm_fd)
 {
-	struct kvm_enable_cap cap = { .args = { DIRTY_RING_BYTES } };
-
 	/* the acquire/release flavour where offered: required on weakly
 	 * ordered hosts, the same protocol on x86 */
-	cap.cap = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DIRTY_LOG_RING_ACQ_REL) > 0 ?
-		  KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING;
-	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, cap.cap) < (int)DIRTY_RING_BYTES)
+	unsigned cap = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_DIRTY_LOG_RING_ACQ_REL) > 0 ?
+		       KVM_CAP_DIRTY_LOG_RING_ACQ_REL : KVM_CAP_DIRTY_LOG_RING;
+
+	return ioctl(vm_fd, KVM_CHECK_EXTENSION, cap) >= (int)DIRTY_RING_BYTES ? cap : 0;
+}
+
+int dirty_ring_enable(int vm_fd)
+{
+	struct kvm_enable_cap cap = { .cap = dirty_ring_cap(vm_fd), .args = { DIRTY_RING_BYTES } };
+
+	if (!cap.cap)
 		return -EOPNOTSUPP;
 	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
 }

@@ -18,6 +18,8 @@ struct dirty_ring {
 	pthread_mutex_t lock;   /* the harvester and a ring-full vCPU both read */
 };
 
+/* The KVM_CAP_DIRTY_LOG_RING* this KVM offers for rings of our size, or 0. */
+unsigned dirty_ring_cap(int vm_fd);
 /* Turn the rings on for the VM; before any vCPU exists. 0 or -errno. */
 int dirty_ring_enable(int vm_fd);
 int dirty_ring_map(struct dirty_ring *r, int vcpu_fd);

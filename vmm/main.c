@@ -1,7 +1,9 @@
-/* main.c - frameshift's entry: `run` a VM or talk to one with `ctl`. */
+/* main.c - frameshift's entry: `run` a VM, `check` that it can run here, or
+ * talk to one with `ctl`. */
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/check.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
 #include "lib/log.h"
@@ -26,7 +28,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run")) {
+	if (strcmp(argv[1], "run") && strcmp(argv[1], "check")) {
 		fprintf(stderr, "frameshift: unknown command '%s'\nTry 'frameshift --help'.\n", argv[1]);
 		return EXIT_USAGE;
 	}
@@ -34,5 +36,8 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret == 1 ? 0 : ret;
 	log_verbose = cfg.verbose;
-	return vm_run_main(&cfg);
+	if (!strcmp(argv[1], "check"))
+		return check_main(&cfg);
+	ret = cli_validate(&cfg);
+	return ret ? ret : vm_run_main(&cfg);
 }
