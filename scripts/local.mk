@@ -5,6 +5,8 @@ EXTRA_DIST += scripts/nested-test scripts/setup-nested-deps scripts/nested/init 
 
 # numacheck, the kernel's view of a running frameshift: the KVM tests run
 # this build of it; the nested platform builds its own with gcc -static, so
-# it needs no library but the bottom layer's parsers.
+# it needs no library but the bottom layer's parsers and json-c (verify
+# reads frameshift's replies).
 noinst_PROGRAMS = scripts/numacheck
-scripts_numacheck_SOURCES = scripts/numacheck.c lib/parse.c
+scripts_numacheck_SOURCES = scripts/numacheck.c scripts/numacheck-verify.c scripts/numacheck.h lib/parse.c
+scripts_numacheck_LDADD = $(JSONC_LIBS)

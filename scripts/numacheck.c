@@ -16,6 +16,10 @@
  *                                        same guest RAM to NODE (timed)
  *   numacheck memcpy BYTES FROM TO REPS  a plain memcpy of BYTES of hugetlb
  *                                        memory on node FROM into node TO
+ *   numacheck verify PID SOCK [--map ERE] [--counts N,N,...]
+ *                                        where's view against frameshift's own
+ *                                        (map and numastat from its control
+ *                                        socket SOCK): numacheck-verify.c
  *
  * Finding guest RAM: frameshift maps every 2 MiB frame MAP_SHARED from a
  * per-node memfd named "frameshift-node<N>" at a fixed place in one 2 MiB
@@ -77,9 +81,8 @@
 
 #include "lib/clock.h"
 #include "lib/parse.h"
+#include "scripts/numacheck.h"
 
-#define FRAME (2UL << 20)
-#define MAXNODES 64
 #define MPOL_BIND 2
 #define MPOL_MF_MOVE_ALL (1 << 2)
 #ifndef MAP_HUGETLB
@@ -90,8 +93,7 @@
 #endif
 #define POOL_NAME "/memfd:frameshift-node"
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -283,37 +285,56 @@ static char node_char(int st)
 	return st >= 0 && st < 16 ? "0123456789abcdef"[st] : '?';
 }
 
+void kernel_where(pid_t pid, unsigned long bytes, struct kernel_view *kv)
+{
+	unsigned long n = bytes / FRAME;
+
+	*kv = (struct kernel_view){ .frames = n, .nodes = node_count(), .map = calloc(n + 1, 1),
+				    .status = calloc(n, sizeof(int)) };
+	find_range(pid, bytes, &kv->start, NULL);
+	prefault(pid, kv->start, n);
+	query(pid, kv->start, n, kv->status);
+	kv->vmas = numa_maps(pid, kv->start, kv->start + bytes, kv->numa_maps);
+	for (unsigned long i = 0; i < n; i++) {
+		kv->map[i] = node_char(kv->status[i]);
+		if (kv->status[i] >= 0 && kv->status[i] < MAXNODES)
+			kv->move_pages[kv->status[i]]++;
+		else
+			kv->errors++;
+	}
+}
+
+char *format_counts(const long *per_node, int nodes)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	for (int i = 0; f && i < nodes; i++)
+		fprintf(f, "%s%ld", i ? "," : "", per_node[i]);
+	if (!f || fclose(f))
+		die("out of memory");
+	return s;
+}
+
 static int cmd_where(pid_t pid, unsigned long bytes)
 {
-	unsigned long start, n = bytes / FRAME;
-	int *status = calloc(n, sizeof(int)), nodes = node_count(), bad = 0;
-	long mp[MAXNODES] = { 0 }, nm[MAXNODES] = { 0 };
-	char *map = calloc(n + 1, 1);
-	int vmas;
+	struct kernel_view kv;
+	char *mp, *nm;
 
-	find_range(pid, bytes, &start, NULL);
-	prefault(pid, start, n);
-	query(pid, start, n, status);
-	vmas = numa_maps(pid, start, start + bytes, nm);
-	for (unsigned long i = 0; i < n; i++) {
-		map[i] = node_char(status[i]);
-		if (status[i] >= 0 && status[i] < MAXNODES)
-			mp[status[i]]++;
-		else
-			bad++;
-	}
-	printf("range=0x%lx-0x%lx frames=%lu map=%s move_pages=", start, start + bytes, n, map);
-	for (int i = 0; i < nodes; i++)
-		printf("%s%ld", i ? "," : "", mp[i]);
-	printf(" numa_maps=");
-	for (int i = 0; i < nodes; i++)
-		printf("%s%ld", i ? "," : "", nm[i]);
-	printf(" vmas=%d errors=%d\n", vmas, bad);
-	for (unsigned long i = 0; i < n && bad; i++)
-		if (status[i] < 0)
-			fprintf(stderr, "numacheck: frame %lu: move_pages status %s\n", i, strerror(-status[i]));
-	free(status);
-	free(map);
+	kernel_where(pid, bytes, &kv);
+	mp = format_counts(kv.move_pages, kv.nodes);
+	nm = format_counts(kv.numa_maps, kv.nodes);
+	printf("range=0x%lx-0x%lx frames=%lu map=%s move_pages=%s numa_maps=%s vmas=%d errors=%d\n",
+	       kv.start, kv.start + bytes, kv.frames, kv.map, mp, nm, kv.vmas, kv.errors);
+	free(mp);
+	free(nm);
+	for (unsigned long i = 0; i < kv.frames && kv.errors; i++)
+		if (kv.status[i] < 0)
+			fprintf(stderr, "numacheck: frame %lu: move_pages status %s\n", i,
+				strerror(-kv.status[i]));
+	free(kv.status);
+	free(kv.map);
 	return 0;
 }
 
@@ -566,7 +587,8 @@ static int cmd_memcpy(unsigned long bytes, int from, int to, int reps)
 int main(int argc, char **argv)
 {
 	const char *usage = "usage: numacheck range|where|backing PID BYTES | hugepages [PID] | "
-			    "kmove PID BYTES NODE | memcpy BYTES FROM TO REPS";
+			    "kmove PID BYTES NODE | memcpy BYTES FROM TO REPS | "
+			    "verify PID SOCK [--map ERE] [--counts N,N,...]";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 2 && !strcmp(argv[1], "hugepages") && argc <= 3)
@@ -586,6 +608,8 @@ int main(int argc, char **argv)
 		return cmd_backing(atoi(argv[2]), size_arg(argv[3]));
 	if (!strcmp(argv[1], "kmove") && argc == 5)
 		return cmd_kmove(atoi(argv[2]), size_arg(argv[3]), atoi(argv[4]));
+	if (!strcmp(argv[1], "verify") && argc >= 4)
+		return cmd_verify(atoi(argv[2]), argv[3], argc - 4, argv + 4);
 	if (!strcmp(argv[1], "memcpy") && argc == 6)
 		return cmd_memcpy(size_arg(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	die("%s", usage);
