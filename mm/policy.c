@@ -96,6 +96,22 @@ unsigned numa_policy_node_for(const struct numa_policy *pol, uint32_t idx)
 	return nth_node(pol->nodemask, idx % (unsigned)__builtin_popcount(pol->nodemask));
 }
 
+uint32_t numa_policy_misplaced(const struct numa_policy *pol, const struct frame_table *ft,
+			       unsigned node, uint32_t *idx)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < ft->nframes; i++) {
+		unsigned on = ft->frames[i].node;
+		bool allowed = pol->nodemask & (1u << on);
+
+		if (numa_policy_node_for(pol, i) == node && on != node &&
+		    !(pol->mode == NUMA_BIND && allowed))
+			idx[n++] = i;
+	}
+	return n;
+}
+
 void numa_policy_format(const struct numa_policy *pol, char *buf, size_t len)
 {
 	size_t off = (size_t)snprintf(buf, len, "%s:", numa_mode_name(pol->mode));

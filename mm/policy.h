@@ -22,6 +22,13 @@ int numa_policy_parse(const char *s, struct numa_policy *pol, char *err, size_t 
 int numa_policy_check(const struct numa_policy *pol, unsigned nnodes, char *err, size_t errlen);
 /* The node frame idx of nframes should start on, ignoring capacity. */
 unsigned numa_policy_node_for(const struct numa_policy *pol, uint32_t idx);
+/* The frames pol places on node that sit on another node, in index order,
+ * into idx (room for every frame); returns their count. Under bind a frame
+ * on any node of the policy stays (virsh numatune --mode strict moves only
+ * what lies outside the nodeset); a node outside the policy gets none. The
+ * caller holds the frame table lock. */
+uint32_t numa_policy_misplaced(const struct numa_policy *pol, const struct frame_table *ft,
+			       unsigned node, uint32_t *idx);
 /* Format as the parse syntax. */
 void numa_policy_format(const struct numa_policy *pol, char *buf, size_t len);
 const char *numa_mode_name(enum numa_mode m);

@@ -136,6 +136,46 @@ START_TEST(node_for_bind_preferred)
 }
 END_TEST
 
+/* Frames 0-7 on nodes 1,0,2,3,1,1,3,0 of four. */
+static const uint8_t layout[] = { 1, 0, 2, 3, 1, 1, 3, 0 };
+
+static const struct {
+	const char *policy;
+	unsigned node;
+	uint32_t n;
+	uint32_t want[8];
+} misplaced[] = {
+	/* interleave names each frame's node: every other frame is moved */
+	{ "interleave:0,1", 0, 4, { 0, 2, 4, 6 } },
+	{ "interleave:0,1", 1, 3, { 1, 3, 7 } },
+	/* strict leaves frames 0, 1, 4, 5, 7 on nodes 0 and 1 where they are */
+	{ "bind:0,1", 0, 2, { 2, 6 } },
+	{ "bind:0,1", 1, 1, { 3 } },
+	{ "bind:3", 3, 6, { 0, 1, 2, 4, 5, 7 } },
+	{ "preferred:2", 2, 7, { 0, 1, 3, 4, 5, 6, 7 } },
+	/* a node the policy does not name gets nothing */
+	{ "preferred:2", 0, 0, { 0 } },
+	{ "interleave:0,1", 3, 0, { 0 } },
+};
+
+START_TEST(misplaced_frames)
+{
+	struct numa_policy p = parse_ok(misplaced[_i].policy);
+	struct frame_table ft;
+	uint32_t idx[ARRAY_SIZE(layout)], n;
+
+	ck_assert_int_eq(frame_table_init(&ft, ARRAY_SIZE(layout), 4), 0);
+	for (uint32_t i = 0; i < ARRAY_SIZE(layout); i++)
+		frame_set_mapped(&ft, &ft.frames[i], layout[i], i);
+	n = numa_policy_misplaced(&p, &ft, misplaced[_i].node, idx);
+	ck_assert_msg(n == misplaced[_i].n, "%s, node %u: %u frames, want %u", misplaced[_i].policy,
+		      misplaced[_i].node, n, misplaced[_i].n);
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_uint_eq(idx[i], misplaced[_i].want[i]);
+	frame_table_destroy(&ft);
+}
+END_TEST
+
 static const char *const roundtrip[] = {
 	"bind:0", "bind:0,1,2,5", "interleave:0,1", "preferred:1", "interleave:0,2",
 	"bind:15", "interleave:0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15",
@@ -315,6 +355,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parse_messages);
 	tcase_add_test(tc, node_for_interleave);
 	tcase_add_test(tc, node_for_bind_preferred);
+	tcase_add_loop_test(tc, misplaced_frames, 0, (int)ARRAY_SIZE(misplaced));
 	tcase_add_loop_test(tc, format_roundtrip, 0, (int)ARRAY_SIZE(roundtrip));
 	tcase_add_test(tc, format_ranges_expand);
 	tcase_add_test(tc, mode_names);

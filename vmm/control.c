@@ -596,18 +596,14 @@ static int cmd_numatune(struct control_req *r)
 	for (unsigned node = 0; node < gm->nnodes; node++) {
 		if (!(pol.nodemask & (1u << node)))
 			continue;
-		fs.n = 0;
 		pthread_mutex_lock(&gm->ft.lock);
-		for (uint32_t i = 0; i < nframes; i++) {
-			const struct frame *f = &gm->ft.frames[i];
-			bool allowed = pol.nodemask & (1u << f->node);
-
-			if (numa_policy_node_for(&pol, i) == node && f->node != node &&
-			    !(pol.mode == NUMA_BIND && allowed))
-				fs.idx[fs.n++] = i;
-		}
+		fs.n = numa_policy_misplaced(&pol, &gm->ft, node, fs.idx);
 		pthread_mutex_unlock(&gm->ft.lock);
-		migrate_with_progress(r, fs.idx, fs.n, node, MIGRATE_SYNC, MR_NUMATUNE, &total);
+		/* the old policy stays in force if the moves cannot be made */
+		if (migrate_with_progress(r, fs.idx, fs.n, node, MIGRATE_SYNC, MR_NUMATUNE, &total) < 0) {
+			free(fs.idx);
+			return req_error(r, "cannot move frames to node %u", node);
+		}
 	}
 	free(fs.idx);
 	pthread_mutex_lock(&gm->ft.lock);
