@@ -1,4 +1,5 @@
-/* check_cli.c - `frameshift run` option parsing and size parsing. */
+/* check_cli.c - `frameshift run` option parsing, size parsing, and the path
+ * lookup of `frameshift ctl --get`. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,9 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/util.h"
 #include "lib/parse.h"
 #include "vmm/cli.h"
+#include "vmm/ctl.h"
 #include "include/frameshift/guest-abi.h"
 #include "tests/unit.h"
 
@@ -326,6 +330,57 @@ START_TEST(sizes_bad)
 }
 END_TEST
 
+/* A reply with every kind of value a --get path may reach or stop at. */
+static const char ctl_reply[] =
+	"{\"ok\":true,\"state\":\"running\",\"frames\":16,\"share\":1.0,"
+	"\"per_node\":[{\"node\":0,\"frames\":9},{\"node\":1,\"frames\":7}],"
+	"\"host\":{\"frames_isolated\":96,\"a.b\":1},\"none\":null,\"empty\":[]}";
+
+/* path -> the value found, as plain JSON ("null" for a JSON null) */
+static const struct {
+	const char *path, *json;
+} ctl_found[] = {
+	{ "ok", "true" },
+	{ "state", "\"running\"" },
+	{ "frames", "16" },
+	{ "share", "1.0" },
+	{ "per_node.1.frames", "7" },
+	{ "per_node.0", "{\"node\":0,\"frames\":9}" },
+	{ "host.frames_isolated", "96" },
+	{ "none", "null" },
+	{ "empty", "[]" },
+};
+
+START_TEST(ctl_get_found)
+{
+	struct json_object *reply = json_tokener_parse(ctl_reply), *v = reply;
+
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_msg(ctl_path_get(reply, ctl_found[_i].path, &v), "'%s' not found",
+		      ctl_found[_i].path);
+	ck_assert_str_eq(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), ctl_found[_i].json);
+	json_object_put(reply);
+}
+END_TEST
+
+static const char *const ctl_missing[] = {
+	"", "nope", "Frames", "per_node.2", "per_node.-1", "per_node.+1", "per_node. 1",
+	"per_node.1x", "per_node.x", "per_node.1.frames.0", "state.0", "frames.x", "none.x",
+	"empty.0", "host.a.b", "per_node.", ".state", "state.", "host..frames_isolated",
+	"per_node.18446744073709551617",
+};
+
+START_TEST(ctl_get_missing)
+{
+	struct json_object *reply = json_tokener_parse(ctl_reply), *v = reply;
+
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_msg(!ctl_path_get(reply, ctl_missing[_i], &v), "'%s' found", ctl_missing[_i]);
+	ck_assert_ptr_eq(v, reply); /* untouched */
+	json_object_put(reply);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -344,5 +399,10 @@ static Suite *make_suite(void)
 	tcase_add_test(ts, sizes_ok);
 	tcase_add_loop_test(ts, sizes_bad, 0, (int)ARRAY_SIZE(bad_sizes));
 	suite_add_tcase(s, ts);
+
+	TCase *tg = tcase_create("ctl_get");
+	tcase_add_loop_test(tg, ctl_get_found, 0, (int)ARRAY_SIZE(ctl_found));
+	tcase_add_loop_test(tg, ctl_get_missing, 0, (int)ARRAY_SIZE(ctl_missing));
+	suite_add_tcase(s, tg);
 	return s;
 }

@@ -4,7 +4,8 @@
  * The client knows nothing about most commands: every --NAME VALUE becomes a
  * request field, so a new server command needs no client change. It only knows
  * how to draw the replies of the commands people read (info, numastat, map);
- * anything else is printed as JSON. */
+ * anything else is printed as JSON. `--get KEY.PATH` prints single values of
+ * the reply, so scripts never parse JSON themselves. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #define CTL_MAX_REPLY (16u << 20) /* a map line for a 32 TiB guest */
 #define MAP_ROW 64                /* cells per map row */
 #define MAP_GROUP 16              /* a space every this many cells */
+#define EXIT_NO_PATH 2            /* a --get path is not in the reply */
 
 struct ctl_opts {
 	bool json;
@@ -36,11 +38,13 @@ struct ctl_opts {
 	const char *socket;
 	const char *cmd;
 	struct json_object *req;
+	const char **gets; /* --get paths, in the order given */
+	int ngets;
 };
 
 static void ctl_usage(FILE *out)
 {
-	fputs("usage: frameshift ctl [--json] [--no-color] SOCKET COMMAND [--NAME VALUE]...\n"
+	fputs("usage: frameshift ctl [--json | --get KEY.PATH...] [--no-color] SOCKET COMMAND [--NAME VALUE]...\n"
 	      "\n"
 	      "Send COMMAND to the frameshift serving SOCKET (run --api-socket SOCKET).\n"
 	      "Commands: info, numastat, map [--first N] [--count N], pause, resume, quit,\n"
@@ -50,10 +54,14 @@ static void ctl_usage(FILE *out)
 	      "(an integer when VALUE is one, else a string); a bare word after COMMAND\n"
 	      "is its \"action\", a second one its \"value\".\n"
 	      "\n"
-	      "  --json       print the reply as JSON\n"
-	      "  --no-color   no colours in the map (NO_COLOR also turns them off)\n"
+	      "  --json          print the reply as JSON\n"
+	      "  --get KEY.PATH  print only this value of the reply: object keys and array\n"
+	      "                  indices joined by dots (per_node.1.frames); a string bare,\n"
+	      "                  anything else as JSON. Repeat it for one value per line.\n"
+	      "  --no-color      no colours in the map (NO_COLOR also turns them off)\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 the command failed, 64 usage error.\n"
+	      "Exit status: 0 ok, 1 the command failed, 2 a --get path is not in the\n"
+	      "reply, 64 usage error.\n"
 	      "docs/control-api.md describes every command.\n", out);
 }
 
@@ -122,6 +130,12 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 
 		if (!strcmp(a, "--json")) {
 			o->json = true;
+		} else if (!strcmp(a, "--get") || !strncmp(a, "--get=", 6)) {
+			const char *path = a[5] ? a + 6 : i + 1 < argc ? argv[++i] : NULL;
+
+			if (!path || !*path)
+				return usage_error("--get needs a KEY.PATH");
+			o->gets[o->ngets++] = path;
 		} else if (!strcmp(a, "--no-color")) {
 			no_color = true;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -153,6 +167,8 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 		ctl_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (o->json && o->ngets)
+		return usage_error("--get and --json exclude each other");
 	const char *nc = getenv("NO_COLOR"); /* https://no-color.org: set and not empty */
 	o->color = !no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
 	return -1;
@@ -496,6 +512,63 @@ static const struct ctl_view {
 	{ "quit", show_state },
 };
 
+/* One step of a --get path into an array: a plain decimal index in range. */
+static bool array_step(struct json_object *a, const char *part, struct json_object **v)
+{
+	char *end;
+	unsigned long idx;
+
+	if (*part < '0' || *part > '9')
+		return false;
+	errno = 0;
+	idx = strtoul(part, &end, 10);
+	if (*end || errno || idx >= json_object_array_length(a))
+		return false;
+	*v = json_object_array_get_idx(a, idx);
+	return true;
+}
+
+bool ctl_path_get(struct json_object *reply, const char *path, struct json_object **value)
+{
+	char *copy = strdup(path), *rest = copy, *part;
+	struct json_object *v = reply;
+	bool found = copy && *path;
+
+	while (found && (part = strsep(&rest, "."))) {
+		if (json_object_is_type(v, json_type_object))
+			found = *part && json_object_object_get_ex(v, part, &v);
+		else if (json_object_is_type(v, json_type_array))
+			found = array_step(v, part, &v);
+		else /* a number, string, bool or null has nothing inside */
+			found = false;
+	}
+	free(copy);
+	if (found)
+		*value = v;
+	return found;
+}
+
+/* Every --get value, one per line; none at all if one path is missing, so a
+ * script never reads values out of place. */
+static int show_gets(struct json_object *r, const struct ctl_opts *o)
+{
+	struct json_object *v;
+	int status = 0;
+
+	for (int i = 0; i < o->ngets; i++)
+		if (!ctl_path_get(r, o->gets[i], &v)) {
+			fprintf(stderr, "frameshift ctl: %s: the reply has no '%s'\n", o->cmd, o->gets[i]);
+			status = EXIT_NO_PATH;
+		}
+	for (int i = 0; !status && i < o->ngets; i++) {
+		ctl_path_get(r, o->gets[i], &v);
+		puts(json_object_is_type(v, json_type_string) ? json_object_get_string(v) :
+		     json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	return status;
+}
+
 static void show_reply(struct json_object *r, const struct ctl_opts *o)
 {
 	if (!o->json)
@@ -515,6 +588,8 @@ static int handle_reply(const char *line, const struct ctl_opts *o)
 	if (!json_object_is_type(r, json_type_object) || !json_object_object_get_ex(r, "ok", &ok) ||
 	    !json_object_is_type(ok, json_type_boolean)) {
 		fprintf(stderr, "frameshift ctl: malformed reply from %s: %.200s\n", o->socket, line);
+	} else if (json_object_get_boolean(ok) && o->ngets) {
+		status = show_gets(r, o);
 	} else if (json_object_get_boolean(ok)) {
 		show_reply(r, o);
 		status = 0;
@@ -529,12 +604,17 @@ static int handle_reply(const char *line, const struct ctl_opts *o)
 
 int ctl_main(int argc, char **argv)
 {
-	struct ctl_opts o = { .req = json_object_new_object() };
+	struct ctl_opts o = { .req = json_object_new_object(), .gets = calloc(argc, sizeof(char *)) };
 	struct line_reader lr = { 0 };
 	char *reply = NULL;
 	bool progress, shown = false;
-	int status = parse_args(&o, argc, argv), fd = -1;
+	int status = 1, fd = -1;
 
+	if (!o.req || !o.gets) {
+		fprintf(stderr, "frameshift ctl: out of memory\n");
+		goto out;
+	}
+	status = parse_args(&o, argc, argv);
 	if (status >= 0)
 		goto out;
 	status = 1;
@@ -562,6 +642,7 @@ out:
 		close(fd);
 	free(reply);
 	free(lr.buf);
+	free(o.gets);
 	json_object_put(o.req);
 	return status;
 }
