@@ -57,12 +57,18 @@ struct vm {
 	struct control_server *control;
 };
 
+/* The run state (vmm/run_state.c). */
+#define SIG_VCPU_KICK SIGUSR1
 /* Ask the VM to stop with a status and a reason; the first call wins. */
 void vm_request_exit(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Park every vCPU outside KVM_RUN / let them go again. Return 0 or -errno. */
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
+/* Make every vCPU leave KVM_RUN soon. Called with vm->lock held. */
+void vm_kick_vcpus(struct vm *vm);
+/* A vCPU thread waits here while paused; false once the VM is stopping. */
+bool vcpu_may_run(struct vcpu *v);
 
 /* The whole life of `frameshift run`: returns the process exit status. */
 int vm_run_main(const struct vm_config *cfg);
