@@ -1,24 +1,35 @@
 /* migrate.c - the migration engine.
  *
  * migrate_frames() moves a list of guest frames to a target node in batches.
- * Each batch goes through the steps of Linux's migrate_pages_batch():
+ * migrate_batch() reads as Linux's migrate_pages_batch(): passes over the
+ * batch, each pass a script of phases. Each phase has the helper that undoes
+ * it for a frame that fails later:
  *
- *   isolate  take each frame off its node list (MAPPED -> ISOLATED); its owner
- *            may refuse: async skips it, sync waits and retries
- *   target   take a pre-touched page from the target node's pool
- *   unmap    install the migration entry: userfaultfd write-protect on the
- *            frame's guest mapping (-> MIGRATING). From here a guest write to
- *            the frame sleeps in the kernel, as in migration_entry_wait();
- *            reads go on
- *   copy     2 MiB per frame, non-temporal stores, by the copy threads
- *   remap    mmap(MAP_FIXED) the new page over the frame's guest range; KVM's
- *            MMU notifiers drop the old second-level entries
- *   finish   frame -> MAPPED on the target list, old page back to its pool,
- *            held writers woken: they complete on the new page
+ *   isolate_frames            frame off its node list (MAPPED -> ISOLATED);
+ *                             its owner may refuse. Undone by putback_frame
+ *   get_target_pages          a pre-touched page from the target node's pool.
+ *                             Undone by put_target_page
+ *   install_migration_entries userfaultfd write-protect on the frame's guest
+ *                             mapping (-> MIGRATING): a guest write to it
+ *                             sleeps in the kernel, as in migration_entry_wait();
+ *                             reads go on. Undone by remove_migration_entry
+ *   copy_pages                2 MiB per frame, non-temporal stores, by the copy
+ *                             threads. Nothing to undo: the source is only read
+ *   remap_frames              mmap(MAP_FIXED) the new page over the frame's
+ *                             guest range; KVM's MMU notifiers drop the old
+ *                             second-level entries. Undone by undo_remap
+ *   finish_moves              frame MAPPED on the target list, old page back to
+ *                             its pool, held writers woken: they complete on the
+ *                             new page. A frame that failed at any phase goes
+ *                             through undo_move instead: the undos, latest first
  *
- * Any failure puts the frame back (putback): original mapping, contents and
- * list position, write-protection lifted, held writers woken. Because writes
- * are held from unmap to finish, the copy is exact and nothing is lost.
+ * After undo_move the frame is exactly as before: mapping, contents, list
+ * position, no write-protection, held writers woken. Because writes are held
+ * from install to finish, the copy is exact and nothing is lost. A ballooned
+ * frame has no page to copy: move_ballooned_frame only changes its node.
+ *
+ * Busy frames (async mode: skipped) get another pass in sync mode, up to
+ * MIGRATE_PASSES in all; on the last pass they count as failed.
  *
  * Locking: m->lock serialises migrations; the frame table lock (gm->ft.lock)
  * guards frame state and pool free lists and is dropped while copying. */
@@ -42,7 +53,7 @@
 #include "mm/reclaim.h"
 
 #define MIGRATE_BATCH 32
-#define MIGRATE_MAX_RETRIES 10 /* as NR_MAX_MIGRATE_PAGES_RETRY */
+#define MIGRATE_PASSES 11 /* the first and 10 more, as NR_MAX_MIGRATE_PAGES_RETRY */
 
 static const char *const reason_names[MR_NR_REASONS] = {
 	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_AUTOBALANCE] = "autobalance",
@@ -100,7 +111,9 @@ static int uffd_wp(struct migrator *m, uint8_t *hva, bool protect)
 	return ioctl(m->uffd, UFFDIO_WRITEPROTECT, &wp) < 0 ? -errno : 0;
 }
 
-static int frame_unmap(struct migrator *m, uint8_t *hva)
+/* From here a guest write to the frame sleeps in the kernel until the entry
+ * is removed or the frame is remapped; reads go on. */
+static int install_migration_entry(struct migrator *m, uint8_t *hva)
 {
 	struct uffdio_register reg = {
 		.range = { (uintptr_t)hva, FRAME_SIZE },
@@ -119,8 +132,8 @@ static int frame_unmap(struct migrator *m, uint8_t *hva)
 	return ret;
 }
 
-/* Lift the migration entry of a frame that stays where it was. */
-static void frame_unmap_undo(struct migrator *m, uint8_t *hva)
+/* Undoes install_migration_entry, for a frame that stays where it was. */
+static void remove_migration_entry(struct migrator *m, uint8_t *hva)
 {
 	struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
 
@@ -258,24 +271,70 @@ void migrator_destroy(struct migrator *m)
 	m->uffd = -1;
 }
 
-/* ---- one batch ---- */
+/* ---- one batch, in passes ---- */
 
+/* One frame on its way through a pass. */
 struct move {
 	uint32_t idx;
 	uint8_t src_node;
-	uint32_t src_slot, dst_slot;
-	int err;
-	bool unmapped;     /* migration entry installed */
-	bool remap_tried;  /* the guest mapping may no longer be the source page */
+	uint32_t src_slot;
+	uint32_t dst_slot;    /* FRAME_NONE until get_target_pages takes one */
+	int err;              /* the first failure; later phases skip the frame */
+	bool entry_installed; /* the migration entry is in place */
+	bool remap_tried;     /* the guest mapping may no longer be the source page */
 };
+
+/* One pass over a batch: the frames on their way, and the busy ones left for
+ * the next pass. */
+struct batch {
+	struct migrator *m;
+	unsigned target;
+	enum migrate_mode mode;
+	bool last_pass;       /* busy frames count as failed, not retried */
+	struct migrate_result *res;
+	struct move mv[MIGRATE_BATCH];
+	uint32_t nmoves;
+	uint32_t retry[MIGRATE_BATCH];
+	uint32_t nretry;
+};
+
+static void trace(struct batch *b, enum migrate_step step)
+{
+	uint32_t idx[MIGRATE_BATCH];
+
+	if (!b->m->trace)
+		return;
+	for (uint32_t i = 0; i < b->nmoves; i++)
+		idx[i] = b->mv[i].idx;
+	b->m->trace(b->m, step, idx, b->nmoves, b->m->trace_arg);
+}
+
+/* A frame that did not move in this pass: in sync mode a busy one gets the
+ * next pass, unless this is the last; anything else counts as failed. */
+static void retry_or_fail(struct batch *b, uint32_t idx, int err)
+{
+	if (b->mode == MIGRATE_SYNC && !b->last_pass && (err == -EAGAIN || err == -EBUSY))
+		b->retry[b->nretry++] = idx;
+	else
+		b->res->failed++;
+}
+
+/* A ballooned frame has no page to copy: moving it only changes the node its
+ * page will come back from. Called with the frame table lock. */
+static void move_ballooned_frame(struct batch *b, struct frame *f)
+{
+	b->m->stats.node_out[f->node]++;
+	b->m->stats.node_in[b->target]++;
+	f->node = (uint8_t)b->target;
+	b->res->moved++;
+	b->res->nocopy++;
+}
 
 /* Take a frame off its node list. Returns 0, -EAGAIN (busy: skip or retry),
  * 1 if it is already on the target (nothing to do) or -EPERM if it cannot
  * move (not MAPPED). Called with the frame table lock. */
-static int isolate_frame(struct migrator *m, struct frame *f, unsigned target)
+static int isolate_frame(struct frame_table *ft, struct frame *f, unsigned target)
 {
-	struct frame_table *ft = &m->gm->ft;
-
 	if ((f->state == FRAME_MAPPED || f->state == FRAME_BALLOONED) && f->node == target)
 		return 1;
 	if (f->state == FRAME_ISOLATED || f->state == FRAME_MIGRATING)
@@ -293,174 +352,234 @@ static int isolate_frame(struct migrator *m, struct frame *f, unsigned target)
 	return 0;
 }
 
-/* Undo a move that failed at any step: the frame is exactly as before. */
-static void putback_frame(struct migrator *m, struct move *mv, unsigned target)
+/* Undoes isolate_frame: MAPPED again at the tail of its node's list, and its
+ * owner is told. Called with the frame table lock. */
+static void putback_frame(struct frame_table *ft, struct frame *f)
 {
-	struct guest_mem *gm = m->gm;
-	struct frame *f = &gm->ft.frames[mv->idx];
-	uint8_t *hva = guest_mem_frame_hva(gm, mv->idx);
-
-	__atomic_store_n(&m->fault_time[mv->idx], 0, __ATOMIC_RELAXED);
-	if (mv->remap_tried) {
-		/* a failed MAP_FIXED may have dropped the old mapping: map the
-		 * source page again (a fresh, unprotected mapping) and wake */
-		if (guest_mem_map_page(gm, mv->idx, mv->src_node, mv->src_slot) < 0)
-			abort(); /* cannot restore guest RAM: stopping beats corrupting */
-		frame_wake(m, hva);
-	} else if (mv->unmapped) {
-		frame_unmap_undo(m, hva);
-	}
-	if (mv->dst_slot != FRAME_NONE)
-		pool_put_slot(&gm->pools[target], mv->dst_slot);
 	f->state = FRAME_MAPPED;
-	frame_list_add_tail(&gm->ft, &gm->ft.node_list[mv->src_node], f);
+	frame_list_add_tail(ft, &ft->node_list[f->node], f);
 	if (f->ops && f->ops->putback)
 		f->ops->putback(f, f->owner);
+}
+
+/* Phase 1, with the frame table lock: each frame is moved at once
+ * (ballooned), isolated, or counted as skipped, retried or failed. */
+static void isolate_frames(struct batch *b, const uint32_t *frames, uint32_t n)
+{
+	struct frame_table *ft = &b->m->gm->ft;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct frame *f = &ft->frames[frames[i]];
+		int ret;
+
+		if (f->state == FRAME_BALLOONED && f->node != b->target) {
+			move_ballooned_frame(b, f);
+			continue;
+		}
+		ret = inject_fail(b->m, MSTEP_ISOLATE) ? -EAGAIN : isolate_frame(ft, f, b->target);
+		if (ret == 1 || (ret == -EAGAIN && b->mode == MIGRATE_ASYNC))
+			b->res->skipped++;
+		else if (ret < 0)
+			retry_or_fail(b, frames[i], ret);
+		else
+			b->mv[b->nmoves++] = (struct move){ .idx = frames[i], .src_node = f->node,
+							    .src_slot = f->slot, .dst_slot = FRAME_NONE };
+	}
+}
+
+/* Phase 2, with the frame table lock: a page of the target pool per frame. */
+static void get_target_pages(struct batch *b)
+{
+	struct pool *dst = &b->m->gm->pools[b->target];
+
+	for (uint32_t i = 0; i < b->nmoves; i++) {
+		struct move *mv = &b->mv[i];
+
+		if (inject_fail(b->m, MSTEP_TARGET))
+			mv->err = -ENOMEM;
+		else if ((mv->dst_slot = pool_get_slot(dst)) == FRAME_NONE)
+			mv->err = -ENOMEM;
+	}
+}
+
+/* Undoes get_target_pages. Called with the frame table lock. */
+static void put_target_page(struct batch *b, const struct move *mv)
+{
+	if (mv->dst_slot != FRAME_NONE)
+		pool_put_slot(&b->m->gm->pools[b->target], mv->dst_slot);
+}
+
+/* Phase 3: from here guest writes to these frames wait. */
+static void install_migration_entries(struct batch *b)
+{
+	struct guest_mem *gm = b->m->gm;
+
+	for (uint32_t i = 0; i < b->nmoves; i++) {
+		struct move *mv = &b->mv[i];
+
+		if (mv->err)
+			continue;
+		mv->err = inject_fail(b->m, MSTEP_UNMAP) ? -EIO :
+			  install_migration_entry(b->m, guest_mem_frame_hva(gm, mv->idx));
+		mv->entry_installed = !mv->err;
+	}
+	pthread_mutex_lock(&gm->ft.lock);
+	for (uint32_t i = 0; i < b->nmoves; i++)
+		if (b->mv[i].entry_installed)
+			gm->ft.frames[b->mv[i].idx].state = FRAME_MIGRATING;
+	pthread_mutex_unlock(&gm->ft.lock);
+	trace(b, MSTEP_UNMAP);
+}
+
+/* Phase 4: all copy threads copy the frames still on their way. */
+static void copy_pages(struct batch *b)
+{
+	struct guest_mem *gm = b->m->gm;
+	struct copy_pair pairs[MIGRATE_BATCH];
+	uint32_t npairs = 0;
+
+	for (uint32_t i = 0; i < b->nmoves; i++) {
+		const struct move *mv = &b->mv[i];
+
+		if (mv->err)
+			continue;
+		pairs[npairs++] = (struct copy_pair){
+			.dst = pool_slot_addr(&gm->pools[b->target], mv->dst_slot),
+			.src = pool_slot_addr(&gm->pools[mv->src_node], mv->src_slot),
+			.fail = inject_fail(b->m, MSTEP_COPY),
+		};
+	}
+	copy_frames(b->m->copy, pairs, npairs);
+	for (uint32_t i = 0, p = 0; i < b->nmoves; i++)
+		if (!b->mv[i].err)
+			b->mv[i].err = pairs[p++].err;
+	trace(b, MSTEP_COPY);
+}
+
+/* Phase 5: the guest range shows the new page. */
+static void remap_frames(struct batch *b)
+{
+	for (uint32_t i = 0; i < b->nmoves; i++) {
+		struct move *mv = &b->mv[i];
+
+		if (mv->err)
+			continue;
+		mv->remap_tried = true;
+		mv->err = inject_fail(b->m, MSTEP_REMAP) ? -ENOMEM :
+			  guest_mem_map_page(b->m->gm, mv->idx, b->target, mv->dst_slot);
+	}
+	trace(b, MSTEP_REMAP);
+}
+
+/* Undoes remap_frames: a failed MAP_FIXED may have dropped the old mapping,
+ * so map the source page again. The fresh mapping is neither registered nor
+ * write-protected, so this removes the migration entry too; wake the held
+ * writers. */
+static void undo_remap(struct migrator *m, const struct move *mv)
+{
+	if (guest_mem_map_page(m->gm, mv->idx, mv->src_node, mv->src_slot) < 0)
+		abort(); /* cannot restore guest RAM: stopping beats corrupting */
+	frame_wake(m, guest_mem_frame_hva(m->gm, mv->idx));
+}
+
+/* Put back a move that failed at any phase: undo the phases it went through,
+ * latest first. Called with the frame table lock. */
+static void undo_move(struct batch *b, const struct move *mv)
+{
+	struct migrator *m = b->m;
+
+	__atomic_store_n(&m->fault_time[mv->idx], 0, __ATOMIC_RELAXED);
+	if (mv->remap_tried)
+		undo_remap(m, mv);
+	else if (mv->entry_installed)
+		remove_migration_entry(m, guest_mem_frame_hva(m->gm, mv->idx));
+	put_target_page(b, mv);
+	putback_frame(&m->gm->ft, &m->gm->ft.frames[mv->idx]);
 	m->stats.putbacks++;
 }
 
-static void finish_frame(struct migrator *m, struct move *mv, unsigned target,
-			 struct migrate_result *res)
+/* The frame now lives on the target node. Called with the frame table lock. */
+static void finish_frame(struct batch *b, const struct move *mv)
 {
+	struct migrator *m = b->m;
 	struct guest_mem *gm = m->gm;
 	struct frame *f = &gm->ft.frames[mv->idx];
 	uint64_t t = __atomic_exchange_n(&m->fault_time[mv->idx], 0, __ATOMIC_RELAXED);
 
-	f->node = (uint8_t)target;
+	f->node = (uint8_t)b->target;
 	f->slot = mv->dst_slot;
 	f->state = FRAME_MAPPED;
-	frame_list_add_tail(&gm->ft, &gm->ft.node_list[target], f);
+	frame_list_add_tail(&gm->ft, &gm->ft.node_list[b->target], f);
 	pool_put_slot(&gm->pools[mv->src_node], mv->src_slot);
 	frame_wake(m, guest_mem_frame_hva(gm, mv->idx));
 	if (t) {
 		double hold = (double)(now_ns() - t) * 1e-9;
 
-		if (hold > res->max_hold)
-			res->max_hold = hold;
+		if (hold > b->res->max_hold)
+			b->res->max_hold = hold;
 	}
-	res->moved++;
-	res->bytes += FRAME_SIZE;
+	b->res->moved++;
+	b->res->bytes += FRAME_SIZE;
 	m->stats.node_out[mv->src_node]++;
-	m->stats.node_in[target]++;
+	m->stats.node_in[b->target]++;
 }
 
-static void trace(struct migrator *m, enum migrate_step step, struct move *mv, uint32_t n)
+/* Phase 6: each move finishes, or is undone and counted. */
+static void finish_moves(struct batch *b)
 {
-	uint32_t idx[MIGRATE_BATCH];
+	struct frame_table *ft = &b->m->gm->ft;
 
-	if (!m->trace)
-		return;
-	for (uint32_t i = 0; i < n; i++)
-		idx[i] = mv[i].idx;
-	m->trace(m, step, idx, n, m->trace_arg);
-}
-
-/* Move up to MIGRATE_BATCH frames. Frames that hit a transient failure in
- * sync mode are returned in retry[] (count in *nretry) for another pass. */
-static void migrate_batch(struct migrator *m, const uint32_t *frames, uint32_t n,
-			  unsigned target, enum migrate_mode mode,
-			  struct migrate_result *res, uint32_t *retry, uint32_t *nretry)
-{
-	struct guest_mem *gm = m->gm;
-	struct frame_table *ft = &gm->ft;
-	struct move mv[MIGRATE_BATCH];
-	struct copy_pair pairs[MIGRATE_BATCH];
-	uint32_t nm = 0, npairs = 0;
-
-	/* isolate */
 	pthread_mutex_lock(&ft->lock);
-	for (uint32_t i = 0; i < n; i++) {
-		struct frame *f = &ft->frames[frames[i]];
-		int ret;
+	for (uint32_t i = 0; i < b->nmoves; i++) {
+		const struct move *mv = &b->mv[i];
 
-		if (f->state == FRAME_BALLOONED && f->node != target) {
-			/* no page to copy: the frame's page will come from target */
-			m->stats.node_out[f->node]++;
-			m->stats.node_in[target]++;
-			f->node = (uint8_t)target;
-			res->moved++;
-			res->nocopy++;
-			continue;
-		}
-		ret = inject_fail(m, MSTEP_ISOLATE) ? -EAGAIN : isolate_frame(m, f, target);
-		if (ret == 1) {
-			res->skipped++;
-		} else if (ret == -EAGAIN && mode == MIGRATE_ASYNC) {
-			res->skipped++;
-		} else if (ret == -EAGAIN && retry) {
-			retry[(*nretry)++] = frames[i];
-		} else if (ret < 0) {
-			res->failed++;
+		if (!mv->err) {
+			finish_frame(b, mv);
 		} else {
-			mv[nm++] = (struct move){ .idx = frames[i], .src_node = f->node,
-						   .src_slot = f->slot, .dst_slot = FRAME_NONE };
+			undo_move(b, mv);
+			retry_or_fail(b, mv->idx, mv->err);
 		}
 	}
-	/* target pages */
-	for (uint32_t i = 0; i < nm; i++) {
-		if (inject_fail(m, MSTEP_TARGET))
-			mv[i].err = -ENOMEM;
-		else if ((mv[i].dst_slot = pool_get_slot(&gm->pools[target])) == FRAME_NONE)
-			mv[i].err = -ENOMEM;
-	}
 	pthread_mutex_unlock(&ft->lock);
-	trace(m, MSTEP_TARGET, mv, nm);
+}
 
-	/* unmap: from here guest writes to these frames wait */
-	for (uint32_t i = 0; i < nm; i++) {
-		if (mv[i].err)
-			continue;
-		mv[i].err = inject_fail(m, MSTEP_UNMAP) ? -EIO :
-			    frame_unmap(m, guest_mem_frame_hva(gm, mv[i].idx));
-		mv[i].unmapped = !mv[i].err;
-	}
+/* One pass: the phases in order. Isolation and the target pages share one
+ * hold of the frame table lock. */
+static void migrate_pass(struct batch *b, const uint32_t *frames, uint32_t n)
+{
+	struct frame_table *ft = &b->m->gm->ft;
+
+	b->nmoves = b->nretry = 0;
 	pthread_mutex_lock(&ft->lock);
-	for (uint32_t i = 0; i < nm; i++)
-		if (mv[i].unmapped)
-			ft->frames[mv[i].idx].state = FRAME_MIGRATING;
+	isolate_frames(b, frames, n);
+	get_target_pages(b);
 	pthread_mutex_unlock(&ft->lock);
-	trace(m, MSTEP_UNMAP, mv, nm);
+	trace(b, MSTEP_TARGET);
+	install_migration_entries(b);
+	copy_pages(b);
+	remap_frames(b);
+	finish_moves(b);
+}
 
-	/* copy */
-	for (uint32_t i = 0; i < nm; i++) {
-		if (mv[i].err)
-			continue;
-		pairs[npairs++] = (struct copy_pair){
-			.dst = pool_slot_addr(&gm->pools[target], mv[i].dst_slot),
-			.src = pool_slot_addr(&gm->pools[mv[i].src_node], mv[i].src_slot),
-			.fail = inject_fail(m, MSTEP_COPY),
-		};
-	}
-	copy_frames(m->copy, pairs, npairs);
-	for (uint32_t i = 0, p = 0; i < nm; i++)
-		if (!mv[i].err)
-			mv[i].err = pairs[p++].err;
-	trace(m, MSTEP_COPY, mv, nm);
+/* Move up to MIGRATE_BATCH frames. A pass leaves busy frames (sync mode) to
+ * the next, after a pause that grows; the last pass leaves none. */
+static void migrate_batch(struct migrator *m, const uint32_t *frames, uint32_t n,
+			  unsigned target, enum migrate_mode mode, struct migrate_result *res)
+{
+	struct batch b = { .m = m, .target = target, .mode = mode, .res = res };
+	uint32_t busy[MIGRATE_BATCH];
 
-	/* remap: the guest range now shows the new page */
-	for (uint32_t i = 0; i < nm; i++) {
-		if (mv[i].err)
-			continue;
-		mv[i].remap_tried = true;
-		mv[i].err = inject_fail(m, MSTEP_REMAP) ? -ENOMEM :
-			    guest_mem_map_page(gm, mv[i].idx, target, mv[i].dst_slot);
-	}
-	trace(m, MSTEP_REMAP, mv, nm);
-
-	/* finish or put back */
-	pthread_mutex_lock(&ft->lock);
-	for (uint32_t i = 0; i < nm; i++) {
-		if (!mv[i].err) {
-			finish_frame(m, &mv[i], target, res);
-			continue;
+	for (unsigned pass = 0; pass < MIGRATE_PASSES && n; pass++) {
+		if (pass) {
+			memcpy(busy, b.retry, n * sizeof(busy[0]));
+			frames = busy;
+			res->retries += n;
+			usleep(1000u << (pass - 1 < 4 ? pass - 1 : 4));
 		}
-		putback_frame(m, &mv[i], target);
-		if (mode == MIGRATE_SYNC && retry && (mv[i].err == -EAGAIN || mv[i].err == -EBUSY))
-			retry[(*nretry)++] = mv[i].idx;
-		else
-			res->failed++;
+		b.last_pass = pass + 1 == MIGRATE_PASSES;
+		migrate_pass(&b, frames, n);
+		n = b.nretry;
 	}
-	pthread_mutex_unlock(&ft->lock);
 }
 
 int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
@@ -468,7 +587,6 @@ int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsig
 {
 	struct guest_mem *gm = m->gm;
 	uint64_t t0 = now_ns(), held0;
-	uint32_t retry[MIGRATE_BATCH];
 
 	memset(res, 0, sizeof(*res));
 	if (target >= gm->nnodes || (unsigned)reason >= MR_NR_REASONS)
@@ -479,24 +597,9 @@ int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsig
 	res->requested = n;
 	pthread_mutex_lock(&m->lock);
 	held0 = __atomic_load_n(&m->stats.writes_held, __ATOMIC_RELAXED);
-	for (uint32_t done = 0; done < n;) {
-		uint32_t batch = n - done < MIGRATE_BATCH ? n - done : MIGRATE_BATCH;
-		uint32_t nretry = 0;
-
-		migrate_batch(m, frames + done, batch, target, mode, res, retry, &nretry);
-		/* sync: busy frames get more passes, then count as failed */
-		for (unsigned pass = 0; nretry && pass < MIGRATE_MAX_RETRIES; pass++) {
-			uint32_t again[MIGRATE_BATCH], nagain = 0;
-
-			memcpy(again, retry, nretry * sizeof(retry[0]));
-			res->retries += nretry;
-			usleep(1000u << (pass < 4 ? pass : 4));
-			migrate_batch(m, again, nretry, target, mode, res,
-				      pass + 1 < MIGRATE_MAX_RETRIES ? retry : NULL, &nagain);
-			nretry = nagain;
-		}
-		done += batch;
-	}
+	for (uint32_t done = 0; done < n; done += MIGRATE_BATCH)
+		migrate_batch(m, frames + done, n - done < MIGRATE_BATCH ? n - done : MIGRATE_BATCH,
+			      target, mode, res);
 	res->seconds = (double)(now_ns() - t0) * 1e-9;
 	res->writes_held = (uint32_t)(__atomic_load_n(&m->stats.writes_held, __ATOMIC_RELAXED) - held0);
 	m->stats.reason[reason].requested += res->requested;
