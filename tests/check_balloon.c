@@ -14,13 +14,15 @@
 
 #include "balloon/balloon.h"
 #include "balloon/control.h"
+#include "lib/util.h"
 #include "mm/reclaim.h"
+#include "tests/virtio_driver.h"
 #include "tests/unit.h"
 
 #define NFRAMES 16
 #define PPF BALLOON_PAGES_PER_FRAME /* 512 */
 #define BASE 0xC0000000ULL
-#define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* desc +0, avail +0x1000, used +0x2000 */
+#define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* queue q's rings */
 #define ARRAYS 0x40000ULL                      /* 16 KiB per request slot */
 #define QNUM 16
 
@@ -29,11 +31,8 @@ static struct migrator mig;
 static struct balloon *b;
 static struct virtio_mmio *t;
 
-struct tq {
-	unsigned idx;
-	uint16_t avail, used;
-};
-static struct tq q_infl = { .idx = 0 }, q_defl = { .idx = 1 }, q_stats = { .idx = 2 }, q_rep = { .idx = 3 };
+/* the driver's queues: inflate, deflate, stats, reporting */
+static struct vdrv_queue q_infl, q_defl, q_stats, q_rep;
 
 #define F(bit) VIRTIO_BIT(bit)
 #define ALL_FEATURES (F(VIRTIO_F_VERSION_1) | F(VIRTIO_BALLOON_F_MUST_TELL_HOST) | \
@@ -94,19 +93,6 @@ static uint64_t ram_hash(void)
 	return h;
 }
 
-static uint32_t rd(uint32_t off)
-{
-	uint32_t v;
-
-	virtio_mmio_access(t, off, (uint8_t *)&v, 4, false);
-	return v;
-}
-
-static void wr(uint32_t off, uint32_t v)
-{
-	virtio_mmio_access(t, off, (uint8_t *)&v, 4, true);
-}
-
 static void setup(void)
 {
 	struct guest_mem_config cfg = {
@@ -124,10 +110,11 @@ static void setup(void)
 	ck_assert_ptr_nonnull(b);
 	t = balloon_transport(b);
 	fill_frames();
-	q_infl = (struct tq){ .idx = 0 };
-	q_defl = (struct tq){ .idx = 1 };
-	q_stats = (struct tq){ .idx = 2 };
-	q_rep = (struct tq){ .idx = 3 };
+	/* where a test that does not call start() finds them */
+	vdrv_queue_at(&q_infl, gm.hva, 0, QNUM, RING(0));
+	vdrv_queue_at(&q_defl, gm.hva, 1, QNUM, RING(1));
+	vdrv_queue_at(&q_stats, gm.hva, 2, QNUM, RING(2));
+	vdrv_queue_at(&q_rep, gm.hva, 3, QNUM, RING(3));
 }
 
 static void teardown(void)
@@ -144,112 +131,52 @@ static void status(struct balloon_status *s)
 
 /* ---- the driver ---- */
 
-static void setup_queue(unsigned q, uint32_t num, uint64_t ring)
+/* Queue n, fresh, with its rings at RING(n). */
+static void start_queue(struct vdrv_queue *q, unsigned n)
 {
-	if (ring < FRAME_SIZE) /* a driver starts from zeroed rings */
-		memset(hva(ring), 0, 0x3000);
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, q);
-	wr(VIRTIO_MMIO_REG_QUEUE_NUM, num);
-	wr(VIRTIO_MMIO_REG_QUEUE_DESC_LOW, (uint32_t)ring);
-	wr(VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, 0);
-	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW, (uint32_t)(ring + 0x1000));
-	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, 0);
-	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW, (uint32_t)(ring + 0x2000));
-	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, 0);
-	wr(VIRTIO_MMIO_REG_QUEUE_READY, 1);
+	vdrv_queue_start(t, q, gm.hva, n, QNUM, RING(n));
 }
 
-static void negotiate(uint64_t f)
-{
-	wr(VIRTIO_MMIO_REG_STATUS, 0);
-	wr(VIRTIO_MMIO_REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)f);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)(f >> 32));
-	wr(VIRTIO_MMIO_REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_FEATURES_OK);
-}
-
-static void driver_ok(void)
-{
-	wr(VIRTIO_MMIO_REG_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-}
-
-/* Negotiate f, set up its queues (inflate, deflate, then stats/reporting
- * numbered over the negotiated ones), DRIVER_OK. */
-static void start(uint64_t f)
+/* The queues features f give: inflate, deflate, then stats and reporting
+ * numbered over the negotiated ones. */
+static void start_queues(uint64_t f)
 {
 	unsigned n = 0;
 
-	negotiate(f);
-	setup_queue(n, QNUM, RING(n)), q_infl.idx = n++;
-	setup_queue(n, QNUM, RING(n)), q_defl.idx = n++;
+	start_queue(&q_infl, n++);
+	start_queue(&q_defl, n++);
 	if (f & F(VIRTIO_BALLOON_F_STATS_VQ))
-		setup_queue(n, QNUM, RING(n)), q_stats.idx = n++;
+		start_queue(&q_stats, n++);
 	if (f & F(VIRTIO_BALLOON_F_REPORTING))
-		setup_queue(n, QNUM, RING(n)), q_rep.idx = n++;
-	driver_ok();
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_STATUS), 0xf);
+		start_queue(&q_rep, n++);
 }
 
-static struct virtq_desc *qdesc(const struct tq *q, unsigned i)
+/* Negotiate f, start its queues, DRIVER_OK. */
+static void start(uint64_t f)
 {
-	return (struct virtq_desc *)hva(RING(q->idx)) + i;
+	ck_assert(vdrv_negotiate(t, f));
+	start_queues(f);
+	vdrv_driver_ok(t);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_STATUS), 0xf);
 }
 
-static uint16_t *qavail(const struct tq *q, unsigned off)
+static uint64_t array_slot(const struct vdrv_queue *q)
 {
-	return (uint16_t *)hva(RING(q->idx) + 0x1000 + off);
-}
-
-static uint16_t *qused(const struct tq *q, unsigned off)
-{
-	return (uint16_t *)hva(RING(q->idx) + 0x2000 + off);
-}
-
-/* One descriptor per chain, at the slot of its avail entry. */
-static void add_buf(struct tq *q, uint64_t gpa, uint32_t len, uint16_t flags)
-{
-	unsigned slot = q->avail % QNUM;
-
-	*qdesc(q, slot) = (struct virtq_desc){ gpa, len, flags, 0 };
-	*qavail(q, VIRTQ_AVAIL_RING(slot)) = (uint16_t)slot;
-	*qavail(q, VIRTQ_AVAIL_IDX) = ++q->avail;
-}
-
-static void kick(struct tq *q)
-{
-	wr(VIRTIO_MMIO_REG_QUEUE_NOTIFY, q->idx);
-}
-
-static unsigned used_new(struct tq *q)
-{
-	uint16_t idx = *qused(q, VIRTQ_USED_IDX);
-	unsigned n = (uint16_t)(idx - q->used);
-
-	q->used = idx;
-	return n;
-}
-
-static uint64_t array_slot(const struct tq *q)
-{
-	return ARRAYS + (q->idx * QNUM + q->avail % QNUM) * 0x4000ULL;
+	return ARRAYS + (q->index * QNUM + q->avail_idx % QNUM) * 0x4000ULL;
 }
 
 /* Send one request of n PFNs on q; expect it to be used. */
-static void send(struct tq *q, const uint32_t *pfns, unsigned n)
+static void send(struct vdrv_queue *q, const uint32_t *pfns, unsigned n)
 {
 	uint64_t arr = array_slot(q);
 
 	memcpy(hva(arr), pfns, n * 4);
-	add_buf(q, arr, n * 4, 0);
-	kick(q);
-	ck_assert_uint_eq(used_new(q), 1);
+	vdrv_add_buf(q, arr, n * 4, 0);
+	vdrv_notify(t, q);
+	ck_assert_uint_eq(vdrv_used_new(q), 1);
 }
 
-static void send_range(struct tq *q, uint32_t first, unsigned n)
+static void send_range(struct vdrv_queue *q, uint32_t first, unsigned n)
 {
 	uint32_t pfns[4096];
 
@@ -454,7 +381,7 @@ START_TEST(guest_touch_puts_frame_back)
 	ck_assert_uint_eq(s.c.frames_restored, 0);
 	ck_assert_uint_eq(s.c.guest_errors, 0);
 	ck_assert_uint_eq(p[7], 42);
-	ck_assert(!(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+	ck_assert(!(vdrv_read(t, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
 }
 END_TEST
 
@@ -472,9 +399,9 @@ START_TEST(touch_of_reported_frame_keeps_inflated_pages)
 	uint32_t frames[NFRAMES - 1];
 
 	start(ALL_FEATURES);
-	add_buf(&q_rep, 5 * FRAME_SIZE, (uint32_t)(2 * FRAME_SIZE), VIRTQ_DESC_F_WRITE);
-	kick(&q_rep);
-	ck_assert_uint_eq(used_new(&q_rep), 1);
+	vdrv_add_buf(&q_rep, 5 * FRAME_SIZE, (uint32_t)(2 * FRAME_SIZE), VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_rep);
+	ck_assert_uint_eq(vdrv_used_new(&q_rep), 1);
 	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
 	send_range(&q_infl, 5 * PPF, 256);
 	send_range(&q_infl, 8 * PPF, PPF);
@@ -532,10 +459,10 @@ static void *other_vcpu_inflates(void *arg)
 
 	memset(hva((uint64_t)REUSED << 12), 0x5a, 2 * 4096);
 	memcpy(hva(array_slot(&q_infl)), &pfns[0], 4);
-	add_buf(&q_infl, array_slot(&q_infl), 4, 0);
+	vdrv_add_buf(&q_infl, array_slot(&q_infl), 4, 0);
 	memcpy(hva((uint64_t)ARRAY << 12), &pfns[1], 4);
-	add_buf(&q_infl, (uint64_t)ARRAY << 12, 4, 0);
-	kick(&q_infl);
+	vdrv_add_buf(&q_infl, (uint64_t)ARRAY << 12, 4, 0);
+	vdrv_notify(t, &q_infl);
 	__atomic_store_n(&other_done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -566,9 +493,9 @@ START_TEST(touch_is_known_before_the_guest_runs_on)
 	pthread_t vcpu;
 
 	start(ALL_FEATURES);
-	add_buf(&q_rep, 5 * FRAME_SIZE, (uint32_t)FRAME_SIZE, VIRTQ_DESC_F_WRITE);
-	kick(&q_rep);
-	ck_assert_uint_eq(used_new(&q_rep), 1);
+	vdrv_add_buf(&q_rep, 5 * FRAME_SIZE, (uint32_t)FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_rep);
+	ck_assert_uint_eq(vdrv_used_new(&q_rep), 1);
 	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
 	balloon_frame_ops = gm.ft.frames[5].ops;
 	gm.ft.frames[5].ops = &slow_ops;
@@ -579,7 +506,7 @@ START_TEST(touch_is_known_before_the_guest_runs_on)
 	pthread_join(vcpu, NULL);
 	pthread_join(other_vcpu, NULL);
 	ck_assert(!other_done_early);
-	ck_assert_uint_eq(used_new(&q_infl), 2);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 2);
 	status(&s);
 	ck_assert_uint_eq(s.c.frames_touched, 1);
 	ck_assert_uint_eq(s.c.guest_errors, 0);
@@ -602,7 +529,7 @@ START_TEST(reset_gives_everything_back)
 	start(ALL_FEATURES);
 	send_range(&q_infl, 2 * PPF, PPF + 7);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
-	wr(VIRTIO_MMIO_REG_STATUS, 0);
+	vdrv_write(t, VIRTIO_MMIO_REG_STATUS, 0);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
 	status(&s);
 	ck_assert_uint_eq(s.c.ballooned_pages, 0);
@@ -612,7 +539,6 @@ START_TEST(reset_gives_everything_back)
 	ck_assert(page_is_pattern(3 * PPF + 3)); /* nothing zeroed that need not be */
 	/* a new driver can balloon the same pages again */
 	start(ALL_FEATURES);
-	q_infl.avail = q_infl.used = 0;
 	send_range(&q_infl, 2 * PPF, PPF);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
 }
@@ -638,7 +564,7 @@ START_TEST(pfn_outside_ram)
 	ck_assert_uint_eq(s.c.pfn_out_of_range, 6);
 	ck_assert_uint_eq(s.c.pages_inflated, 1);
 	ck_assert_uint_eq(s.c.pages_deflated, 0);
-	ck_assert(!(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+	ck_assert(!(vdrv_read(t, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
 }
 END_TEST
 
@@ -715,9 +641,9 @@ START_TEST(pfn_buffer_odd_length_and_direction)
 
 	start(ALL_FEATURES);
 	memcpy(hva(arr), pfns, sizeof(pfns));
-	add_buf(&q_infl, arr, 10, 0); /* two PFNs and 2 stray bytes */
-	kick(&q_infl);
-	ck_assert_uint_eq(used_new(&q_infl), 1);
+	vdrv_add_buf(&q_infl, arr, 10, 0); /* two PFNs and 2 stray bytes */
+	vdrv_notify(t, &q_infl);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 1);
 	status(&s);
 	ck_assert_uint_eq(s.c.bad_buffers, 1);
 	ck_assert_uint_eq(s.c.pages_inflated, 2);
@@ -726,9 +652,9 @@ START_TEST(pfn_buffer_odd_length_and_direction)
 	h = ram_hash();
 	arr = array_slot(&q_infl);
 	memcpy(hva(arr), pfns, sizeof(pfns));
-	add_buf(&q_infl, arr, 12, VIRTQ_DESC_F_WRITE);
-	kick(&q_infl);
-	ck_assert_uint_eq(used_new(&q_infl), 1);
+	vdrv_add_buf(&q_infl, arr, 12, VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_infl);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 1);
 	ck_assert_uint_eq(ram_hash(), h);
 	status(&s);
 	ck_assert_uint_eq(s.c.bad_buffers, 2);
@@ -744,9 +670,9 @@ START_TEST(pfn_array_in_ballooned_memory)
 	send_range(&q_infl, 13 * PPF, PPF);
 	ck_assert_uint_eq(gm.ft.frames[13].state, FRAME_BALLOONED);
 	/* an array inside frame 13: the device must not fault it back in */
-	add_buf(&q_infl, 13 * FRAME_SIZE + 64, 64, 0);
-	kick(&q_infl);
-	ck_assert_uint_eq(used_new(&q_infl), 1);
+	vdrv_add_buf(&q_infl, 13 * FRAME_SIZE + 64, 64, 0);
+	vdrv_notify(t, &q_infl);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 1);
 	ck_assert_uint_eq(gm.ft.frames[13].state, FRAME_BALLOONED);
 	status(&s);
 	ck_assert_uint_eq(s.c.bad_buffers, 1);
@@ -760,8 +686,8 @@ static void expect_needs_reset(uint64_t h, enum vq_error e)
 {
 	struct balloon_status s;
 
-	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
-	ck_assert(rd(VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
 	ck_assert_uint_eq(ram_hash(), h);
 	status(&s);
 	ck_assert_uint_eq(s.c.pages_inflated, 0);
@@ -773,33 +699,52 @@ static void expect_needs_reset(uint64_t h, enum vq_error e)
 
 /* A request for the whole of frame 2, chained through descriptors the
  * test sets up by hand. */
+#define WHOLE_FRAME_ARRAY (ARRAYS + 0x100000)
+
 static uint64_t whole_frame_array(void)
 {
-	uint64_t arr = ARRAYS + 0x100000;
-
 	for (unsigned i = 0; i < PPF; i++)
-		((uint32_t *)hva(arr))[i] = 2 * PPF + i;
-	return arr;
+		((uint32_t *)hva(WHOLE_FRAME_ARRAY))[i] = 2 * PPF + i;
+	return WHOLE_FRAME_ARRAY;
 }
 
-static void publish_head(struct tq *q, uint16_t head)
-{
-	*qavail(q, VIRTQ_AVAIL_RING(q->avail % QNUM)) = head;
-	*qavail(q, VIRTQ_AVAIL_IDX) = ++q->avail;
-}
+/* Rings that each break one rule on the inflate queue: descriptors 0 and 1
+ * (most over that request), then head 0 made available or avail->idx run
+ * ahead, and the error. */
+static const struct bad_ring {
+	unsigned ndesc;
+	struct virtq_desc desc[2];
+	uint16_t avail_idx; /* 0: publish head 0 */
+	enum vq_error error;
+} bad_rings[] = {
+	/* a loop of two */
+	{ 2, { { WHOLE_FRAME_ARRAY, 1024, VIRTQ_DESC_F_NEXT, 1 },
+	       { WHOLE_FRAME_ARRAY + 1024, 1024, VIRTQ_DESC_F_NEXT, 0 } }, 0, VQ_ERR_LOOP },
+	{ 2, { { WHOLE_FRAME_ARRAY, 2048, VIRTQ_DESC_F_NEXT, 1 }, { WHOLE_FRAME_ARRAY + 2048, 0, 0, 0 } }, 0,
+	  VQ_ERR_ZERO_LEN },
+	/* the buffer runs past the end of RAM */
+	{ 1, { { NFRAMES * FRAME_SIZE - 8, 16, 0, 0 } }, 0, VQ_ERR_BUF_ADDR },
+	{ 1, { { WHOLE_FRAME_ARRAY, 2048, 0, 0 } }, QNUM + 1, VQ_ERR_AVAIL_IDX },
+	{ 1, { { WHOLE_FRAME_ARRAY, 2048, VIRTQ_DESC_F_INDIRECT, 0 } }, 0, VQ_ERR_INDIRECT },
+};
 
-START_TEST(ring_descriptor_loop)
+START_TEST(bad_ring)
 {
-	uint64_t arr = whole_frame_array(), h;
+	const struct bad_ring *r = &bad_rings[_i];
+	uint64_t h;
 
 	start(ALL_FEATURES);
+	whole_frame_array();
 	h = ram_hash();
-	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 1024, VIRTQ_DESC_F_NEXT, 1 };
-	*qdesc(&q_infl, 1) = (struct virtq_desc){ arr + 1024, 1024, VIRTQ_DESC_F_NEXT, 0 };
-	publish_head(&q_infl, 0);
-	kick(&q_infl);
-	ck_assert_uint_eq(used_new(&q_infl), 0);
-	expect_needs_reset(h, VQ_ERR_LOOP);
+	for (unsigned i = 0; i < r->ndesc; i++)
+		vdrv_set_desc(&q_infl, i, r->desc[i].addr, r->desc[i].len, r->desc[i].flags, r->desc[i].next);
+	if (r->avail_idx)
+		*vdrv_avail16(&q_infl, VIRTQ_AVAIL_IDX) = r->avail_idx;
+	else
+		vdrv_publish(&q_infl, 0);
+	vdrv_notify(t, &q_infl);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 0);
+	expect_needs_reset(h, r->error);
 }
 END_TEST
 
@@ -810,38 +755,10 @@ START_TEST(ring_chain_longer_than_queue)
 	start(ALL_FEATURES);
 	h = ram_hash();
 	for (unsigned i = 0; i < QNUM; i++)
-		*qdesc(&q_infl, i) = (struct virtq_desc){ arr + i * 128, 128, VIRTQ_DESC_F_NEXT,
-							  (uint16_t)((i + 1) % QNUM) };
-	publish_head(&q_infl, 0);
-	kick(&q_infl);
+		vdrv_set_desc(&q_infl, i, arr + i * 128, 128, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % QNUM));
+	vdrv_publish(&q_infl, 0);
+	vdrv_notify(t, &q_infl);
 	expect_needs_reset(h, VQ_ERR_LOOP);
-}
-END_TEST
-
-START_TEST(ring_zero_length_buffer)
-{
-	uint64_t arr = whole_frame_array(), h;
-
-	start(ALL_FEATURES);
-	h = ram_hash();
-	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, VIRTQ_DESC_F_NEXT, 1 };
-	*qdesc(&q_infl, 1) = (struct virtq_desc){ arr + 2048, 0, 0, 0 };
-	publish_head(&q_infl, 0);
-	kick(&q_infl);
-	expect_needs_reset(h, VQ_ERR_ZERO_LEN);
-}
-END_TEST
-
-START_TEST(ring_buffer_outside_ram)
-{
-	uint64_t h;
-
-	start(ALL_FEATURES);
-	h = ram_hash();
-	*qdesc(&q_infl, 0) = (struct virtq_desc){ gm.size - 8, 16, 0, 0 };
-	publish_head(&q_infl, 0);
-	kick(&q_infl);
-	expect_needs_reset(h, VQ_ERR_BUF_ADDR);
 }
 END_TEST
 
@@ -851,42 +768,15 @@ START_TEST(ring_head_and_next_out_of_range)
 
 	start(ALL_FEATURES);
 	h = ram_hash();
-	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, VIRTQ_DESC_F_NEXT, QNUM + 3 };
-	publish_head(&q_infl, 0);
-	kick(&q_infl);
+	vdrv_set_desc(&q_infl, 0, arr, 2048, VIRTQ_DESC_F_NEXT, QNUM + 3);
+	vdrv_publish(&q_infl, 0);
+	vdrv_notify(t, &q_infl);
 	expect_needs_reset(h, VQ_ERR_NEXT);
 	/* and on the deflate queue of a fresh device, a head out of range */
 	start(ALL_FEATURES);
-	q_infl = (struct tq){ .idx = 0 };
-	publish_head(&q_defl, QNUM);
-	kick(&q_defl);
+	vdrv_publish(&q_defl, QNUM);
+	vdrv_notify(t, &q_defl);
 	expect_needs_reset(h, VQ_ERR_HEAD);
-}
-END_TEST
-
-START_TEST(ring_avail_index_jump)
-{
-	uint64_t arr = whole_frame_array(), h;
-
-	start(ALL_FEATURES);
-	h = ram_hash();
-	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, 0, 0 };
-	*qavail(&q_infl, VIRTQ_AVAIL_IDX) = QNUM + 1;
-	kick(&q_infl);
-	expect_needs_reset(h, VQ_ERR_AVAIL_IDX);
-}
-END_TEST
-
-START_TEST(ring_indirect_descriptor)
-{
-	uint64_t arr = whole_frame_array(), h;
-
-	start(ALL_FEATURES);
-	h = ram_hash();
-	*qdesc(&q_infl, 0) = (struct virtq_desc){ arr, 2048, VIRTQ_DESC_F_INDIRECT, 0 };
-	publish_head(&q_infl, 0);
-	kick(&q_infl);
-	expect_needs_reset(h, VQ_ERR_INDIRECT);
 }
 END_TEST
 
@@ -894,11 +784,12 @@ START_TEST(ring_unaligned)
 {
 	uint64_t h = ram_hash();
 
-	negotiate(ALL_FEATURES);
-	setup_queue(0, QNUM, RING(0) + 8); /* descriptors need 16 */
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 0);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_READY), 0);
-	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert(vdrv_negotiate(t, ALL_FEATURES));
+	/* descriptors need 16 */
+	vdrv_set_queue(t, 0, QNUM, RING(0) + 8, RING(0) + 8 + VDRV_AVAIL_OFF, RING(0) + 8 + VDRV_USED_OFF);
+	vdrv_write(t, VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	ck_assert_uint_eq(ram_hash(), h);
 	ck_assert_uint_eq(t->vq[0].errors[VQ_ERR_ALIGN], 1);
 }
@@ -910,17 +801,18 @@ START_TEST(ring_in_ballooned_memory)
 
 	/* inflate and deflate first, the stats queue set up late, its rings
 	 * in the frame the host has just taken */
-	negotiate(F(VIRTIO_F_VERSION_1) | F(VIRTIO_BALLOON_F_STATS_VQ));
-	setup_queue(0, QNUM, RING(0));
-	setup_queue(1, QNUM, RING(1));
-	driver_ok();
+	ck_assert(vdrv_negotiate(t, F(VIRTIO_F_VERSION_1) | F(VIRTIO_BALLOON_F_STATS_VQ)));
+	start_queue(&q_infl, 0);
+	start_queue(&q_defl, 1);
+	vdrv_driver_ok(t);
 	send_range(&q_infl, 14 * PPF, PPF);
 	ck_assert_uint_eq(gm.ft.frames[14].state, FRAME_BALLOONED);
-	setup_queue(2, QNUM, 14 * FRAME_SIZE);
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 2);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	vdrv_queue_at(&q_stats, gm.hva, 2, QNUM, 14 * FRAME_SIZE);
+	vdrv_queue_program(t, &q_stats);
+	vdrv_write(t, VIRTIO_MMIO_REG_QUEUE_SEL, 2);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_QUEUE_READY), 0);
 	ck_assert_uint_eq(t->vq[2].errors[VQ_ERR_RING_ADDR], 1);
-	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	/* the device did not fault the frame back in to look */
 	ck_assert_uint_eq(gm.ft.frames[14].state, FRAME_BALLOONED);
 	status(&s);
@@ -933,11 +825,11 @@ START_TEST(queue_size_not_power_of_two)
 {
 	uint64_t h = ram_hash();
 
-	negotiate(ALL_FEATURES);
-	setup_queue(0, 12, RING(0));
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 0);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_READY), 0);
-	ck_assert(rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	ck_assert(vdrv_negotiate(t, ALL_FEATURES));
+	vdrv_set_queue(t, 0, 12, RING(0), RING(0) + VDRV_AVAIL_OFF, RING(0) + VDRV_USED_OFF);
+	vdrv_write(t, VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
 	ck_assert_uint_eq(t->vq[0].errors[VQ_ERR_SIZE], 1);
 	ck_assert_uint_eq(ram_hash(), h);
 }
@@ -948,21 +840,21 @@ START_TEST(notify_before_driver_ok)
 	struct balloon_status s;
 	uint64_t arr = whole_frame_array(), h;
 
-	negotiate(ALL_FEATURES);
-	setup_queue(0, QNUM, RING(0));
-	setup_queue(1, QNUM, RING(1));
+	ck_assert(vdrv_negotiate(t, ALL_FEATURES));
+	start_queue(&q_infl, 0);
+	start_queue(&q_defl, 1);
 	h = ram_hash();
-	add_buf(&q_infl, arr, PPF * 4, 0);
-	kick(&q_infl);
-	ck_assert_uint_eq(used_new(&q_infl), 0);
+	vdrv_add_buf(&q_infl, arr, PPF * 4, 0);
+	vdrv_notify(t, &q_infl);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 0);
 	ck_assert_uint_eq(ram_hash(), h);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
 	status(&s);
 	ck_assert_uint_eq(s.transport_errors[VMMIO_ERR_NOTIFY_EARLY], 1);
 	ck_assert_uint_eq(s.c.pages_inflated, 0);
 	/* once DRIVER_OK is set, the waiting request is served */
-	driver_ok();
-	ck_assert_uint_eq(used_new(&q_infl), 1);
+	vdrv_driver_ok(t);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 1);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
 }
 END_TEST
@@ -976,12 +868,12 @@ START_TEST(queue_numbering_follows_features)
 
 	/* no stats queue: reporting is queue 2 */
 	start(f);
-	ck_assert_uint_eq(q_rep.idx, 2);
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 3);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
-	add_buf(&q_rep, 3 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
-	kick(&q_rep);
-	ck_assert_uint_eq(used_new(&q_rep), 1);
+	ck_assert_uint_eq(q_rep.index, 2);
+	vdrv_write(t, VIRTIO_MMIO_REG_QUEUE_SEL, 3);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
+	vdrv_add_buf(&q_rep, 3 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_rep);
+	ck_assert_uint_eq(vdrv_used_new(&q_rep), 1);
 	ck_assert_uint_eq(gm.ft.frames[3].state, FRAME_BALLOONED);
 	status(&s);
 	ck_assert_uint_eq(s.nqueues, 3);
@@ -989,12 +881,12 @@ START_TEST(queue_numbering_follows_features)
 	ck_assert_uint_eq(s.c.ballooned_pages, 0);
 	/* all four: reporting is queue 3 */
 	start(ALL_FEATURES);
-	ck_assert_uint_eq(q_stats.idx, 2);
-	ck_assert_uint_eq(q_rep.idx, 3);
+	ck_assert_uint_eq(q_stats.index, 2);
+	ck_assert_uint_eq(q_rep.index, 3);
 	/* only the two: queue 2 does not exist */
 	start(F(VIRTIO_F_VERSION_1));
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, 2);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
+	vdrv_write(t, VIRTIO_MMIO_REG_QUEUE_SEL, 2);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
 }
 END_TEST
 
@@ -1004,9 +896,9 @@ START_TEST(free_page_reporting)
 	uint64_t start_gpa = 5 * FRAME_SIZE - 4096; /* a page of frame 4, frames 5 and 6, half of 7 */
 
 	start(ALL_FEATURES);
-	add_buf(&q_rep, start_gpa, (uint32_t)(2 * FRAME_SIZE + 4096 + FRAME_SIZE / 2), VIRTQ_DESC_F_WRITE);
-	kick(&q_rep);
-	ck_assert_uint_eq(used_new(&q_rep), 1);
+	vdrv_add_buf(&q_rep, start_gpa, (uint32_t)(2 * FRAME_SIZE + 4096 + FRAME_SIZE / 2), VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_rep);
+	ck_assert_uint_eq(vdrv_used_new(&q_rep), 1);
 	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_MAPPED);
 	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
 	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_BALLOONED);
@@ -1024,8 +916,8 @@ START_TEST(free_page_reporting)
 	ck_assert_uint_eq(s.c.frames_touched, 1);
 	ck_assert_uint_eq(s.c.frames_isolated, 1);
 	/* a device-readable buffer is not a report */
-	add_buf(&q_rep, 8 * FRAME_SIZE, FRAME_SIZE, 0);
-	kick(&q_rep);
+	vdrv_add_buf(&q_rep, 8 * FRAME_SIZE, FRAME_SIZE, 0);
+	vdrv_notify(t, &q_rep);
 	ck_assert_uint_eq(gm.ft.frames[8].state, FRAME_MAPPED);
 	status(&s);
 	ck_assert_uint_eq(s.c.bad_buffers, 1);
@@ -1038,16 +930,13 @@ START_TEST(page_poison_keeps_reported_pages)
 	uint64_t f = ALL_FEATURES | F(VIRTIO_BALLOON_F_PAGE_POISON);
 	uint32_t poison = 0xaa;
 
-	negotiate(f);
+	ck_assert(vdrv_negotiate(t, f));
 	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_POISON_VAL, (uint8_t *)&poison, 4, true);
-	setup_queue(0, QNUM, RING(0));
-	setup_queue(1, QNUM, RING(1));
-	setup_queue(2, QNUM, RING(2));
-	setup_queue(3, QNUM, RING(3));
-	driver_ok();
-	add_buf(&q_rep, 9 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
-	kick(&q_rep);
-	ck_assert_uint_eq(used_new(&q_rep), 1);
+	start_queues(f);
+	vdrv_driver_ok(t);
+	vdrv_add_buf(&q_rep, 9 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_rep);
+	ck_assert_uint_eq(vdrv_used_new(&q_rep), 1);
 	/* a fresh page would read 0, not the poison: the frame stays */
 	ck_assert_uint_eq(gm.ft.frames[9].state, FRAME_MAPPED);
 	ck_assert(page_is_pattern(9 * PPF + 3));
@@ -1064,20 +953,13 @@ START_TEST(page_poison_keeps_reported_pages)
 	send_range(&q_infl, 10 * PPF, PPF);
 	ck_assert_uint_eq(gm.ft.frames[10].state, FRAME_BALLOONED);
 	/* with poison 0 (a fresh page matches it) reported frames go too */
-	negotiate(f);
+	ck_assert(vdrv_negotiate(t, f));
 	poison = 0;
 	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_POISON_VAL, (uint8_t *)&poison, 4, true);
-	q_infl = (struct tq){ .idx = 0 };
-	q_defl = (struct tq){ .idx = 1 };
-	q_stats = (struct tq){ .idx = 2 };
-	q_rep = (struct tq){ .idx = 3 };
-	setup_queue(0, QNUM, RING(0));
-	setup_queue(1, QNUM, RING(1));
-	setup_queue(2, QNUM, RING(2));
-	setup_queue(3, QNUM, RING(3));
-	driver_ok();
-	add_buf(&q_rep, 9 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
-	kick(&q_rep);
+	start_queues(f);
+	vdrv_driver_ok(t);
+	vdrv_add_buf(&q_rep, 9 * FRAME_SIZE, FRAME_SIZE, VIRTQ_DESC_F_WRITE);
+	vdrv_notify(t, &q_rep);
 	ck_assert_uint_eq(gm.ft.frames[9].state, FRAME_BALLOONED);
 }
 END_TEST
@@ -1088,16 +970,16 @@ START_TEST(config_target_and_actual)
 	uint32_t v, gen;
 
 	start(ALL_FEATURES);
-	gen = rd(VIRTIO_MMIO_REG_CONFIG_GENERATION);
+	gen = vdrv_read(t, VIRTIO_MMIO_REG_CONFIG_GENERATION);
 	ck_assert_int_eq(balloon_set_target(b, 24 << 20), 0); /* 8 of 32 MiB ballooned */
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_CONFIG_GENERATION), gen + 1);
-	ck_assert(rd(VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_CONFIG_GENERATION), gen + 1);
+	ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
 	ck_assert_int_eq(balloon_set_target(b, 0), -EINVAL);
 	ck_assert_int_eq(balloon_set_target(b, 33 << 20), -EINVAL);
 	ck_assert_int_eq(balloon_set_target(b, (24 << 20) + 1), -EINVAL);
 	/* the driver reports actual: an event */
-	wr(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL, 2048);
+	vdrv_write(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL, 2048);
 	status(&s);
 	ck_assert_uint_eq(s.actual, 2048);
 	ck_assert_uint_eq(s.c.actual_changes, 1);
@@ -1105,8 +987,8 @@ START_TEST(config_target_and_actual)
 	ck_assert_uint_eq(s.events[1].actual, 2048);
 	ck_assert_uint_eq(s.events[1].num_pages, 2048);
 	/* num_pages is the device's */
-	wr(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES, 1);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
+	vdrv_write(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES, 1);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
 	/* byte access to actual works */
 	v = 0x01;
 	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL + 2, (uint8_t *)&v, 1, true);
@@ -1119,7 +1001,7 @@ END_TEST
 static void stats_buffer(uint64_t gpa, const struct virtio_balloon_stat *st, unsigned n)
 {
 	memcpy(hva(gpa), st, n * sizeof(*st));
-	add_buf(&q_stats, gpa, n * sizeof(*st), 0);
+	vdrv_add_buf(&q_stats, gpa, n * sizeof(*st), 0);
 }
 
 START_TEST(statistics)
@@ -1131,13 +1013,10 @@ START_TEST(statistics)
 	struct balloon_status s;
 	uint64_t seq;
 
-	negotiate(ALL_FEATURES);
-	setup_queue(0, QNUM, RING(0));
-	setup_queue(1, QNUM, RING(1));
-	setup_queue(2, QNUM, RING(2));
-	setup_queue(3, QNUM, RING(3));
+	ck_assert(vdrv_negotiate(t, ALL_FEATURES));
+	start_queues(ALL_FEATURES);
 	stats_buffer(ARRAYS, st, 4); /* primed before DRIVER_OK */
-	driver_ok();
+	vdrv_driver_ok(t);
 	status(&s);
 	ck_assert_uint_eq(s.stats.seq, 1);
 	ck_assert_uint_eq(s.stats.val[VIRTIO_BALLOON_S_MEMFREE], 1000);
@@ -1145,21 +1024,21 @@ START_TEST(statistics)
 	ck_assert_uint_eq(s.stats.have, (1u << VIRTIO_BALLOON_S_MEMFREE) | (1u << VIRTIO_BALLOON_S_MEMTOT) |
 					(1u << VIRTIO_BALLOON_S_MAJFLT));
 	ck_assert_uint_eq(s.c.stats_unknown_tags, 1);
-	ck_assert_uint_eq(used_new(&q_stats), 0); /* held by the device */
+	ck_assert_uint_eq(vdrv_used_new(&q_stats), 0); /* held by the device */
 	/* the host asks: the buffer comes back, the driver answers */
 	seq = balloon_request_stats(b);
-	ck_assert_uint_eq(used_new(&q_stats), 1);
+	ck_assert_uint_eq(vdrv_used_new(&q_stats), 1);
 	ck_assert(!balloon_wait_stats(b, seq, 10));
 	st[0].val = 2000;
 	stats_buffer(ARRAYS + 0x100, st, 4);
-	kick(&q_stats);
+	vdrv_notify(t, &q_stats);
 	ck_assert(balloon_wait_stats(b, seq, 10));
 	status(&s);
 	ck_assert_uint_eq(s.stats.val[VIRTIO_BALLOON_S_MEMFREE], 2000);
 	/* a second buffer while one is held: the old one goes back */
 	stats_buffer(ARRAYS + 0x200, st, 4);
-	kick(&q_stats);
-	ck_assert_uint_eq(used_new(&q_stats), 1);
+	vdrv_notify(t, &q_stats);
+	ck_assert_uint_eq(vdrv_used_new(&q_stats), 1);
 	status(&s);
 	ck_assert_uint_eq(s.c.stats_extra_buffers, 1);
 	ck_assert_uint_eq(s.stats.seq, 3);
@@ -1239,13 +1118,9 @@ static Suite *make_suite(void)
 	tcase_add_test(pfn, pfn_buffer_odd_length_and_direction);
 	tcase_add_test(pfn, pfn_array_in_ballooned_memory);
 
-	tcase_add_test(ring, ring_descriptor_loop);
+	tcase_add_loop_test(ring, bad_ring, 0, (int)ARRAY_SIZE(bad_rings));
 	tcase_add_test(ring, ring_chain_longer_than_queue);
-	tcase_add_test(ring, ring_zero_length_buffer);
-	tcase_add_test(ring, ring_buffer_outside_ram);
 	tcase_add_test(ring, ring_head_and_next_out_of_range);
-	tcase_add_test(ring, ring_avail_index_jump);
-	tcase_add_test(ring, ring_indirect_descriptor);
 	tcase_add_test(ring, ring_unaligned);
 	tcase_add_test(ring, ring_in_ballooned_memory);
 	tcase_add_test(ring, queue_size_not_power_of_two);

@@ -3,7 +3,11 @@ UNIT_TESTS = tests/check_frame tests/check_pool tests/check_policy \
 	tests/check_fdt tests/check_control tests/check_cli tests/check_migrate tests/check_reclaim tests/check_autobalance
 check_PROGRAMS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-UNIT_LDADD = libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+UNIT_LDADD = tests/libtestsupport.a libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+# What the unit tests and fuzz harnesses share, without Check: the guest's
+# side of virtio (virtio_driver.h).
+check_LIBRARIES = tests/libtestsupport.a
+tests_libtestsupport_a_SOURCES = tests/virtio_driver.c tests/virtio_driver.h
 
 tests_check_frame_SOURCES = tests/check_frame.c tests/unit.h
 tests_check_frame_CFLAGS = $(UNIT_CFLAGS)
@@ -34,10 +38,13 @@ tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)
 
 # virtio/ and balloon/
-UNIT_TESTS += tests/check_virtqueue tests/check_balloon
+UNIT_TESTS += tests/check_virtqueue tests/check_mmio tests/check_balloon
 tests_check_virtqueue_SOURCES = tests/check_virtqueue.c tests/unit.h
 tests_check_virtqueue_CFLAGS = $(UNIT_CFLAGS)
 tests_check_virtqueue_LDADD = $(UNIT_LDADD)
+tests_check_mmio_SOURCES = tests/check_mmio.c tests/unit.h
+tests_check_mmio_CFLAGS = $(UNIT_CFLAGS)
+tests_check_mmio_LDADD = $(UNIT_LDADD)
 tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
 tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
 tests_check_balloon_LDADD = $(UNIT_LDADD)

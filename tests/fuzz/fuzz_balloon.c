@@ -23,10 +23,11 @@
 #include "mm/guest_mem.h"
 #include "mm/migrate.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/virtio_driver.h"
 
 #define NFRAMES 16
 #define BASE 0xC0000000ULL
-#define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* desc +0, avail +0x1000, used +0x2000 */
+#define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* queue q's rings */
 #define ARRAYS 0x40000ULL                      /* 16 KiB per request slot */
 #define QNUM 16
 #define MAX_OPS 64
@@ -37,28 +38,12 @@ static struct migrator mig;
 static struct balloon *b;
 static struct virtio_mmio *t;
 
-struct tq {
-	uint16_t avail;
-};
-static struct tq queues[4];
+static struct vdrv_queue queues[4];
 static unsigned nqueues;
 
 static uint8_t *hva(uint64_t gpa)
 {
 	return gm.hva + gpa;
-}
-
-static uint32_t rd(uint32_t off)
-{
-	uint32_t v = 0;
-
-	virtio_mmio_access(t, off, (uint8_t *)&v, 4, false);
-	return v;
-}
-
-static void wr(uint32_t off, uint32_t v)
-{
-	virtio_mmio_access(t, off, (uint8_t *)&v, 4, true);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -86,23 +71,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void setup_queue(unsigned q)
-{
-	uint64_t ring = RING(q);
-
-	memset(hva(ring), 0, 0x3000);
-	wr(VIRTIO_MMIO_REG_QUEUE_SEL, q);
-	wr(VIRTIO_MMIO_REG_QUEUE_NUM, QNUM);
-	wr(VIRTIO_MMIO_REG_QUEUE_DESC_LOW, (uint32_t)ring);
-	wr(VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, 0);
-	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW, (uint32_t)(ring + 0x1000));
-	wr(VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, 0);
-	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW, (uint32_t)(ring + 0x2000));
-	wr(VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, 0);
-	wr(VIRTIO_MMIO_REG_QUEUE_READY, 1);
-	queues[q].avail = 0;
-}
-
 static void start(uint8_t fbits)
 {
 	static const unsigned bits[] = {
@@ -111,43 +79,31 @@ static void start(uint8_t fbits)
 		VIRTIO_BALLOON_F_REPORTING,
 	};
 	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1);
-	const uint32_t s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bits); i++)
 		if (fbits & (1u << i))
 			f |= VIRTIO_BIT(bits[i]);
 	if (fbits & 0x80) /* ask for event-idx too */
 		f |= VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX);
-	wr(VIRTIO_MMIO_REG_STATUS, 0);
-	wr(VIRTIO_MMIO_REG_STATUS, s);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 0);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)f);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 1);
-	wr(VIRTIO_MMIO_REG_DRIVER_FEATURES, (uint32_t)(f >> 32));
-	wr(VIRTIO_MMIO_REG_STATUS, s | VIRTIO_STATUS_FEATURES_OK);
+	vdrv_negotiate(t, f);
 	nqueues = 2 + !!(f & VIRTIO_BIT(VIRTIO_BALLOON_F_STATS_VQ)) +
 		  !!(f & VIRTIO_BIT(VIRTIO_BALLOON_F_REPORTING));
 	for (unsigned q = 0; q < nqueues; q++)
-		setup_queue(q);
-	wr(VIRTIO_MMIO_REG_STATUS, s | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+		vdrv_queue_start(t, &queues[q], gm.hva, q, QNUM, RING(q));
+	vdrv_driver_ok(t);
 }
 
 /* Make one buffer available on queue q and notify. */
 static void post(unsigned q, uint64_t gpa, uint32_t len, uint16_t flags)
 {
-	struct tq *tq = &queues[q];
-	unsigned slot = tq->avail % QNUM;
-
-	*(struct virtq_desc *)hva(RING(q) + 16 * slot) = (struct virtq_desc){ gpa, len, flags, 0 };
-	*(uint16_t *)hva(RING(q) + 0x1000 + VIRTQ_AVAIL_RING(slot)) = (uint16_t)slot;
-	*(uint16_t *)hva(RING(q) + 0x1000 + VIRTQ_AVAIL_IDX) = ++tq->avail;
-	wr(VIRTIO_MMIO_REG_QUEUE_NOTIFY, q);
+	vdrv_add_buf(&queues[q], gpa, len, flags);
+	vdrv_notify(t, &queues[q]);
 }
 
 /* A request of PFNs (inflate, deflate; any bytes for stats) on queue q. */
 static void send(struct fuzz_in *in, unsigned q)
 {
-	unsigned slot = queues[q].avail % QNUM;
+	unsigned slot = queues[q].avail_idx % QNUM;
 	uint64_t arr = ARRAYS + (q * QNUM + slot) * 0x4000ULL;
 	unsigned n = (unsigned)fuzz_take(in, 2) % (MAX_PFNS + 1);
 	uint16_t flags = fuzz_take(in, 1) & 1 ? VIRTQ_DESC_F_WRITE : 0;
@@ -211,11 +167,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1: { /* any register, any value */
 			uint32_t off = (uint32_t)fuzz_take(&in, 2) % VIRTIO_MMIO_WINDOW;
 
-			wr(off & ~3u, (uint32_t)fuzz_take(&in, 4));
+			vdrv_write(t, off & ~3u, (uint32_t)fuzz_take(&in, 4));
 			break;
 		}
 		case 2:
-			rd((uint32_t)fuzz_take(&in, 2) % VIRTIO_MMIO_WINDOW & ~3u);
+			vdrv_read(t, (uint32_t)fuzz_take(&in, 2) % VIRTIO_MMIO_WINDOW & ~3u);
 			break;
 		case 3: { /* the driver rewrites 8 bytes of a ring */
 			uint64_t gpa = RING(0) + fuzz_take(&in, 2) % (4 * 0x4000);
@@ -239,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		check_frames(false);
 	}
-	wr(VIRTIO_MMIO_REG_STATUS, 0);
+	vdrv_write(t, VIRTIO_MMIO_REG_STATUS, 0);
 	check_frames(true);
 	return 0;
 }

@@ -14,7 +14,7 @@
 # Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
 # below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
 FUZZ_NAMES = control elf fdt parse virtq balloon
-FUZZ_LDADD = libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+FUZZ_LDADD = tests/libtestsupport.a libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
 FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
 
