@@ -9,18 +9,19 @@
 
 #include "mm/guest_mem.h"
 
-long host_free_hugepages(int host_node)
+/* A 2 MiB hugepage count the kernel keeps (free_hugepages, nr_hugepages)
+ * for host_node, or for the whole host with -1; -1 if unreadable. */
+static long hugepage_count(int host_node, const char *name)
 {
 	char path[128];
 	long n = -1;
 	FILE *f;
 
 	if (host_node >= 0)
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/free_hugepages",
-			 host_node);
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
+			 host_node, name);
 	else
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-2048kB/%s", name);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -30,25 +31,9 @@ long host_free_hugepages(int host_node)
 	return n;
 }
 
-/* The 2 MiB hugepages the kernel keeps on host_node (-1: all nodes). */
-static long host_nr_hugepages(int host_node)
+long host_free_hugepages(int host_node)
 {
-	char path[128];
-	long n = -1;
-	FILE *f;
-
-	if (host_node >= 0)
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/nr_hugepages", host_node);
-	else
-		snprintf(path, sizeof(path), "/proc/sys/vm/nr_hugepages");
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
+	return hugepage_count(host_node, "free_hugepages");
 }
 
 int guest_mem_node_shortfall(const struct guest_mem_plan *plan, int h, char *err, size_t errlen)
@@ -62,7 +47,7 @@ int guest_mem_node_shortfall(const struct guest_mem_plan *plan, int h, char *err
 		return 0;
 	/* the node's own count: the global vm.nr_hugepages spreads new pages
 	 * over every node and may leave this one short */
-	total = host_nr_hugepages(node);
+	total = hugepage_count(node, "nr_hugepages");
 	total = (total < 0 ? 0 : total) + plan->need[h] - have;
 	if (node < 0)
 		snprintf(err, errlen, "not enough 2 MiB hugepages: need %ld free, have %ld.\n"
