@@ -1,9 +1,12 @@
 /* device.c - the virtio-balloon as a frameshift device: the first virtio-mmio
  * window (FS_MMIO_BASE), a virtio_mmio@ node in the device tree, MMIO exits
- * handed to the transport. Linked into the frameshift binary only (devices
- * register from constructors); the unit tests drive balloon.c directly. */
+ * handed to the transport, and its commands (balloon/control.c) on the
+ * control socket. The one file of balloon/ that knows the VMM. Linked into
+ * the frameshift binary only (devices register from constructors); the unit
+ * tests drive balloon.c directly. */
 #include "balloon/balloon.h"
 #include "balloon/control.h"
+#include "vmm/control/dispatch.h"
 #include "vmm/device.h"
 #include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
@@ -20,7 +23,7 @@ static int balloon_dev_init(struct device *dev, struct vm *vm)
 	}
 	dev->priv = b;
 	virtio_mmio_wire_irq(vm, balloon_transport(b)); /* --kernel: an edge on its IRQ */
-	return 0;
+	return control_register(balloon_commands, b);
 }
 
 static void balloon_dev_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t *data,
@@ -40,13 +43,14 @@ static void balloon_dev_exit(struct device *dev, struct vm *vm)
 
 	if (!b)
 		return;
+	control_unregister(balloon_commands); /* the control server has stopped */
 	balloon_log_summary(b);
 	dev->priv = NULL;
 	balloon_destroy(b);
 }
 
 static struct device balloon_dev = {
-	.name = BALLOON_DEVICE_NAME,
+	.name = "virtio-balloon",
 	.space = DEV_MMIO,
 	.base = FS_MMIO_BASE + 0 * VIRTIO_MMIO_WINDOW,
 	.len = VIRTIO_MMIO_WINDOW,

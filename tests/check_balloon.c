@@ -14,6 +14,7 @@
 
 #include "balloon/balloon.h"
 #include "balloon/control.h"
+#include "vmm/control/dispatch.h"
 #include "lib/util.h"
 #include "mm/reclaim.h"
 #include "tests/virtio_driver.h"
@@ -1045,15 +1046,34 @@ START_TEST(statistics)
 }
 END_TEST
 
+/* A request as the control socket runs it: the reply, ok or not as expected. */
+static struct json_object *request(const char *line, bool ok)
+{
+	bool failed;
+	char *s = control_handle_line(line, strlen(line), -1, &failed);
+	struct json_object *r = json_tokener_parse(s);
+
+	ck_assert_msg(failed != ok, "%s -> %s", line, s);
+	free(s);
+	return r;
+}
+
+static const char *error_of(struct json_object *reply)
+{
+	struct json_object *v;
+
+	ck_assert(json_object_object_get_ex(reply, "error", &v));
+	return json_object_get_string(v);
+}
+
 START_TEST(control_requests)
 {
-	struct json_object *args = json_object_new_object(), *reply = json_object_new_object(), *v, *h;
-	char err[256];
+	struct json_object *reply, *v, *h;
 
 	start(ALL_FEATURES);
+	ck_assert_int_eq(control_register(balloon_commands, b), 0);
 	send_range(&q_infl, 3 * PPF, PPF + 10);
-	json_object_object_add(args, "set", json_object_new_string("20M"));
-	ck_assert_int_eq(balloon_control(b, "balloon", args, reply, err, sizeof(err)), 0);
+	reply = request("{\"cmd\":\"balloon\",\"set\":\"20M\"}", true);
 	ck_assert(json_object_object_get_ex(reply, "target_pages", &v));
 	ck_assert_int_eq(json_object_get_int(v), 3072);
 	ck_assert(json_object_object_get_ex(reply, "host", &h));
@@ -1065,25 +1085,19 @@ START_TEST(control_requests)
 	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(v, 0)), "MUST_TELL_HOST");
 	json_object_put(reply);
 
-	json_object_object_add(args, "set", json_object_new_string("64M"));
-	reply = json_object_new_object();
-	ck_assert_int_eq(balloon_control(b, "balloon", args, reply, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "between 4K and the 32 MiB"));
-	json_object_object_add(args, "set", json_object_new_string("12 M"));
-	ck_assert_int_eq(balloon_control(b, "balloon", args, reply, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "bad \"set\" size"));
+	reply = request("{\"cmd\":\"balloon\",\"set\":\"64M\"}", false);
+	ck_assert_ptr_nonnull(strstr(error_of(reply), "between 4K and the 32 MiB"));
 	json_object_put(reply);
-	json_object_put(args);
+	reply = request("{\"cmd\":\"balloon\",\"set\":\"12 M\"}", false);
+	ck_assert_ptr_nonnull(strstr(error_of(reply), "bad \"set\" size"));
+	json_object_put(reply);
 
-	args = json_object_new_object();
-	reply = json_object_new_object();
-	json_object_object_add(args, "wait_ms", json_object_new_int(5));
-	ck_assert_int_eq(balloon_control(b, "balloon-stats", args, reply, err, sizeof(err)), 0);
+	reply = request("{\"cmd\":\"balloon-stats\",\"wait_ms\":5}", true);
 	ck_assert(json_object_object_get_ex(reply, "fresh", &v));
 	ck_assert(!json_object_get_boolean(v));
 	ck_assert(json_object_object_get_ex(reply, "host", &h));
 	json_object_put(reply);
-	json_object_put(args);
+	control_unregister(balloon_commands);
 }
 END_TEST
 

@@ -17,7 +17,9 @@
 
 #include "mm/guest_mem.h"
 #include "mm/policy.h"
-#include "vmm/control.h"
+#include "vmm/control/commands.h"
+#include "vmm/control/dispatch.h"
+#include "vmm/control/server.h"
 #include "vmm/ctl.h"
 #include "vmm/vm.h"
 #include "tests/unit.h"
@@ -42,6 +44,7 @@ static void setup(void)
 	pthread_mutex_init(&vm.lock, NULL);
 	pthread_cond_init(&vm.cond, NULL);
 	ck_assert_msg(guest_mem_init(&vm.mem, &cfg, err, sizeof(err)) == 0, "guest_mem_init: %s", err);
+	ck_assert_int_eq(control_register_vm(&vm), 0);
 
 	strcpy(tmpdir, "/tmp/check_control.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
@@ -50,7 +53,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	control_stop(&vm);
+	control_stop(&vm.control);
+	control_unregister_vm();
 	unlink(sock_path);
 	rmdir(tmpdir);
 	guest_mem_destroy(&vm.mem);
@@ -61,7 +65,7 @@ static void teardown(void)
 /* Send one line; the reply must be a JSON object with a boolean "ok". */
 static struct json_object *request_len(const char *line, size_t len)
 {
-	char *reply = control_handle_line(&vm, line, len);
+	char *reply = control_handle_line(line, len, -1, NULL);
 	struct json_object *r, *ok;
 
 	ck_assert_ptr_nonnull(reply);
@@ -357,7 +361,7 @@ static void start_server(void)
 {
 	char err[256] = "";
 
-	ck_assert_msg(control_start(&vm, sock_path, err, sizeof(err)) == 0, "control_start: %s", err);
+	ck_assert_msg(control_start(&vm.control, sock_path, err, sizeof(err)) == 0, "control_start: %s", err);
 	ck_assert_ptr_nonnull(vm.control);
 }
 
@@ -470,7 +474,7 @@ START_TEST(test_server)
 	json_object_put(r);
 
 	close(fd);
-	control_stop(&vm);
+	control_stop(&vm.control);
 	ck_assert_ptr_null(vm.control);
 	ck_assert_int_eq(stat(sock_path, &st), -1);
 	ck_assert_int_eq(errno, ENOENT);
@@ -533,7 +537,7 @@ START_TEST(test_server_refuses_path)
 
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_int_eq(control_start(&other, sock_path, err, sizeof(err)), -1);
+	ck_assert_int_eq(control_start(&other.control, sock_path, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "exists and is not a socket"), "%s", err);
 	ck_assert_int_eq(stat(sock_path, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
@@ -542,7 +546,7 @@ START_TEST(test_server_refuses_path)
 
 	/* a live server's socket is not stolen */
 	start_server();
-	ck_assert_int_eq(control_start(&other, sock_path, err, sizeof(err)), -1);
+	ck_assert_int_eq(control_start(&other.control, sock_path, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "in use by another process"), "%s", err);
 	fd = connect_server();
 	send_str(fd, "{\"cmd\":\"info\"}\n", 15);
@@ -552,7 +556,7 @@ START_TEST(test_server_refuses_path)
 	char longpath[200];
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';
-	ck_assert_int_eq(control_start(&other, longpath, err, sizeof(err)), -1);
+	ck_assert_int_eq(control_start(&other.control, longpath, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "path too long"), "%s", err);
 }
 END_TEST

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
-#include "vmm/control.h"
+#include "vmm/control/commands.h"
+#include "vmm/control/server.h"
 #include "vmm/device.h"
 #include "vmm/fdt.h"
 #include "include/frameshift/guest-abi.h"
@@ -333,6 +334,11 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vcpu_set_boot_state(&vm->vcpus[i], err, errlen) < 0)
 			return EXIT_OSERR;
+	/* before the devices', which add theirs (the balloon) */
+	if (control_register_vm(vm) < 0) {
+		snprintf(err, errlen, "cannot register the control commands");
+		return EXIT_SOFTWARE;
+	}
 	for (struct device *d = device_first(); d; d = d->next)
 		if (d->init && d->init(d, vm) < 0) {
 			snprintf(err, errlen, "device %s failed to start", d->name);
@@ -343,11 +349,11 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 
 static void vm_teardown(struct vm *vm)
 {
-	if (vm->control)
-		control_stop(vm);
+	control_stop(&vm->control);
 	for (struct device *d = device_first(); d; d = d->next)
 		if (d->exit)
 			d->exit(d, vm);
+	control_unregister_vm();
 	for (unsigned i = 0; vm->vcpus && i < vm->ncpus; i++) {
 		dirty_ring_unmap(&vm->vcpus[i].ring);
 		if (vm->vcpus[i].run)
@@ -486,7 +492,7 @@ int vm_run_main(const struct vm_config *cfg)
 	if (cfg->autobalance && started == vm.ncpus)
 		vm.balancing = !pthread_create(&vm.balance_thread, NULL, balance_thread, &vm);
 	/* after the vCPU threads exist, so a `pause` has threads to kick */
-	if (cfg->api_socket && control_start(&vm, cfg->api_socket, err, sizeof(err)) < 0)
+	if (cfg->api_socket && control_start(&vm.control, cfg->api_socket, err, sizeof(err)) < 0)
 		vm_request_exit(&vm, EXIT_OSERR, "%s", err);
 	/* every thread exists: drop to the seccomp filter (vmm/sandbox.c) */
 	if (sandbox_install(!cfg->no_seccomp, err, sizeof(err)) < 0)

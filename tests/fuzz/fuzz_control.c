@@ -1,4 +1,4 @@
-/* fuzz_control.c - the control protocol (vmm/control.c): every line of the
+/* fuzz_control.c - the control protocol (vmm/control/): every line of the
  * input goes through control_handle_line(), as the server hands it a line.
  *
  * The VM is built once without KVM, as tests/check_control.c builds it: real
@@ -23,7 +23,8 @@
 #include "mm/migrate.h"
 #include "mm/policy.h"
 #include "vmm/cli.h"
-#include "vmm/control.h"
+#include "vmm/control/commands.h"
+#include "vmm/control/dispatch.h"
 #include "vmm/vm.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -64,6 +65,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "SKIP: fuzz_control needs userfaultfd: %s\n", err);
 		exit(77);
 	}
+	if (control_register_vm(&vm) < 0)
+		abort();
 	for (uint32_t i = 0; i < guest_mem_nframes(&vm.mem); i++) {
 		uint8_t *f = guest_mem_frame_hva(&vm.mem, i);
 		uint64_t a = mark(i, 0), b = mark(i, 1);
@@ -147,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!line)
 			abort();
 		memcpy(line, p, len);
-		char *reply = control_handle_line(&vm, line, len);
+		char *reply = control_handle_line(line, len, -1, NULL);
 		FUZZ_LOG("%.*s\n  -> %.300s\n", (int)len, line, reply ? reply : "(null)");
 		check_reply(line, len, reply);
 		free(reply);

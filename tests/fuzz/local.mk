@@ -25,7 +25,7 @@ check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fd
 	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon
 endif
 
-# control: control_handle_line() on a VM without KVM (vmm/control.c)
+# control: control_handle_line() on a VM without KVM (vmm/control/)
 tests_fuzz_replay_control_SOURCES = tests/fuzz/fuzz_control.c $(FUZZ_REPLAY)
 tests_fuzz_replay_control_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz_control.c tests/fuzz/fuzz.h

@@ -1,0 +1,20 @@
+/* commands.h - the VM's own control commands, one file per group: cmd_vm.c
+ * (info, numastat, map, pause, resume, quit) and the groups below. A device
+ * registers its own at init (balloon/device.c). */
+#ifndef FRAMESHIFT_VMM_CONTROL_COMMANDS_H
+#define FRAMESHIFT_VMM_CONTROL_COMMANDS_H
+
+#include "lib/command.h"
+
+struct vm;
+
+extern const struct control_cmd migrate_commands[];     /* cmd_migrate.c: migrate, numatune, stats, copy-baseline */
+extern const struct control_cmd autobalance_commands[]; /* cmd_autobalance.c */
+extern const struct control_cmd inject_commands[];      /* cmd_inject.c: fault injection */
+
+/* Register cmd_vm.c's commands, then each group above, with vm as their priv
+ * (-1 with a logged message, none registered); unregister them all. */
+int control_register_vm(struct vm *vm);
+void control_unregister_vm(void);
+
+#endif

@@ -1,0 +1,371 @@
+/* server.c - the control socket behind `frameshift run --api-socket`.
+ *
+ * One thread polls the listening socket, an eventfd that control_stop() uses to
+ * wake it, and up to CONTROL_MAX_CLIENTS connections. Each connection sends one
+ * JSON object per line and gets one JSON object per line back, in order
+ * (dispatch.c answers each line). Bad requests get {"ok":false,"error":...}
+ * and never take the server down. docs/control-api.md describes the protocol. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "vmm/control/dispatch.h"
+#include "vmm/control/reply.h"
+#include "vmm/control/server.h"
+
+#define CONTROL_SEND_TIMEOUT_S 5 /* a client that stops reading is dropped */
+
+struct control_client {
+	int fd;               /* -1: slot unused */
+	size_t len;           /* bytes buffered in buf */
+	bool discarding;      /* dropping the rest of an oversized line */
+	char buf[CONTROL_MAX_LINE + 1]; /* a full line plus its newline */
+};
+
+struct control_server {
+	char *path;
+	dev_t dev;            /* what we bound, so we only ever unlink our own socket */
+	ino_t ino;
+	int listen_fd;
+	int wake_fd;
+	pthread_t thread;
+	/* only the server thread touches these */
+	uint64_t requests;
+	uint64_t errors;
+	unsigned nclients;
+	struct control_client clients[CONTROL_MAX_CLIENTS];
+};
+
+/* Tell a connection we will not serve it why, without blocking on it. */
+static void refuse(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(int fd, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct json_object *o = reply_error(msg);
+	send_line(fd, reply_string(o), MSG_DONTWAIT);
+	json_object_put(o);
+	close(fd);
+}
+
+/* The socket is 0600 already; this also stops a root-owned frameshift from
+ * serving a user who was handed the file descriptor or path some other way. */
+static bool peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void client_close(struct control_server *srv, struct control_client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->discarding = false;
+	srv->nclients--;
+}
+
+static void control_accept(struct control_server *srv)
+{
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return; /* the peer gave up already, or nothing to take */
+	if (!peer_allowed(fd)) {
+		refuse(fd, "permission denied: only uid %u and root may use this socket",
+		       (unsigned)geteuid());
+		return;
+	}
+
+	struct control_client *c = NULL;
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS && !c; i++)
+		if (srv->clients[i].fd < 0)
+			c = &srv->clients[i];
+	if (!c) {
+		refuse(fd, "too many control connections (at most %d)", CONTROL_MAX_CLIENTS);
+		return;
+	}
+
+	struct timeval tv = { .tv_sec = CONTROL_SEND_TIMEOUT_S };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->fd = fd;
+	c->len = 0;
+	c->discarding = false;
+	srv->nclients++;
+}
+
+static int client_reply(struct control_server *srv, struct control_client *c,
+			const char *line, size_t len)
+{
+	bool failed;
+	char *reply;
+
+	srv->requests++; /* before handling, so info counts itself */
+	reply = control_handle_line(line, len, c->fd, &failed);
+	if (failed)
+		srv->errors++;
+	return send_line(c->fd, reply, 0);
+}
+
+/* Answer every complete line in the buffer. A line that fills the buffer
+ * without a newline is answered with an error at once and the rest of it is
+ * dropped as it arrives, so a client cannot make us buffer without bound. */
+static int client_drain(struct control_server *srv, struct control_client *c)
+{
+	char *start = c->buf, *end = c->buf + c->len, *nl;
+
+	while ((nl = memchr(start, '\n', end - start))) {
+		if (c->discarding)
+			c->discarding = false;
+		else if (client_reply(srv, c, start, nl - start) < 0)
+			return -1;
+		start = nl + 1;
+	}
+
+	c->len = c->discarding ? 0 : end - start;
+	memmove(c->buf, start, c->len);
+	if (c->len == sizeof(c->buf)) {
+		c->discarding = true;
+		c->len = 0;
+		return client_reply(srv, c, c->buf, sizeof(c->buf));
+	}
+	return 0;
+}
+
+static void client_read(struct control_server *srv, struct control_client *c)
+{
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		client_close(srv, c);
+		return;
+	}
+	c->len += n;
+	if (client_drain(srv, c) < 0)
+		client_close(srv, c);
+}
+
+static void *control_thread(void *arg)
+{
+	struct control_server *srv = arg;
+	struct pollfd pfd[2 + CONTROL_MAX_CLIENTS];
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = srv->wake_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
+		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			pfd[2 + i] = (struct pollfd){ .fd = srv->clients[i].fd, .events = POLLIN };
+
+		if (poll(pfd, 2 + CONTROL_MAX_CLIENTS, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_info("control socket: poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents)
+			break;
+		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			if (pfd[2 + i].revents)
+				client_read(srv, &srv->clients[i]);
+		if (pfd[1].revents & POLLIN)
+			control_accept(srv);
+	}
+	return NULL;
+}
+
+/* A socket file left by a frameshift that died is replaced; anything else at
+ * the path - a live socket, a regular file - is left alone. */
+static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t errlen)
+{
+	const char *path = addr->sun_path;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "--api-socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "--api-socket %s: exists and is not a socket; not replacing it", path);
+		return -1;
+	}
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "--api-socket: socket: %s", strerror(errno));
+		return -1;
+	}
+	int ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	int cerr = errno;
+	close(fd);
+	if (ret == 0 || cerr == EAGAIN) {
+		snprintf(err, errlen, "--api-socket %s: in use by another process", path);
+		return -1;
+	}
+	if (cerr != ECONNREFUSED) {
+		snprintf(err, errlen, "--api-socket %s: cannot check the old socket: %s", path, strerror(cerr));
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "--api-socket %s: cannot remove the stale socket: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void server_free(struct control_server *srv)
+{
+	struct stat st;
+
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (srv->clients[i].fd >= 0)
+			close(srv->clients[i].fd);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	if (srv->wake_fd >= 0)
+		close(srv->wake_fd);
+	/* only our own socket: the path may have been replaced meanwhile */
+	if (srv->ino && lstat(srv->path, &st) == 0 &&
+	    st.st_dev == srv->dev && st.st_ino == srv->ino)
+		unlink(srv->path);
+	free(srv->path);
+	free(srv);
+}
+
+static int server_listen(struct control_server *srv, const struct sockaddr_un *addr,
+			 char *err, size_t errlen)
+{
+	struct stat st;
+
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (srv->listen_fd < 0) {
+		snprintf(err, errlen, "--api-socket: socket: %s", strerror(errno));
+		return -1;
+	}
+	/* bind() creates the file with 0777 & ~umask: no window where it is wider */
+	mode_t old = umask(0177);
+	int ret = bind(srv->listen_fd, (const struct sockaddr *)addr, sizeof(*addr));
+	int berr = errno;
+	umask(old);
+	if (ret < 0) {
+		snprintf(err, errlen, "--api-socket %s: cannot bind: %s", srv->path, strerror(berr));
+		return -1;
+	}
+	if (lstat(srv->path, &st) < 0) {
+		snprintf(err, errlen, "--api-socket %s: %s", srv->path, strerror(errno));
+		return -1;
+	}
+	srv->dev = st.st_dev;
+	srv->ino = st.st_ino;
+	if (listen(srv->listen_fd, CONTROL_MAX_CLIENTS) < 0) {
+		snprintf(err, errlen, "--api-socket %s: cannot listen: %s", srv->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The control thread takes no signals: they belong to the main and vCPU
+ * threads, and poll() need not cope with EINTR storms. */
+static int server_spawn(struct control_server *srv)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigdelset(&all, SIGSYS); /* a forbidden syscall here still gets the sandbox's message */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int ret = pthread_create(&srv->thread, NULL, control_thread, srv);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret == 0)
+		pthread_setname_np(srv->thread, "fs-control");
+	return -ret;
+}
+
+int control_start(struct control_server **srvp, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct control_server *srv;
+	int ret;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "--api-socket %s: path too long (at most %zu bytes)",
+			 path, sizeof(addr.sun_path) - 1);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	if (clear_stale_socket(&addr, err, errlen) < 0)
+		return -1;
+
+	srv = calloc(1, sizeof(*srv));
+	if (!srv || !(srv->path = strdup(path))) {
+		free(srv);
+		snprintf(err, errlen, "--api-socket: out of memory");
+		return -1;
+	}
+	srv->listen_fd = srv->wake_fd = -1;
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		srv->clients[i].fd = -1;
+
+	if (server_listen(srv, &addr, err, errlen) < 0)
+		goto fail;
+	srv->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (srv->wake_fd < 0) {
+		snprintf(err, errlen, "--api-socket: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	*srvp = srv; /* before the thread: its first request may read the counters */
+	ret = server_spawn(srv);
+	if (ret < 0) {
+		*srvp = NULL;
+		snprintf(err, errlen, "--api-socket: cannot start the control thread: %s", strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	server_free(srv);
+	return -1;
+}
+
+void control_stop(struct control_server **srvp)
+{
+	struct control_server *srv = *srvp;
+	uint64_t one = 1;
+
+	if (!srv)
+		return;
+	if (write(srv->wake_fd, &one, sizeof(one)) != sizeof(one))
+		log_info("control socket: cannot wake the server: %s", strerror(errno));
+	pthread_join(srv->thread, NULL);
+	*srvp = NULL;
+	server_free(srv);
+}
+
+void control_server_stats(const struct control_server *srv, struct control_stats *st)
+{
+	st->requests = srv->requests;
+	st->errors = srv->errors;
+	st->clients = srv->nclients;
+}
