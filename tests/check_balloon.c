@@ -17,6 +17,7 @@
 #include "vmm/control/dispatch.h"
 #include "lib/util.h"
 #include "mm/reclaim.h"
+#include "tests/sim_guest.h"
 #include "tests/virtio_driver.h"
 #include "tests/unit.h"
 
@@ -70,12 +71,7 @@ static bool page_is_pattern(uint32_t pfn)
 
 static bool page_is_zero(uint32_t pfn)
 {
-	const uint64_t *p = (const uint64_t *)hva((uint64_t)pfn << 12);
-
-	for (unsigned i = 0; i < 512; i++)
-		if (p[i])
-			return false;
-	return true;
+	return all_bytes_are(hva((uint64_t)pfn << 12), 4096, 0);
 }
 
 /* Hash of frames 1.. that are mapped (frame 0 holds the rings). */
@@ -96,17 +92,10 @@ static uint64_t ram_hash(void)
 
 static void setup(void)
 {
-	struct guest_mem_config cfg = {
-		.size = NFRAMES * FRAME_SIZE,
-		.backing = POOL_SHMEM,
-		.sim_nodes = 2,
-		.policy = { .mode = NUMA_INTERLEAVE, .nodemask = 3 },
-		.pool_reserve = 1,
-	};
 	char err[256];
 
-	ck_assert_msg(guest_mem_init(&gm, &cfg, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(migrator_init(&mig, &gm, 1, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(sim_guest_build(&gm, &mig, NFRAMES, "interleave:0,1", 1, 1, err, sizeof(err)) == 0, "%s",
+		      err);
 	b = balloon_create(&gm, &mig, BASE);
 	ck_assert_ptr_nonnull(b);
 	t = balloon_transport(b);

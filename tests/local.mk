@@ -5,9 +5,10 @@ check_PROGRAMS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LDADD = tests/libtestsupport.a libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 # What the unit tests and fuzz harnesses share, without Check: the guest's
-# side of virtio (virtio_driver.h).
+# side of virtio (virtio_driver.h), the simulated guest memory (sim_guest.h).
 check_LIBRARIES = tests/libtestsupport.a
-tests_libtestsupport_a_SOURCES = tests/virtio_driver.c tests/virtio_driver.h
+tests_libtestsupport_a_SOURCES = tests/virtio_driver.c tests/virtio_driver.h \
+	tests/sim_guest.c tests/sim_guest.h
 
 tests_check_frame_SOURCES = tests/check_frame.c tests/unit.h
 tests_check_frame_CFLAGS = $(UNIT_CFLAGS)
@@ -15,6 +16,10 @@ tests_check_frame_LDADD = $(UNIT_LDADD)
 tests_check_pool_SOURCES = tests/check_pool.c tests/unit.h
 tests_check_pool_CFLAGS = $(UNIT_CFLAGS)
 tests_check_pool_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/check_guest_mem
+tests_check_guest_mem_SOURCES = tests/check_guest_mem.c tests/unit.h
+tests_check_guest_mem_CFLAGS = $(UNIT_CFLAGS)
+tests_check_guest_mem_LDADD = $(UNIT_LDADD)
 tests_check_policy_SOURCES = tests/check_policy.c tests/unit.h
 tests_check_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_check_policy_LDADD = $(UNIT_LDADD)
@@ -67,7 +72,7 @@ KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test 
 	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
 SHELL_TESTS = tests/cli.test tests/check.test $(KVM_SHELL_TESTS)
-EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh tests/sim_guest.h
+EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 CLEANFILES += tests/hugepages.lock
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test

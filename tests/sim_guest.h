@@ -1,27 +1,45 @@
-/* sim_guest.h - the guest memory the mm/ unit tests run on: shmem pools (no
- * hugepages, no KVM) on 2 simulated nodes, every frame bound to node 0, and
- * the migrator over it. */
+/* sim_guest.h - the simulated guest memory the unit tests and fuzz harnesses
+ * run on: shmem pools (no hugepages, no KVM) on simulated nodes, with the
+ * migrator over them where a test moves frames; and the host under the
+ * pools, which a test may let run dry. No Check (the fuzz harnesses use it
+ * too): set-up returns -1 with a message, except sim_guest_init, which fails
+ * the Check test that calls it. */
 #ifndef FRAMESHIFT_TESTS_SIM_GUEST_H
 #define FRAMESHIFT_TESTS_SIM_GUEST_H
 
-#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include "mm/guest_mem.h"
 #include "mm/migrate.h"
 
-static void sim_guest_init(struct guest_mem *gm, struct migrator *m, uint32_t nframes,
-			   uint32_t pool_reserve, unsigned copy_threads)
-{
-	struct guest_mem_config cfg = {
-		.size = nframes * FRAME_SIZE,
-		.backing = POOL_SHMEM,
-		.sim_nodes = 2,
-		.policy = { .mode = NUMA_BIND, .nodemask = 1 },
-		.pool_reserve = pool_reserve,
-	};
-	char err[256];
+#define SIM_GUEST_NODES 2
 
-	ck_assert_msg(guest_mem_init(gm, &cfg, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(migrator_init(m, gm, copy_threads, err, sizeof(err)) == 0, "%s", err);
-}
+/* size bytes of guest RAM on nodes simulated nodes, placed by policy
+ * ("bind:0", "interleave:0,1", ...), pool_reserve spare pages per pool. */
+int sim_guest_config(struct guest_mem_config *cfg, uint64_t size, unsigned nodes, const char *policy,
+		     uint32_t pool_reserve, char *err, size_t errlen);
+
+/* nframes frames on SIM_GUEST_NODES nodes as sim_guest_config says and, if
+ * m, the migrator with copy_threads over them. Nothing is left on failure. */
+int sim_guest_build(struct guest_mem *gm, struct migrator *m, uint32_t nframes, const char *policy,
+		    uint32_t pool_reserve, unsigned copy_threads, char *err, size_t errlen);
+
+/* In a Check test: sim_guest_build with every frame bound to node 0, or
+ * the test fails with the reason. */
+#define sim_guest_init(gm, m, nframes, pool_reserve, copy_threads)                               \
+	do {                                                                                     \
+		char sim_err_[256];                                                              \
+		ck_assert_msg(sim_guest_build(gm, m, nframes, "bind:0", pool_reserve, copy_threads, \
+					      sim_err_, sizeof(sim_err_)) == 0,                   \
+			      "%s", sim_err_);                                                   \
+	} while (0)
+
+/* The host's pages: a pool's populate that really populates for the first
+ * pages calls after sim_host_pages(pages), then fails with -ENOMEM as a
+ * host out of memory does. sim_populate_calls counts the calls since. */
+extern unsigned sim_populate_calls;
+void sim_host_pages(unsigned pages);
+int sim_populate(struct pool *p, uint32_t slot);
 
 #endif

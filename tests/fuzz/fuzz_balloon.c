@@ -20,9 +20,8 @@
 
 #include "lib/util.h"
 #include "balloon/balloon.h"
-#include "mm/guest_mem.h"
-#include "mm/migrate.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/sim_guest.h"
 #include "tests/virtio_driver.h"
 
 #define NFRAMES 16
@@ -48,16 +47,12 @@ static uint8_t *hva(uint64_t gpa)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_config cfg = {
-		.size = NFRAMES * FRAME_SIZE, .backing = POOL_SHMEM, .sim_nodes = 2,
-		.policy = { .mode = NUMA_INTERLEAVE, .nodemask = 3 }, .pool_reserve = 1,
-	};
 	char err[256];
 
 	(void)argc;
 	(void)argv;
-	if (guest_mem_init(&gm, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "fuzz_balloon: guest_mem_init: %s\n", err);
+	if (sim_guest_build(&gm, NULL, NFRAMES, "interleave:0,1", 1, 0, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_balloon: guest memory: %s\n", err);
 		exit(1);
 	}
 	if (migrator_init(&mig, &gm, 1, err, sizeof(err)) < 0) {
