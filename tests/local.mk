@@ -54,11 +54,14 @@ tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
 tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
 tests_check_balloon_LDADD = $(UNIT_LDADD)
 
-# vmm/linux.c, vmm/uart.c: the Linux boot protocol, MP table, 8250 model
-UNIT_TESTS += tests/check_linux
+# vmm/linux.c: the Linux boot protocol, MP table; vmm/uart.c: the 8250 model
+UNIT_TESTS += tests/check_linux tests/check_uart
 tests_check_linux_SOURCES = tests/check_linux.c tests/unit.h
 tests_check_linux_CFLAGS = $(UNIT_CFLAGS)
 tests_check_linux_LDADD = $(UNIT_LDADD)
+tests_check_uart_SOURCES = tests/check_uart.c tests/unit.h
+tests_check_uart_CFLAGS = $(UNIT_CFLAGS)
+tests_check_uart_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/check_acpi
 # with the sleep register's device, whose port handler it drives
 tests_check_acpi_SOURCES = tests/check_acpi.c tests/unit.h vmm/acpi_sleep.c

@@ -1,7 +1,7 @@
 /* uart.h - an 8250/16550A UART register model, free of I/O: the guest's
  * register accesses, a receive FIFO fed by the host, and the interrupt line
  * (IER/IIR/LSR interplay) as a level. vmm/serial.c wires it to COM1, stdin,
- * stdout and (with an in-kernel irqchip) IRQ 4; tests/check_linux.c tests it. */
+ * stdout and (with an in-kernel irqchip) IRQ 4; tests/check_uart.c tests it. */
 #ifndef FRAMESHIFT_VMM_UART_H
 #define FRAMESHIFT_VMM_UART_H
 
