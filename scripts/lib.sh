@@ -6,8 +6,8 @@
 #
 # Set FRAMESHIFT (the frameshift binary) before sourcing. Variables the
 # helpers read: VM_OUT, VM_ERR, VM_STDIN (vm_start). They set: VM_PID
-# (vm_start), CHECKS_FAILED (check_failed). Their own variables start with
-# _ so that they do not clobber the caller's.
+# (vm_start, vm_wait), CHECKS_FAILED (check_failed). Their own variables
+# start with _ so that they do not clobber the caller's.
 : "${FRAMESHIFT:?set FRAMESHIFT to the frameshift binary before sourcing scripts/lib.sh}"
 CHECKS_FAILED=${CHECKS_FAILED:-0}
 
@@ -50,6 +50,15 @@ vm_start() {
 	VM_PID=$!
 	exec 5>&- 6>&-
 	wait_for_socket "$_vs_sock" "$VM_PID"
+}
+
+# vm_wait: wait until the VM of vm_start ends; returns its exit status, and
+# empties VM_PID (nothing left to stop).
+vm_wait() {
+	_vw_status=0
+	wait "$VM_PID" || _vw_status=$?
+	VM_PID=
+	return $_vw_status
 }
 
 # ctl_get SOCK 'VAR=KEY.PATH ...' COMMAND [ARGS...]: one `frameshift ctl`

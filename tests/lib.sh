@@ -1,13 +1,20 @@
-# lib.sh - shared helpers for the shell tests (sourced; run by `make check`).
+# lib.sh - helpers for the shell tests only (sourced; run by `make check`).
+# Starting a VM, waiting for its socket and reading reply values are
+# scripts/lib.sh's, shared with the benchmarks and the soak.
 # Exit 77 = skipped (automake convention), 99 = hard error.
 set -u
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_srcdir=${top_srcdir:-$top_builddir}
 FRAMESHIFT=$top_builddir/frameshift
+. "$top_srcdir/scripts/lib.sh"
 NUMACHECK=$top_builddir/scripts/numacheck # the kernel's view (scripts/numacheck.c)
 GUEST_DIR=$top_builddir/guest-tests
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/frameshift-test.XXXXXX")
-trap 'rm -rf "$TEST_TMP"' EXIT
+# a VM started by vm_start keeps its output here (fail shows its stderr)
+VM_OUT=$TEST_TMP/vm.out
+VM_ERR=$TEST_TMP/vm.err
+# a VM still running when the test ends, early or not, goes with it
+trap '[ -z "${VM_PID-}" ] || kill "$VM_PID" 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
 
 fail() {
 	# a test that ran a VM keeps its stderr here: show why it went away
@@ -84,35 +91,36 @@ expect_in() {
 	grep -q -- "$*" "$file" || { cat "$file"; fail "expected '$*' in $(basename "$file")"; }
 }
 
-# wait_for_socket SOCK PID ERRFILE: wait up to 60 s (filling pools is slow
-# under emulation, in scripts/nested-run) for a VM's control socket; fail
-# with the VM's stderr if it never appears (or the VM died).
-wait_for_socket() {
-	n=0
-	while [ ! -S "$1" ] && [ $n -lt 1200 ] && kill -0 "$2" 2>/dev/null; do
-		sleep 0.05
-		n=$((n + 1))
-	done
-	[ -S "$1" ] || { cat "$3" >&2; fail "no control socket at $1"; }
+# expect_out VALUE: the last expect_status printed exactly VALUE (a
+# `ctl --get` value, or several, one per line)
+expect_out() {
+	[ "$(cat "$TEST_TMP/out")" = "$*" ] || fail "expected '$*' on stdout, got '$(cat "$TEST_TMP/out")'"
 }
 
-# start_guest ARGS...: `frameshift ARGS` in the background, $vm its pid, with
-# stdin a fifo the test holds open: for a guest that runs until the test is
-# done with it (integrity.elf ends, with its verdict, at a byte on COM1), so
-# nothing depends on how fast this host runs it. stop_guest sends the byte
-# and waits: $status is frameshift's exit status.
+# start_vm SOCK RUN-ARGS...: vm_start, or fail (with the VM's stderr)
+start_vm() {
+	vm_start "$@" || fail "frameshift did not serve its control socket $1"
+}
+
+# start_guest SOCK RUN-ARGS...: start_vm with stdin a fifo the test holds
+# open: for a guest that runs until the test is done with it (integrity.elf
+# ends, with its verdict, at a byte on COM1), so nothing depends on how fast
+# this host runs it. stop_guest sends the byte and waits: $status is
+# frameshift's exit status.
 start_guest() {
 	mkfifo "$TEST_TMP/stdin" || fail "mkfifo"
-	"$FRAMESHIFT" "$@" <"$TEST_TMP/stdin" >"$TEST_TMP/vm.out" 2>"$TEST_TMP/vm.err" &
-	vm=$!
-	trap 'kill $vm 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
-	exec 8>"$TEST_TMP/stdin"
+	# read and write: opens at once, where a write-only open would wait
+	# for frameshift's read-only one, which waits in turn (vm_start waits
+	# for the socket before it returns)
+	exec 8<>"$TEST_TMP/stdin"
+	VM_STDIN=$TEST_TMP/stdin
+	start_vm "$@"
+	VM_STDIN=
 }
 
 stop_guest() {
 	echo >&8
 	exec 8>&-
-	wait $vm
+	vm_wait
 	status=$?
-	trap 'rm -rf "$TEST_TMP"' EXIT
 }
