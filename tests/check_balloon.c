@@ -1,7 +1,8 @@
 /* check_balloon.c - virtio-balloon without KVM. Guest RAM is a guest_mem on
- * shmem pools of 2 simulated nodes with the real migrator (its userfaultfd
- * reader restores a ballooned frame the "guest" touches); the test plays the
- * driver through the MMIO registers, with rings and PFN arrays in frame 0.
+ * shmem pools of 2 simulated nodes (tests/sim_guest.h) with the real
+ * migrator (its userfaultfd reader restores a ballooned frame the "guest"
+ * touches); the test plays the driver (tests/virtio_driver.h) through the
+ * MMIO registers, with rings and PFN arrays in frame 0.
  * Frames 1..NFRAMES-1 hold a pattern, so any page the device zeroes or gives
  * back that it should not shows up. */
 #include <check.h>
