@@ -23,6 +23,7 @@
 
 #include "lib/util.h"
 #include "lib/clock.h"
+#include "lib/parse.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
 
@@ -40,11 +41,12 @@ struct ctl_opts {
 	struct json_object *req;
 	const char **gets; /* --get paths, in the order given */
 	int ngets;
+	unsigned wait_s;   /* --wait: how long a VM that is starting may take to listen */
 };
 
 static void ctl_usage(FILE *out)
 {
-	fputs("usage: frameshift ctl [--json | --get KEY.PATH...] [--no-color] SOCKET COMMAND [--NAME VALUE]...\n"
+	fputs("usage: frameshift ctl [--json | --get KEY.PATH...] [--wait SECONDS] [--no-color] SOCKET COMMAND [--NAME VALUE]...\n"
 	      "\n"
 	      "Send COMMAND to the frameshift serving SOCKET (run --api-socket SOCKET).\n"
 	      "Commands: info, numastat, map [--first N] [--count N], pause, resume, quit,\n"
@@ -58,6 +60,8 @@ static void ctl_usage(FILE *out)
 	      "  --get KEY.PATH  print only this value of the reply: object keys and array\n"
 	      "                  indices joined by dots (per_node.1.frames); a string bare,\n"
 	      "                  anything else as JSON. Repeat it for one value per line.\n"
+	      "  --wait SECONDS  wait up to SECONDS for SOCKET to accept (a VM that is\n"
+	      "                  still starting), instead of failing at once\n"
 	      "  --no-color      no colours in the map (NO_COLOR also turns them off)\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 the command failed, 2 a --get path is not in the\n"
@@ -136,6 +140,9 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 			if (!path || !*path)
 				return usage_error("--get needs a KEY.PATH");
 			o->gets[o->ngets++] = path;
+		} else if (!strcmp(a, "--wait")) {
+			if (i + 1 >= argc || parse_uint(argv[++i], 1, 3600, &o->wait_s) < 0)
+				return usage_error("--wait needs SECONDS (1 to 3600)");
 		} else if (!strcmp(a, "--no-color")) {
 			no_color = true;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -176,9 +183,12 @@ static int parse_args(struct ctl_opts *o, int argc, char **argv)
 
 /* ---- talking to the server ---- */
 
-static int ctl_connect(const char *path)
+/* Connect; with wait_s, a socket that does not exist yet or does not accept
+ * yet (a VM still setting up) is tried again until wait_s have passed. */
+static int ctl_connect(const char *path, unsigned wait_s)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int64_t deadline = now_ms() + (int64_t)wait_s * 1000;
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -191,9 +201,13 @@ static int ctl_connect(const char *path)
 		fprintf(stderr, "frameshift ctl: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		fprintf(stderr, "frameshift ctl: cannot connect to %s: %s "
-			"(is frameshift running with --api-socket?)\n", path, strerror(errno));
+	while (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		if ((errno == ENOENT || errno == ECONNREFUSED) && now_ms() < deadline) {
+			usleep(50000);
+			continue;
+		}
+		fprintf(stderr, "frameshift ctl: cannot connect to %s: %s (%s)\n", path, strerror(errno),
+			wait_s ? "after waiting --wait seconds" : "is frameshift running with --api-socket?");
 		close(fd);
 		return -1;
 	}
@@ -622,7 +636,7 @@ int ctl_main(int argc, char **argv)
 	progress = !o.json && isatty(STDERR_FILENO);
 	if (progress)
 		json_object_object_add(o.req, "progress", json_object_new_boolean(1));
-	fd = ctl_connect(o.socket);
+	fd = ctl_connect(o.socket, o.wait_s);
 	if (fd < 0 || send_request(fd, &o) < 0)
 		goto out;
 	while ((reply = read_line(&lr, fd, o.socket)) && show_progress(reply)) {
