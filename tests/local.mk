@@ -74,7 +74,7 @@ tests_check_acpi_LDADD = $(UNIT_LDADD)
 KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
 	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
-SHELL_TESTS = tests/cli.test tests/check.test $(KVM_SHELL_TESTS)
+SHELL_TESTS = tests/cli.test tests/check.test tests/layers.test $(KVM_SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 CLEANFILES += tests/hugepages.lock
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
