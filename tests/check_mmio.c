@@ -362,6 +362,84 @@ START_TEST(reset_forgets_driver_state)
 }
 END_TEST
 
+/* ---- bounded work per guest access ---- */
+
+/* Queue 0 of 64 entries, with `chains` one-buffer chains made available. */
+static void post_chains(unsigned chains)
+{
+	vdrv_negotiate(&t, V1);
+	vdrv_queue_start(&t, &drv, guest.bytes, 0, 64, DESC);
+	vdrv_driver_ok(&t);
+	for (unsigned i = 0; i < chains; i++)
+		vdrv_add_buf(&drv, BUF + i * 16, 16, 0);
+}
+
+/* Every chain made available was used, once, in order: none lost. */
+static void expect_all_used(unsigned chains)
+{
+	ck_assert_uint_eq(*vdrv_used16(&drv, VIRTQ_USED_IDX), chains);
+	for (unsigned i = 0; i < chains; i++)
+		ck_assert_uint_eq(*(uint32_t *)vdrv_used16(&drv, VIRTQ_USED_RING(i)), i);
+}
+
+/* More chains than the budget in one notification: one budget is served,
+ * the rest stay on the ring, an interrupt asks the driver back, and each
+ * later access serves the next budget. */
+START_TEST(notify_serves_one_budget)
+{
+	const unsigned chains = 2 * VIRTIO_MMIO_BUDGET + 5;
+
+	t.irq.raise = count_irq;
+	irqs = 0;
+	post_chains(chains);
+	vdrv_notify(&t, &drv);
+	ck_assert_uint_eq(vdrv_used_new(&drv), VIRTIO_MMIO_BUDGET);
+	ck_assert_uint_eq(t.budget_cuts, 1);
+	ck_assert_int_eq(irqs, 1);
+	/* the driver's interrupt handler reads InterruptStatus: the next budget */
+	ck_assert_uint_eq(vdrv_read(&t, VIRTIO_MMIO_REG_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+	ck_assert_uint_eq(vdrv_used_new(&drv), VIRTIO_MMIO_BUDGET);
+	ck_assert_int_eq(irqs, 2);
+	vdrv_write(&t, VIRTIO_MMIO_REG_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	ck_assert_uint_eq(vdrv_used_new(&drv), 5);
+	/* nothing left: no more interrupts, no more work */
+	ck_assert_uint_eq(vdrv_read(&t, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
+	ck_assert_int_eq(irqs, 2);
+	ck_assert_uint_eq(t.budget_cuts, 2);
+	ck_assert_uint_eq(notified[0], 3);
+	expect_all_used(chains);
+}
+END_TEST
+
+static unsigned stop_after, stop_asks;
+static bool stop_after_some(void *arg)
+{
+	return ++stop_asks > stop_after;
+}
+
+/* The VMM stopping: no chain is popped after the request, and (were the VM
+ * to go on) none is lost. A reset forgets what was left. */
+START_TEST(stopping_pops_no_more)
+{
+	stop_after = 3;
+	stop_asks = 0;
+	t.stop = (struct virtio_stop){ stop_after_some, NULL };
+	post_chains(10);
+	vdrv_notify(&t, &drv);
+	ck_assert_uint_eq(vdrv_used_new(&drv), 3);
+	ck_assert(t.backlog & 1);
+	stop_after = UINT32_MAX;
+	vdrv_read(&t, VIRTIO_MMIO_REG_INTERRUPT_STATUS);
+	ck_assert_uint_eq(vdrv_used_new(&drv), 7);
+	expect_all_used(10);
+	post_chains(2 * VIRTIO_MMIO_BUDGET + 1);
+	vdrv_notify(&t, &drv);
+	ck_assert(t.backlog & 1);
+	vdrv_write(&t, VIRTIO_MMIO_REG_STATUS, 0);
+	ck_assert_uint_eq(t.backlog, 0);
+}
+END_TEST
+
 START_TEST(fdt_node)
 {
 	char buf[1024];
@@ -404,6 +482,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tr, status_bits_cannot_be_cleared);
 	tcase_add_test(tr, config_change_and_interrupts);
 	tcase_add_test(tr, reset_forgets_driver_state);
+	tcase_add_test(tr, notify_serves_one_budget);
+	tcase_add_test(tr, stopping_pops_no_more);
 	tcase_add_test(tr, fdt_node);
 	suite_add_tcase(s, tr);
 	return s;

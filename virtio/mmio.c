@@ -76,12 +76,27 @@ static void queue_broke(struct virtio_mmio *t, unsigned q)
 	virtio_mmio_needs_reset(t, VMMIO_ERR_QUEUE_BROKEN, why);
 }
 
+static bool stop_requested(const struct virtio_mmio *t)
+{
+	return t->stop.requested && t->stop.requested(t->stop.arg);
+}
+
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct vq_chain *c)
 {
-	int ret = vq_pop(&t->vq[q], c);
+	int ret;
 
+	if (!t->budget[q] || stop_requested(t)) {
+		if (vq_has_avail(&t->vq[q]) && !(t->backlog & (1u << q))) {
+			t->backlog |= 1u << q;
+			t->budget_cuts++;
+		}
+		return 0;
+	}
+	ret = vq_pop(&t->vq[q], c);
 	if (ret < 0)
 		queue_broke(t, q);
+	else if (ret > 0)
+		t->budget[q]--;
 	return ret;
 }
 
@@ -130,6 +145,7 @@ static void device_reset(struct virtio_mmio *t)
 	t->queue_sel = 0;
 	t->int_status = 0;
 	t->needs_reset_why[0] = '\0';
+	t->backlog = 0;
 	t->resets++;
 	if (t->ops->reset)
 		t->ops->reset(t);
@@ -400,10 +416,27 @@ static void write_reg(struct virtio_mmio *t, uint32_t off, uint32_t v)
 	virtio_mmio_error(t, VMMIO_ERR_OFFSET, "write of 0x%x to offset 0x%03x", v, off);
 }
 
+/* Queues a device left with chains on their rings get this access's budget
+ * first (before a register read, so InterruptStatus shows what it used). */
+static void serve_backlog(struct virtio_mmio *t)
+{
+	uint32_t queues = t->backlog;
+
+	t->backlog = 0;
+	if (!queues || !virtio_mmio_running(t) || !t->ops->notify)
+		return; /* a stopped device serves nothing; a reset empties the rings */
+	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		if ((queues & (1u << q)) && t->vq[q].ready)
+			t->ops->notify(t, q);
+}
+
 void virtio_mmio_access(struct virtio_mmio *t, uint64_t off, uint8_t *data, uint32_t len,
 			bool is_write)
 {
 	pthread_mutex_lock(&t->lock);
+	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		t->budget[q] = VIRTIO_MMIO_BUDGET;
+	serve_backlog(t);
 	if (off >= VIRTIO_MMIO_REG_CONFIG) {
 		uint64_t coff = off - VIRTIO_MMIO_REG_CONFIG;
 
@@ -437,6 +470,10 @@ void virtio_mmio_access(struct virtio_mmio *t, uint64_t off, uint8_t *data, uint
 
 		memcpy(data, &v, 4);
 	}
+	/* chains left for later: an interrupt brings an interrupt-driven driver
+	 * back (even one that asked for none yet: it may wait for just those) */
+	if (t->backlog && virtio_mmio_running(t))
+		raise_irq(t, VIRTIO_MMIO_INT_VRING);
 	pthread_mutex_unlock(&t->lock);
 }
 

@@ -12,6 +12,14 @@
  * Notifications arrive as MMIO writes to QueueNotify and are handled on the
  * vCPU thread that made them.
  *
+ * Bounded work: in one guest access (a QueueNotify, DRIVER_OK) a device pops
+ * at most VIRTIO_MMIO_BUDGET chains of each queue, and none once the VMM is
+ * stopping (struct virtio_stop), so the transport lock is never held across
+ * more. Chains past the budget stay on the ring, unpopped: the queue is
+ * marked and a used-buffer interrupt raised, and the driver's next access to
+ * the device (Linux's interrupt handler reads InterruptStatus, a polling
+ * driver reads its registers) or next notification serves the next budget.
+ *
  * Bad driver behaviour is counted per kind (enum virtio_mmio_error), logged a
  * few times, and never reaches outside guest RAM. Where the device cannot go
  * on (a broken queue, a queue set up wrong), it sets DEVICE_NEEDS_RESET and
@@ -27,6 +35,9 @@
 #include "virtio/virtqueue.h"
 
 #define VIRTIO_MMIO_MAX_QUEUES 8
+/* Chains of one queue a device may pop in one guest access: Linux's balloon
+ * driver queues one request per notification, the test guest at most 16. */
+#define VIRTIO_MMIO_BUDGET 16
 
 struct virtio_mmio;
 
@@ -78,6 +89,13 @@ struct virtio_irq {
 	void *arg;
 };
 
+/* Whether the VMM is stopping (quit, a signal, the guest's end): the device
+ * then pops no more chains. NULL: never. */
+struct virtio_stop {
+	bool (*requested)(void *arg);
+	void *arg;
+};
+
 struct virtio_mmio {
 	pthread_mutex_t lock;
 	const struct virtio_device_ops *ops;
@@ -85,6 +103,10 @@ struct virtio_mmio {
 	uint64_t base;               /* guest-physical address of the window */
 	struct vq_mem mem;
 	struct virtio_irq irq;
+	struct virtio_stop stop;
+	/* bounded work (see above) */
+	uint16_t budget[VIRTIO_MMIO_MAX_QUEUES]; /* chains left to pop in this access */
+	uint32_t backlog;            /* bit per queue left with chains on its ring */
 	/* registers */
 	uint32_t status;
 	uint32_t dev_features_sel, drv_features_sel;
@@ -97,6 +119,7 @@ struct virtio_mmio {
 	/* counters */
 	uint64_t errors[VMMIO_ERR_NR];
 	uint64_t notifies, interrupts, resets;
+	uint64_t budget_cuts;        /* times a queue was left with chains for a later access */
 	char needs_reset_why[96];
 };
 
@@ -120,7 +143,9 @@ void virtio_mmio_error(struct virtio_mmio *t, enum virtio_mmio_error e, const ch
 	__attribute__((format(printf, 3, 4)));
 /* Whether the device may process queues: DRIVER_OK, not NEEDS_RESET/FAILED. */
 bool virtio_mmio_running(const struct virtio_mmio *t);
-/* Pop queue q; a queue error becomes NEEDS_RESET. Same returns as vq_pop. */
+/* Pop queue q; a queue error becomes NEEDS_RESET. Same returns as vq_pop,
+ * except that it answers 0 (the chain stays on the ring, served by a later
+ * access) once this access's budget for q is spent or the VMM is stopping. */
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct vq_chain *c);
 /* Push and count a failure like virtio_mmio_pop. */
 int virtio_mmio_push(struct virtio_mmio *t, unsigned q, uint16_t head, uint32_t written);
