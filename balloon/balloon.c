@@ -40,6 +40,17 @@ void guest_error(struct balloon *b, uint64_t *counter, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool request_oversized(struct balloon *b, const char *what, const struct vq_chain *c, uint64_t cap)
+{
+	uint64_t bytes = c->out_bytes + c->in_bytes;
+
+	if (bytes <= cap)
+		return false;
+	guest_error(b, &b->c.oversized_requests, "%s: a request of %llu bytes (at most %llu): refused unread",
+		    what, (unsigned long long)bytes, (unsigned long long)cap);
+	return true;
+}
+
 /* ---- the transport's callbacks (t.lock held) ---- */
 
 static struct balloon *to_balloon(struct virtio_mmio *t)
@@ -214,8 +225,8 @@ struct balloon *balloon_create(struct guest_mem *gm, struct migrator *m, uint64_
 	b->npages = gm->size >> VIRTIO_BALLOON_PFN_SHIFT;
 	b->frames = calloc(b->nframes, sizeof(*b->frames));
 	b->req_mark = calloc((b->npages + 63) / 64, sizeof(uint64_t));
-	b->pfns = malloc(PFN_CHUNK * sizeof(uint32_t));
-	b->batch = malloc(PFN_CHUNK * sizeof(uint32_t));
+	b->pfns = malloc(BALLOON_PFNS_MAX * sizeof(uint32_t));
+	b->batch = malloc(BALLOON_PFNS_MAX * sizeof(uint32_t));
 	if (!b->frames || !b->req_mark || !b->pfns || !b->batch) {
 		balloon_destroy(b);
 		return NULL;
@@ -292,6 +303,7 @@ void balloon_get_status(struct balloon *b, struct balloon_status *s)
 	for (unsigned i = 0; i < s->nevents; i++)
 		s->events[i] = b->events[(first + i) % BALLOON_MAX_EVENTS];
 	memcpy(s->transport_errors, b->t.errors, sizeof(s->transport_errors));
+	s->budget_cuts = b->t.budget_cuts;
 	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
 		for (unsigned e = 0; e < VQ_ERR_NR; e++)
 			s->queue_errors[e] += b->t.vq[q].errors[e];

@@ -39,6 +39,15 @@
 #define BALLOON_PAGES_PER_FRAME (FRAME_SIZE / VIRTIO_BALLOON_PAGE_SIZE)
 #define BALLOON_MAX_EVENTS 32
 
+/* The most one request may carry (the spec sets no limit; these are what
+ * Linux's driver sends): a request past its cap is refused unread and
+ * counted (oversized_requests), so the guest cannot choose how long the
+ * device works for it. */
+#define BALLOON_PFNS_MAX 256          /* VIRTIO_BALLOON_ARRAY_PFNS_MAX: 1 KiB of PFNs */
+#define BALLOON_STATS_MAX 32          /* tags; Linux sends 16 since 6.12, 10 before */
+#define BALLOON_REPORT_BYTES_MAX (128ULL << 20) /* PAGE_REPORTING_CAPACITY (32) blocks of
+						 * at most MAX_PAGE_ORDER (4 MiB on x86-64) */
+
 struct balloon;
 
 /* Everything counted since start (cumulative) plus the current picture. */
@@ -51,6 +60,7 @@ struct balloon_counters {
 	uint64_t pfn_already_ballooned; /* inflate of a page already in the balloon */
 	uint64_t pfn_not_ballooned;     /* deflate of a page not in the balloon */
 	uint64_t bad_buffers;           /* wrong direction, odd length, in ballooned memory */
+	uint64_t oversized_requests;    /* past BALLOON_*_MAX: refused unread */
 	uint64_t stats_extra_buffers;   /* a second stats buffer while one is held */
 	uint64_t stats_unknown_tags;
 	uint64_t config_errors;         /* writes the driver may not make */
@@ -116,6 +126,7 @@ struct balloon_status {
 	unsigned nevents;
 	struct balloon_event events[BALLOON_MAX_EVENTS]; /* oldest first */
 	uint64_t transport_errors[VMMIO_ERR_NR];
+	uint64_t budget_cuts;           /* queues left with chains for a later access */
 	uint64_t queue_errors[VQ_ERR_NR];
 };
 void balloon_get_status(struct balloon *b, struct balloon_status *s);

@@ -71,6 +71,7 @@ static struct json_object *requests_json(const struct balloon_status *s)
 	json_add_int(o, "report_kib", (int64_t)(c->report_bytes >> 10));
 	json_add_int(o, "report_partial_kib", (int64_t)(c->report_partial_bytes >> 10));
 	json_add_int(o, "report_kept_poison", (int64_t)c->report_kept_poison);
+	json_add_int(o, "budget_cuts", (int64_t)s->budget_cuts);
 	return o;
 }
 
@@ -86,6 +87,7 @@ static struct json_object *errors_json(const struct balloon_status *s)
 	json_add_int(o, "pfn_already_ballooned", (int64_t)c->pfn_already_ballooned);
 	json_add_int(o, "pfn_not_ballooned", (int64_t)c->pfn_not_ballooned);
 	json_add_int(o, "bad_buffers", (int64_t)c->bad_buffers);
+	json_add_int(o, "oversized_requests", (int64_t)c->oversized_requests);
 	json_add_int(o, "stats_extra_buffers", (int64_t)c->stats_extra_buffers);
 	json_add_int(o, "stats_unknown_tags", (int64_t)c->stats_unknown_tags);
 	json_add_int(o, "config_errors", (int64_t)c->config_errors);

@@ -7,12 +7,14 @@
 
 /* ---- inflate and deflate ---- */
 
-/* One buffer of 32-bit PFNs, read in chunks into host memory, so the driver
- * changing it meanwhile cannot change what we do. */
+/* One buffer of 32-bit PFNs (at most BALLOON_PFNS_MAX: the request's cap),
+ * copied into host memory first, so the driver changing it meanwhile cannot
+ * change what we do. */
 static void pfn_buffer(struct balloon *b, const struct vq_buf *buf, bool inflate)
 {
 	const char *what = inflate ? "inflate" : "deflate";
 	uint32_t n = buf->len / 4;
+	const void *src;
 
 	if (buf->write) {
 		guest_error(b, &b->c.bad_buffers, "%s: buffer at 0x%llx is device-writable",
@@ -22,21 +24,19 @@ static void pfn_buffer(struct balloon *b, const struct vq_buf *buf, bool inflate
 	if (buf->len % 4)
 		guest_error(b, &b->c.bad_buffers, "%s: buffer length %u is not a multiple of 4 (the last %u bytes are ignored)",
 			    what, buf->len, buf->len % 4);
-	for (uint32_t off = 0; off < n; off += PFN_CHUNK) {
-		uint32_t k = n - off < PFN_CHUNK ? n - off : PFN_CHUNK;
-		const void *src = balloon_translate(b, buf->gpa + (uint64_t)off * 4, (uint64_t)k * 4);
-
-		if (!src) {
-			guest_error(b, &b->c.bad_buffers, "%s: PFN array at 0x%llx lies in ballooned memory",
-				    what, (unsigned long long)(buf->gpa + (uint64_t)off * 4));
-			return;
-		}
-		memcpy(b->pfns, src, (size_t)k * 4);
-		if (inflate)
-			inflate_pfns(b, k);
-		else
-			deflate_pfns(b, k);
+	if (!n)
+		return;
+	src = balloon_translate(b, buf->gpa, (uint64_t)n * 4);
+	if (!src) {
+		guest_error(b, &b->c.bad_buffers, "%s: PFN array at 0x%llx lies in ballooned memory",
+			    what, (unsigned long long)buf->gpa);
+		return;
 	}
+	memcpy(b->pfns, src, (size_t)n * 4);
+	if (inflate)
+		inflate_pfns(b, n);
+	else
+		deflate_pfns(b, n);
 }
 
 void do_pfn_queue(struct balloon *b, unsigned q, bool inflate)
@@ -49,8 +49,9 @@ void do_pfn_queue(struct balloon *b, unsigned q, bool inflate)
 			b->c.inflate_requests++;
 		else
 			b->c.deflate_requests++;
-		for (unsigned i = 0; i < c.n; i++)
-			pfn_buffer(b, &c.buf[i], inflate);
+		if (!request_oversized(b, inflate ? "inflate" : "deflate", &c, BALLOON_PFNS_MAX * 4))
+			for (unsigned i = 0; i < c.n; i++)
+				pfn_buffer(b, &c.buf[i], inflate);
 		if (virtio_mmio_push(&b->t, q, c.head, 0) < 0)
 			break;
 		pushed = true;
@@ -100,8 +101,9 @@ void do_report(struct balloon *b, unsigned q)
 
 	while (virtio_mmio_pop(&b->t, q, &c) > 0) {
 		b->c.report_requests++;
-		for (unsigned i = 0; i < c.n; i++)
-			report_buffer(b, &c.buf[i]);
+		if (!request_oversized(b, "report", &c, BALLOON_REPORT_BYTES_MAX))
+			for (unsigned i = 0; i < c.n; i++)
+				report_buffer(b, &c.buf[i]);
 		if (virtio_mmio_push(&b->t, q, c.head, 0) < 0)
 			break;
 		pushed = true;

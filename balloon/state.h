@@ -11,7 +11,6 @@
 
 #include "balloon/balloon.h"
 
-#define PFN_CHUNK 4096 /* PFNs copied out of guest memory at a time (16 KiB) */
 #define BAD_PFN UINT32_MAX
 
 enum { WHY_INFLATE = 1, WHY_REPORT = 2 };
@@ -41,8 +40,8 @@ struct balloon {
 	int8_t role[VIRTIO_MMIO_MAX_QUEUES]; /* queue index -> enum virtio_balloon_vq, -1 */
 	unsigned nqueues;
 	uint32_t num_pages, actual, poison_val;
-	uint32_t *pfns;           /* PFN_CHUNK, a copy of guest PFNs */
-	uint32_t *batch;          /* frames touched by one chunk */
+	uint32_t *pfns;           /* BALLOON_PFNS_MAX, a copy of a request's PFNs */
+	uint32_t *batch;          /* frames touched by one buffer of them */
 	struct vq_buf chain[BALLOON_QUEUE_SIZE];
 	bool stats_held;
 	uint16_t stats_head;
@@ -59,6 +58,11 @@ struct balloon {
  * *counter and guest_errors, logged a few times. */
 void guest_error(struct balloon *b, uint64_t *counter, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* balloon.c: whether request c for what ("inflate", ...) carries more than
+ * cap bytes; if so it is counted (oversized_requests) and must be left
+ * unread. */
+bool request_oversized(struct balloon *b, const char *what, const struct vq_chain *c, uint64_t cap);
 
 /* frames.c */
 /* Guest RAM the device may touch (struct vq_mem's translate and in_ram). */

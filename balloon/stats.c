@@ -63,10 +63,13 @@ void do_stats(struct balloon *b, unsigned q)
 			if (virtio_mmio_push(&b->t, q, b->stats_head, 0) == 0)
 				pushed = true;
 		}
-		read_stats(b, &c);
+		/* held either way: the host hands it back when it asks again */
 		b->stats_held = true;
 		b->stats_head = c.head;
 		b->stats_queue = q;
+		if (request_oversized(b, "stats", &c, BALLOON_STATS_MAX * sizeof(struct virtio_balloon_stat)))
+			continue;
+		read_stats(b, &c);
 		b->stats.seq++;
 		b->stats.time = now_monotonic();
 		b->c.stats_updates++;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "balloon/balloon.h"
 #include "balloon/control.h"
 #include "vmm/control/dispatch.h"
+#include "lib/clock.h"
 #include "lib/util.h"
 #include "mm/reclaim.h"
 #include "tests/sim_guest.h"
@@ -167,13 +169,18 @@ static void send(struct vdrv_queue *q, const uint32_t *pfns, unsigned n)
 	ck_assert_uint_eq(vdrv_used_new(q), 1);
 }
 
+/* PFNs first.. first+n-1 on q, in requests of at most BALLOON_PFNS_MAX, as
+ * Linux's driver sends them. */
 static void send_range(struct vdrv_queue *q, uint32_t first, unsigned n)
 {
-	uint32_t pfns[4096];
+	uint32_t pfns[BALLOON_PFNS_MAX];
 
-	for (unsigned i = 0; i < n; i++)
-		pfns[i] = first + i;
-	send(q, pfns, n);
+	for (unsigned done = 0, k; done < n; done += k) {
+		k = n - done < BALLOON_PFNS_MAX ? n - done : BALLOON_PFNS_MAX;
+		for (unsigned i = 0; i < k; i++)
+			pfns[i] = first + done + i;
+		send(q, pfns, k);
+	}
 }
 
 static void shuffle(uint32_t *a, unsigned n, uint64_t seed)
@@ -835,7 +842,9 @@ START_TEST(notify_before_driver_ok)
 	start_queue(&q_infl, 0);
 	start_queue(&q_defl, 1);
 	h = ram_hash();
-	vdrv_add_buf(&q_infl, arr, PPF * 4, 0);
+	/* the whole frame, in two requests of the most a request may carry */
+	vdrv_add_buf(&q_infl, arr, PPF * 2, 0);
+	vdrv_add_buf(&q_infl, arr + PPF * 2, PPF * 2, 0);
 	vdrv_notify(t, &q_infl);
 	ck_assert_uint_eq(vdrv_used_new(&q_infl), 0);
 	ck_assert_uint_eq(ram_hash(), h);
@@ -843,9 +852,9 @@ START_TEST(notify_before_driver_ok)
 	status(&s);
 	ck_assert_uint_eq(s.transport_errors[VMMIO_ERR_NOTIFY_EARLY], 1);
 	ck_assert_uint_eq(s.c.pages_inflated, 0);
-	/* once DRIVER_OK is set, the waiting request is served */
+	/* once DRIVER_OK is set, the waiting requests are served */
 	vdrv_driver_ok(t);
-	ck_assert_uint_eq(vdrv_used_new(&q_infl), 1);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), 2);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
 }
 END_TEST
@@ -1036,6 +1045,113 @@ START_TEST(statistics)
 }
 END_TEST
 
+/* ---- bounded work: caps and budgets (issue 13, finding 1) ---- */
+
+#define BIG_ARRAY (ARRAYS + 0x100000) /* in frame 0, room for 512 PFNs or stats */
+
+/* Requests past their caps, whose every byte would be worth acting on (PFNs
+ * of frame 12, statistics, whole free frames): refused unread. Descriptors
+ * 0..ndesc-1, each len bytes, one after the other from the payload. */
+static const struct oversized {
+	unsigned queue;        /* 0 inflate, 1 deflate, 2 stats, 3 reporting */
+	unsigned ndesc;
+	uint32_t len;
+} oversized[] = {
+	{ 0, 1, (BALLOON_PFNS_MAX + 1) * 4 },
+	{ 0, 2, (BALLOON_PFNS_MAX / 2 + 1) * 4 }, /* each small, the request not */
+	{ 1, 1, (BALLOON_PFNS_MAX + 1) * 4 },
+	{ 2, 1, (BALLOON_STATS_MAX + 1) * sizeof(struct virtio_balloon_stat) },
+	{ 3, 5, (NFRAMES - 1) * FRAME_SIZE }, /* 5 x 30 MiB of free frames */
+};
+
+START_TEST(oversized_request_refused)
+{
+	const struct oversized *r = &oversized[_i];
+	struct vdrv_queue *q = (struct vdrv_queue *[]){ &q_infl, &q_defl, &q_stats, &q_rep }[r->queue];
+	struct virtio_balloon_stat *st = (struct virtio_balloon_stat *)hva(BIG_ARRAY);
+	uint32_t *pfns = (uint32_t *)hva(BIG_ARRAY);
+	uint64_t payload = r->queue == 3 ? FRAME_SIZE : BIG_ARRAY, h;
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	for (unsigned i = 0; i < PPF; i++)
+		pfns[i] = 12 * PPF + i;
+	if (r->queue == 2)
+		for (unsigned i = 0; i <= BALLOON_STATS_MAX; i++)
+			st[i] = (struct virtio_balloon_stat){ VIRTIO_BALLOON_S_MEMFREE, 1234 };
+	h = ram_hash();
+	for (unsigned i = 0; i < r->ndesc; i++)
+		vdrv_set_desc(q, i, r->queue == 3 ? payload : payload + (uint64_t)i * r->len, r->len,
+			      (r->queue == 3 ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < r->ndesc ? VIRTQ_DESC_F_NEXT : 0),
+			      (uint16_t)(i + 1));
+	vdrv_publish(q, 0);
+	vdrv_notify(t, q);
+	ck_assert_uint_eq(vdrv_used_new(q), r->queue == 2 ? 0 : 1); /* stats: held, as any */
+	ck_assert_uint_eq(ram_hash(), h);
+	for (uint32_t f = 1; f < NFRAMES; f++)
+		ck_assert_uint_eq(gm.ft.frames[f].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.oversized_requests, 1);
+	ck_assert_uint_eq(s.c.guest_errors, 1);
+	ck_assert_uint_eq(s.c.pages_inflated + s.c.pages_deflated + s.c.frames_reported, 0);
+	ck_assert_uint_eq(s.stats.seq + s.stats.have, 0);
+	ck_assert(s.driver_ok && !s.needs_reset);
+}
+END_TEST
+
+/* The flood of issue 13: every head of a 256-entry inflate queue starts a
+ * chain through the same descriptors, each pointing at all of guest RAM
+ * above frame 0 (30 MiB here; a 3 GiB guest's attacker points at its 3 GiB),
+ * then one notification. The device used to read every PFN of every buffer
+ * of every chain, the transport lock held (~10^11 PFNs at 3 GiB); now one
+ * notification pops one budget of chains and reads none of them, and each
+ * later access the next budget, until every chain is used. */
+START_TEST(hostile_ring_costs_one_budget)
+{
+	const unsigned num = BALLOON_QUEUE_SIZE;
+	struct balloon_status s;
+	unsigned accesses = 1;
+	double t0, dt;
+	uint64_t h;
+
+	ck_assert(vdrv_negotiate(t, ALL_FEATURES));
+	vdrv_queue_start(t, &q_infl, gm.hva, 0, num, RING(0));
+	start_queue(&q_defl, 1);
+	start_queue(&q_stats, 2);
+	start_queue(&q_rep, 3);
+	vdrv_driver_ok(t);
+	for (unsigned i = 0; i < num; i++)
+		vdrv_set_desc(&q_infl, i, FRAME_SIZE, (NFRAMES - 1) * FRAME_SIZE,
+			      i + 1 < num ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+	for (unsigned i = 0; i < num; i++)
+		vdrv_publish(&q_infl, (uint16_t)i);
+	h = ram_hash();
+	t0 = now_monotonic();
+	vdrv_notify(t, &q_infl);
+	dt = now_monotonic() - t0;
+	fprintf(stderr, "hostile ring: one notification took %.0f us\n", dt * 1e6);
+	ck_assert_uint_eq(vdrv_used_new(&q_infl), VIRTIO_MMIO_BUDGET);
+	status(&s);
+	ck_assert_uint_eq(s.c.oversized_requests, VIRTIO_MMIO_BUDGET);
+	ck_assert_uint_eq(s.budget_cuts, 1);
+	/* the rest: a budget per access (the driver's interrupt handler reading
+	 * InterruptStatus), none lost */
+	for (unsigned used = VIRTIO_MMIO_BUDGET; used < num; used += VIRTIO_MMIO_BUDGET, accesses++) {
+		ck_assert(vdrv_read(t, VIRTIO_MMIO_REG_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
+		ck_assert_uint_eq(vdrv_used_new(&q_infl), VIRTIO_MMIO_BUDGET);
+	}
+	ck_assert_uint_eq(accesses, num / VIRTIO_MMIO_BUDGET);
+	ck_assert_uint_eq(*vdrv_used16(&q_infl, VIRTQ_USED_IDX), num);
+	status(&s);
+	ck_assert_uint_eq(s.c.inflate_requests, num);
+	ck_assert_uint_eq(s.c.oversized_requests, num);
+	ck_assert_uint_eq(s.c.guest_errors, num);
+	ck_assert_uint_eq(s.c.pages_inflated + s.c.pfn_out_of_range + s.c.pfn_already_ballooned, 0);
+	ck_assert_uint_eq(ram_hash(), h);
+	ck_assert(s.driver_ok && !s.needs_reset);
+}
+END_TEST
+
 /* A request as the control socket runs it: the reply, ok or not as expected. */
 static struct json_object *request(const char *line, bool ok)
 {
@@ -1098,9 +1214,10 @@ static Suite *make_suite(void)
 	TCase *pfn = tcase_create("bad-pfns");
 	TCase *ring = tcase_create("bad-rings");
 	TCase *dev = tcase_create("device");
-	TCase *all[] = { host, pfn, ring, dev };
+	TCase *bounds = tcase_create("bounded-work");
+	TCase *all[] = { host, pfn, ring, dev, bounds };
 
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(all); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
 		tcase_set_timeout(all[i], 30);
 		suite_add_tcase(s, all[i]);
@@ -1136,5 +1253,8 @@ static Suite *make_suite(void)
 	tcase_add_test(dev, config_target_and_actual);
 	tcase_add_test(dev, statistics);
 	tcase_add_test(dev, control_requests);
+
+	tcase_add_loop_test(bounds, oversized_request_refused, 0, (int)ARRAY_SIZE(oversized));
+	tcase_add_test(bounds, hostile_ring_costs_one_budget);
 	return s;
 }

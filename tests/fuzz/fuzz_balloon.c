@@ -1,4 +1,4 @@
-/* fuzz_balloon.c - the virtio-balloon device (balloon/balloon.c) behind its
+/* fuzz_balloon.c - the virtio-balloon device (balloon/) behind its
  * virtio-mmio transport (virtio/mmio.c), driven by a driver that does
  * anything: what tests/check_balloon.c does by the book, this does from the
  * input.
@@ -6,16 +6,21 @@
  * Guest RAM is a guest_mem of 16 frames on two simulated nodes over shmem,
  * with the real migrator (its userfaultfd reader restores a ballooned frame
  * the "guest" touches), built once. Each input negotiates a feature set,
- * sets up the queues (rings and request arrays in frame 0, as check_balloon
- * lays them out) and sets DRIVER_OK, then runs a script: requests of PFNs
- * (or any bytes) on any queue, buffers of any guest range (free page
- * reports), raw register writes and reads, rewrites of the rings, guest
- * touches of any frame, new host targets. Then a device reset.
+ * sets up the queues (rings and request arrays in frame 0) and sets
+ * DRIVER_OK, then runs a script: requests of PFNs (or any bytes, up to twice
+ * the cap) on any queue, bursts of requests under one notification, buffers
+ * of any guest range and length (free page reports), raw register writes and
+ * reads, rewrites of the rings, guest touches of any frame, new host
+ * targets. Then a device reset.
  *
  * Properties: nothing crashes or escapes (ASan); every frame is MAPPED or
  * BALLOONED, never stuck in between; the balloon never holds more pages than
- * guest RAM has; after the reset every frame is MAPPED again and the balloon
- * is empty. */
+ * guest RAM has; bounded work: no step (one guest access at most) pops more
+ * than VIRTIO_MMIO_BUDGET chains of a queue, or looks at more than
+ * BALLOON_PFNS_MAX PFNs per inflate or deflate request it popped; chains left
+ * on a ring are all served within a ring's worth of budgets of further
+ * accesses; after the reset every frame is MAPPED again and the balloon is
+ * empty. */
 #include <stdbool.h>
 
 #include "lib/util.h"
@@ -27,10 +32,11 @@
 #define NFRAMES 16
 #define BASE 0xC0000000ULL
 #define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* queue q's rings */
-#define ARRAYS 0x40000ULL                      /* 16 KiB per request slot */
-#define QNUM 16
+#define ARRAYS 0x40000ULL                      /* 4 KiB per request slot */
+#define SLOT 0x1000ULL
+#define QNUM 64                                /* more than a budget fits */
 #define MAX_OPS 64
-#define MAX_PFNS 1024
+#define MAX_PFNS (2 * BALLOON_PFNS_MAX)         /* half of them past the cap */
 
 static struct guest_mem gm;
 static struct migrator mig;
@@ -95,34 +101,88 @@ static void post(unsigned q, uint64_t gpa, uint32_t len, uint16_t flags)
 	vdrv_notify(t, &queues[q]);
 }
 
-/* A request of PFNs (inflate, deflate; any bytes for stats) on queue q. */
-static void send(struct fuzz_in *in, unsigned q)
+/* A request of PFNs (inflate, deflate; any bytes for stats) on queue q,
+ * made available; notified if notify. */
+static void send(struct fuzz_in *in, unsigned q, bool notify)
 {
 	unsigned slot = queues[q].avail_idx % QNUM;
-	uint64_t arr = ARRAYS + (q * QNUM + slot) * 0x4000ULL;
+	uint64_t arr = ARRAYS + (q * QNUM + slot) * SLOT;
 	unsigned n = (unsigned)fuzz_take(in, 2) % (MAX_PFNS + 1);
 	uint16_t flags = fuzz_take(in, 1) & 1 ? VIRTQ_DESC_F_WRITE : 0;
 	uint32_t *pfn = (uint32_t *)hva(arr);
+	uint32_t len;
 
 	for (unsigned i = 0; i < n; i++) /* mostly inside the 8192 pages of RAM */
 		pfn[i] = (uint32_t)fuzz_take(in, 2) % (NFRAMES * 512 + 1024);
 	/* now and then an odd length */
-	post(q, arr, n * 4 + (unsigned)(fuzz_take(in, 1) % 4 == 3), flags);
+	len = n * 4 + (unsigned)(fuzz_take(in, 1) % 4 == 3);
+	if (notify)
+		post(q, arr, len, flags);
+	else
+		vdrv_add_buf(&queues[q], arr, len, flags);
 }
 
-/* Any one buffer: free page reports point at the free memory itself. */
+/* Any one buffer: free page reports point at the free memory itself; on the
+ * other queues a buffer past the cap is refused unread. */
 static void send_range(struct fuzz_in *in, unsigned q)
 {
 	uint64_t gpa = fuzz_take(in, 2) * 4096ULL % ((NFRAMES + 1) * FRAME_SIZE);
 	uint32_t len = (uint32_t)(fuzz_take(in, 2) * 4096ULL % (2 * FRAME_SIZE + 4096));
 	uint16_t flags = fuzz_take(in, 1) & 1 ? VIRTQ_DESC_F_WRITE : 0;
 
-	/* on inflate/deflate a buffer is a PFN array: megabytes of PFNs only
-	 * slow the run down (send covers those queues) */
-	if (q < 2)
-		len %= 16384 + 1;
-
 	post(q, gpa, len, flags);
+}
+
+/* Up to two budgets of requests on queue q under one notification. */
+static void burst(struct fuzz_in *in, unsigned q)
+{
+	unsigned n = 1 + (unsigned)fuzz_take(in, 1) % (2 * VIRTIO_MMIO_BUDGET);
+
+	for (unsigned i = 0; i < n; i++)
+		send(in, q, false);
+	vdrv_notify(t, &queues[q]);
+}
+
+/* What the device has done so far: chains popped per queue, PFNs looked at. */
+struct work {
+	uint64_t popped[4];
+	uint64_t pfns;
+};
+
+static void work_now(struct work *w)
+{
+	struct balloon_status st;
+
+	balloon_get_status(b, &st);
+	for (unsigned q = 0; q < 4; q++)
+		w->popped[q] = t->vq[q].popped;
+	w->pfns = st.c.pages_inflated + st.c.pages_deflated + st.c.pfn_out_of_range + st.c.pfn_duplicate +
+		  st.c.pfn_already_ballooned + st.c.pfn_not_ballooned;
+}
+
+/* One step, one guest access at most: one budget per queue, one cap per
+ * request. (The PFN queues are 0 and 1 whatever was negotiated.) */
+static void check_work(const struct work *before)
+{
+	struct work now;
+
+	work_now(&now);
+	for (unsigned q = 0; q < 4; q++)
+		FUZZ_ASSERT(now.popped[q] - before->popped[q] <= VIRTIO_MMIO_BUDGET,
+			    "queue %u: %llu chains popped in one access", q,
+			    (unsigned long long)(now.popped[q] - before->popped[q]));
+	FUZZ_ASSERT(now.pfns - before->pfns <=
+			    (now.popped[0] - before->popped[0] + now.popped[1] - before->popped[1]) * BALLOON_PFNS_MAX,
+		    "%llu PFNs looked at in one access", (unsigned long long)(now.pfns - before->pfns));
+}
+
+/* Chains left on a ring are served by later accesses: a ring's worth of
+ * budgets empties any backlog. */
+static void check_backlog_served(void)
+{
+	for (unsigned i = 0; i < QNUM / VIRTIO_MMIO_BUDGET + 1 && t->backlog; i++)
+		vdrv_read(t, VIRTIO_MMIO_REG_INTERRUPT_STATUS);
+	FUZZ_ASSERT(!t->backlog || !virtio_mmio_running(t), "queues 0x%x still have chains left", t->backlog);
 }
 
 static void check_frames(bool after_reset)
@@ -155,9 +215,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	start((uint8_t)fuzz_take(&in, 1));
 	for (unsigned op = 0; op < MAX_OPS && in.n; op++) {
-		switch (fuzz_take(&in, 1) % 7) {
+		struct work before;
+
+		work_now(&before);
+		switch (fuzz_take(&in, 1) % 8) {
 		case 0:
-			send(&in, (unsigned)fuzz_take(&in, 1) % nqueues);
+			send(&in, (unsigned)fuzz_take(&in, 1) % nqueues, true);
 			break;
 		case 1: { /* any register, any value */
 			uint32_t off = (uint32_t)fuzz_take(&in, 2) % VIRTIO_MMIO_WINDOW;
@@ -187,9 +250,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			send_range(&in, (unsigned)fuzz_take(&in, 1) % nqueues);
 			break;
+		case 7:
+			burst(&in, (unsigned)fuzz_take(&in, 1) % nqueues);
+			break;
 		}
+		check_work(&before);
 		check_frames(false);
 	}
+	check_backlog_served();
 	vdrv_write(t, VIRTIO_MMIO_REG_STATUS, 0);
 	check_frames(true);
 	return 0;
