@@ -73,9 +73,12 @@ tests_check_acpi_LDADD = $(UNIT_LDADD)
 # run by hand there, they skip (exit 77). sandbox.test is in tests/fuzz/local.mk.
 KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
 	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
+# the docs against the binary: the control API (a VM), the man page (no VM)
+KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
 SHELL_TESTS = tests/cli.test tests/check.test tests/layers.test $(KVM_SHELL_TESTS)
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
+EXTRA_DIST += tests/control-schema.py docs/control-api.md docs/control-api.schema.json
 CLEANFILES += tests/hugepages.lock
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
