@@ -20,7 +20,8 @@
  *
  * bootargs: cycles=N (default 1: stop after the balloon went up and came back
  * to zero N times; 0: run for `seconds`), seconds=N (default 60, the limit),
- * batch=N PFNs per request (default 256, at most 4096), inflight=N requests
+ * batch=N PFNs per request (default and at most 256, as Linux sends: the
+ * device refuses larger requests), inflight=N requests
  * per notification (default 4), shuffle=0|1 (default 1), keep=SIZE (default
  * 32M with more than one vCPU), report=N (default 0), features=MASK,
  * hold=1 (once `cycles` are done, end only when the host asks for stats
@@ -33,7 +34,7 @@
 
 #define PAGE 4096ULL
 #define PAGES_PER_FRAME (FS_FRAME_SIZE / PAGE)
-#define MAX_BATCH 4096
+#define MAX_BATCH 256
 #define MAX_INFLIGHT 16
 #define MAX_SEGS (GUEST_MAX_CHUNKS + 16)
 #define MAX_KEEP 512
