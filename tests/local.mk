@@ -77,6 +77,7 @@ KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test 
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
 SHELL_TESTS = tests/cli.test tests/check.test tests/layers.test $(KVM_SHELL_TESTS)
+SHELL_TESTS += tests/docs-man.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 EXTRA_DIST += tests/control-schema.py docs/control-api.md docs/control-api.schema.json
 CLEANFILES += tests/hugepages.lock
