@@ -122,7 +122,8 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
-/* Run this vCPU's thread on the CPUs of its node's host node. */
+/* Run this vCPU's thread on the CPUs of its node's host node. By pid 0 (the
+ * caller): the sandbox allows sched_setaffinity for no other. */
 static void vcpu_pin(struct vcpu *v)
 {
 	int host = v->vm->mem.pools[v->node].host_node;
@@ -138,7 +139,7 @@ static void vcpu_pin(struct vcpu *v)
 			if (numa_bitmask_isbitset(cpus, c))
 				CPU_SET(c, &set);
 	numa_free_cpumask(cpus);
-	if (CPU_COUNT(&set) && pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+	if (CPU_COUNT(&set) && sched_setaffinity(0, sizeof(set), &set) < 0)
 		log_info("vCPU %u: cannot pin to node %u's CPUs", v->index, v->node);
 }
 
@@ -150,6 +151,7 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
 	vcpu_pin(v);
+	sandbox_wait(); /* no guest instruction before the seccomp filter */
 	while (vcpu_may_run(v)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -494,7 +496,8 @@ int vm_run_main(const struct vm_config *cfg)
 	/* after the vCPU threads exist, so a `pause` has threads to kick */
 	if (cfg->api_socket && control_start(&vm.control, cfg->api_socket, err, sizeof(err)) < 0)
 		vm_request_exit(&vm, EXIT_OSERR, "%s", err);
-	/* every thread exists: drop to the seccomp filter (vmm/sandbox.c) */
+	/* every thread exists: drop to the seccomp filter (vmm/sandbox.c); then
+	 * the vCPUs, waiting in sandbox_wait(), run the guest */
 	if (sandbox_install(!cfg->no_seccomp, err, sizeof(err)) < 0)
 		vm_request_exit(&vm, EXIT_OSERR, "%s", err);
 

@@ -25,6 +25,7 @@
 #include "vmm/control/dispatch.h"
 #include "vmm/control/reply.h"
 #include "vmm/control/server.h"
+#include "vmm/sandbox.h"
 
 #define CONTROL_SEND_TIMEOUT_S 5 /* a client that stops reading is dropped */
 
@@ -37,8 +38,7 @@ struct control_client {
 
 struct control_server {
 	char *path;
-	dev_t dev;            /* what we bound, so we only ever unlink our own socket */
-	ino_t ino;
+	int unlink_fd;        /* removes the socket at exit (sandbox_unlink_later) */
 	int listen_fd;
 	int wake_fd;
 	pthread_t thread;
@@ -239,8 +239,6 @@ static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t 
 
 static void server_free(struct control_server *srv)
 {
-	struct stat st;
-
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (srv->clients[i].fd >= 0)
 			close(srv->clients[i].fd);
@@ -248,10 +246,8 @@ static void server_free(struct control_server *srv)
 		close(srv->listen_fd);
 	if (srv->wake_fd >= 0)
 		close(srv->wake_fd);
-	/* only our own socket: the path may have been replaced meanwhile */
-	if (srv->ino && lstat(srv->path, &st) == 0 &&
-	    st.st_dev == srv->dev && st.st_ino == srv->ino)
-		unlink(srv->path);
+	if (srv->unlink_fd >= 0)
+		sandbox_unlink_now(srv->unlink_fd);
 	free(srv->path);
 	free(srv);
 }
@@ -279,8 +275,11 @@ static int server_listen(struct control_server *srv, const struct sockaddr_un *a
 		snprintf(err, errlen, "--api-socket %s: %s", srv->path, strerror(errno));
 		return -1;
 	}
-	srv->dev = st.st_dev;
-	srv->ino = st.st_ino;
+	/* under the sandbox only a process outside it can remove a path; it
+	 * checks the socket is still ours: the path may be replaced meanwhile */
+	srv->unlink_fd = sandbox_unlink_later(srv->path, st.st_dev, st.st_ino, err, errlen);
+	if (srv->unlink_fd < 0)
+		return -1;
 	if (listen(srv->listen_fd, CONTROL_MAX_CLIENTS) < 0) {
 		snprintf(err, errlen, "--api-socket %s: cannot listen: %s", srv->path, strerror(errno));
 		return -1;
@@ -295,7 +294,6 @@ static int server_spawn(struct control_server *srv)
 	sigset_t all, old;
 
 	sigfillset(&all);
-	sigdelset(&all, SIGSYS); /* a forbidden syscall here still gets the sandbox's message */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int ret = pthread_create(&srv->thread, NULL, control_thread, srv);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -325,7 +323,7 @@ int control_start(struct control_server **srvp, const char *path, char *err, siz
 		snprintf(err, errlen, "--api-socket: out of memory");
 		return -1;
 	}
-	srv->listen_fd = srv->wake_fd = -1;
+	srv->listen_fd = srv->wake_fd = srv->unlink_fd = -1;
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		srv->clients[i].fd = -1;
 
