@@ -481,35 +481,6 @@ START_TEST(test_server)
 }
 END_TEST
 
-/* Clients past CONTROL_MAX_CLIENTS are told why and closed; the others and
- * later clients are still served. */
-START_TEST(test_server_max_clients)
-{
-	int fds[CONTROL_MAX_CLIENTS];
-
-	start_server();
-	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
-		fds[i] = connect_server();
-		send_str(fds[i], "{\"cmd\":\"info\"}\n", 15);
-		expect_reply(fds[i], true, NULL, NULL);
-	}
-	int extra = connect_server();
-	expect_reply(extra, false, "error", "too many control connections");
-	ck_assert_ptr_null(read_reply(extra));
-	close(extra);
-
-	send_str(fds[3], "{\"cmd\":\"info\"}\n", 15);
-	expect_reply(fds[3], true, NULL, NULL);
-	close(fds[0]);
-	int again = connect_server();
-	send_str(again, "{\"cmd\":\"info\"}\n", 15);
-	expect_reply(again, true, NULL, NULL);
-	close(again);
-	for (int i = 1; i < CONTROL_MAX_CLIENTS; i++)
-		close(fds[i]);
-}
-END_TEST
-
 /* A socket file left behind by a dead frameshift is replaced. */
 START_TEST(test_server_stale_socket)
 {
@@ -719,7 +690,6 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_server);
-	tcase_add_test(tc, test_server_max_clients);
 	tcase_add_test(tc, test_server_stale_socket);
 	tcase_add_test(tc, test_server_refuses_path);
 	tcase_add_test(tc, test_ctl_views);

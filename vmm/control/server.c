@@ -4,8 +4,11 @@
  * wake it, and up to CONTROL_MAX_CLIENTS connections. Each connection sends one
  * JSON object per line and gets one JSON object per line back, in order
  * (dispatch.c answers each line). Bad requests get {"ok":false,"error":...}
- * and never take the server down. docs/control-api.md describes the protocol. */
+ * and never take the server down. Connections are non-blocking and each has
+ * a deadline, so a slow or silent client costs the others nothing: it is
+ * dropped. docs/control-api.md describes the protocol. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,18 +24,33 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "vmm/control/dispatch.h"
 #include "vmm/control/reply.h"
 #include "vmm/control/server.h"
 #include "vmm/sandbox.h"
 
-#define CONTROL_SEND_TIMEOUT_S 5 /* a client that stops reading is dropped */
+/* What the server waits for from a client. Each wait has its own deadline
+ * (struct control_timeouts), counted from its start and not moved by
+ * progress, so a client that trickles bytes either way is dropped as surely
+ * as one that stops. */
+enum client_wait { WAIT_IDLE, WAIT_REQUEST, WAIT_REPLY };
+
+static const char *const wait_names[] = {
+	[WAIT_IDLE] = "no request", [WAIT_REQUEST] = "no whole request",
+	[WAIT_REPLY] = "its reply not taken",
+};
 
 struct control_client {
 	int fd;               /* -1: slot unused */
 	size_t len;           /* bytes buffered in buf */
 	bool discarding;      /* dropping the rest of an oversized line */
+	enum client_wait wait;
+	int64_t deadline;     /* now_ms() past which the client is dropped */
+	int64_t last_io;      /* now_ms() of its last byte either way */
+	char *out;            /* a reply line not all taken yet; NULL: none */
+	size_t out_len, out_sent;
 	char buf[CONTROL_MAX_LINE + 1]; /* a full line plus its newline */
 };
 
@@ -42,6 +60,7 @@ struct control_server {
 	int listen_fd;
 	int wake_fd;
 	pthread_t thread;
+	struct control_timeouts timeouts;
 	/* only the server thread touches these */
 	uint64_t requests;
 	uint64_t errors;
@@ -80,15 +99,46 @@ static bool peer_allowed(int fd)
 static void client_close(struct control_server *srv, struct control_client *c)
 {
 	close(c->fd);
+	free(c->out);
 	c->fd = -1;
 	c->len = 0;
 	c->discarding = false;
+	c->out = NULL;
 	srv->nclients--;
+}
+
+static void client_wait(struct control_server *srv, struct control_client *c,
+			enum client_wait wait, int64_t now)
+{
+	const struct control_timeouts *t = &srv->timeouts;
+
+	c->wait = wait;
+	c->deadline = now + (wait == WAIT_REPLY ? t->reply_ms :
+			     wait == WAIT_REQUEST ? t->request_ms : t->idle_ms);
+}
+
+/* A free slot, or else the slot of the client quiet longest, which is
+ * closed: a new client is always served, whatever the others do. */
+static struct control_client *free_slot(struct control_server *srv)
+{
+	struct control_client *quiet = &srv->clients[0];
+
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct control_client *c = &srv->clients[i];
+
+		if (c->fd < 0)
+			return c;
+		if (c->last_io < quiet->last_io)
+			quiet = c;
+	}
+	log_debug("control socket: %d clients; closing the one quiet longest", CONTROL_MAX_CLIENTS);
+	client_close(srv, quiet);
+	return quiet;
 }
 
 static void control_accept(struct control_server *srv)
 {
-	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return; /* the peer gave up already, or nothing to take */
@@ -98,74 +148,147 @@ static void control_accept(struct control_server *srv)
 		return;
 	}
 
-	struct control_client *c = NULL;
-	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS && !c; i++)
-		if (srv->clients[i].fd < 0)
-			c = &srv->clients[i];
-	if (!c) {
-		refuse(fd, "too many control connections (at most %d)", CONTROL_MAX_CLIENTS);
-		return;
-	}
-
-	struct timeval tv = { .tv_sec = CONTROL_SEND_TIMEOUT_S };
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	struct control_client *c = free_slot(srv);
 	c->fd = fd;
-	c->len = 0;
-	c->discarding = false;
+	c->last_io = now_ms();
+	client_wait(srv, c, WAIT_IDLE, c->last_io);
 	srv->nclients++;
 }
 
-static int client_reply(struct control_server *srv, struct control_client *c,
-			const char *line, size_t len)
+/* Send as much of the reply as the client takes now. -1: it is gone. */
+static int client_flush(struct control_client *c, int64_t now)
 {
-	bool failed;
-	char *reply;
+	while (c->out_sent < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
-	srv->requests++; /* before handling, so info counts itself */
-	reply = control_handle_line(line, len, c->fd, &failed);
-	if (failed)
-		srv->errors++;
-	return send_line(c->fd, reply, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		c->out_sent += (size_t)n;
+		c->last_io = now;
+	}
+	free(c->out);
+	c->out = NULL;
+	return 0;
 }
 
-/* Answer every complete line in the buffer. A line that fills the buffer
- * without a newline is answered with an error at once and the rest of it is
- * dropped as it arrives, so a client cannot make us buffer without bound. */
-static int client_drain(struct control_server *srv, struct control_client *c)
+/* Run one request and send its reply as far as the client takes it; the
+ * rest goes out as it makes room. The command runs in this thread (progress
+ * lines go straight to the socket, and are dropped whole if it is full): the
+ * time it takes is not counted against the other clients' deadlines. */
+static int client_answer(struct control_server *srv, struct control_client *c,
+			 const char *line, size_t len, int64_t *now)
 {
-	char *start = c->buf, *end = c->buf + c->len, *nl;
+	bool failed;
+	int64_t start = now_ms();
 
-	while ((nl = memchr(start, '\n', end - start))) {
+	srv->requests++; /* before handling, so info counts itself */
+	char *reply = control_handle_line(line, len, c->fd, &failed);
+	if (failed)
+		srv->errors++;
+	*now = now_ms();
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (&srv->clients[i] != c)
+			srv->clients[i].deadline += *now - start;
+	if (!reply)
+		return -1;
+
+	size_t n = strlen(reply);
+	c->out = realloc(reply, n + 1); /* the NUL becomes the newline */
+	if (!c->out) {
+		free(reply);
+		return -1;
+	}
+	c->out[n] = '\n';
+	c->out_len = n + 1;
+	c->out_sent = 0;
+	client_wait(srv, c, WAIT_REPLY, *now);
+	return client_flush(c, *now);
+}
+
+/* Answer the complete lines in the buffer in order, until one's reply waits
+ * for the client to take it. A line that fills the buffer without a newline
+ * is answered with an error at once and the rest of it is dropped as it
+ * arrives, so a client cannot make us buffer without bound. */
+static int client_serve(struct control_server *srv, struct control_client *c, int64_t now)
+{
+	bool answered = false;
+	char *nl;
+
+	while (!c->out && (nl = memchr(c->buf, '\n', c->len))) {
+		size_t used = (size_t)(nl - c->buf) + 1;
+
 		if (c->discarding)
 			c->discarding = false;
-		else if (client_reply(srv, c, start, nl - start) < 0)
+		else if (client_answer(srv, c, c->buf, used - 1, &now) < 0)
 			return -1;
-		start = nl + 1;
+		c->len -= used;
+		memmove(c->buf, c->buf + used, c->len);
+		answered = true;
 	}
-
-	c->len = c->discarding ? 0 : end - start;
-	memmove(c->buf, start, c->len);
-	if (c->len == sizeof(c->buf)) {
+	if (c->discarding)
+		c->len = 0;
+	if (!c->out && c->len == sizeof(c->buf)) {
 		c->discarding = true;
 		c->len = 0;
-		return client_reply(srv, c, c->buf, sizeof(c->buf));
+		if (client_answer(srv, c, c->buf, sizeof(c->buf), &now) < 0)
+			return -1;
+		answered = true;
+	}
+	if (!c->out) {
+		enum client_wait wait = c->len || c->discarding ? WAIT_REQUEST : WAIT_IDLE;
+
+		if (answered || wait != c->wait)
+			client_wait(srv, c, wait, now);
 	}
 	return 0;
 }
 
-static void client_read(struct control_server *srv, struct control_client *c)
+/* A client's socket is ready: take its request bytes, or while a reply
+ * waits, give it more of that (no request is read until it is taken). */
+static void client_event(struct control_server *srv, struct control_client *c)
 {
-	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	int64_t now = now_ms();
 
+	if (c->out) {
+		if (client_flush(c, now) < 0 || (!c->out && client_serve(srv, c, now) < 0))
+			client_close(srv, c);
+		return;
+	}
+
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
 		client_close(srv, c);
 		return;
 	}
-	c->len += n;
-	if (client_drain(srv, c) < 0)
+	c->len += (size_t)n;
+	c->last_io = now;
+	if (client_serve(srv, c, now) < 0)
 		client_close(srv, c);
+}
+
+/* Drop the clients past their deadline; ms until the next one, -1: none. */
+static int expire_clients(struct control_server *srv)
+{
+	int64_t now = now_ms(), next = -1;
+
+	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct control_client *c = &srv->clients[i];
+
+		if (c->fd < 0)
+			continue;
+		if (now >= c->deadline) {
+			log_debug("control socket: client dropped: %s in time", wait_names[c->wait]);
+			client_close(srv, c);
+		} else if (next < 0 || c->deadline - now < next) {
+			next = c->deadline - now;
+		}
+	}
+	return next > INT_MAX ? INT_MAX : (int)next;
 }
 
 static void *control_thread(void *arg)
@@ -174,12 +297,17 @@ static void *control_thread(void *arg)
 	struct pollfd pfd[2 + CONTROL_MAX_CLIENTS];
 
 	for (;;) {
+		int timeout = expire_clients(srv);
+
 		pfd[0] = (struct pollfd){ .fd = srv->wake_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
-		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
-			pfd[2 + i] = (struct pollfd){ .fd = srv->clients[i].fd, .events = POLLIN };
+		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+			const struct control_client *c = &srv->clients[i];
 
-		if (poll(pfd, 2 + CONTROL_MAX_CLIENTS, -1) < 0) {
+			pfd[2 + i] = (struct pollfd){ .fd = c->fd, .events = c->out ? POLLOUT : POLLIN };
+		}
+
+		if (poll(pfd, 2 + CONTROL_MAX_CLIENTS, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_info("control socket: poll: %s", strerror(errno));
@@ -188,8 +316,8 @@ static void *control_thread(void *arg)
 		if (pfd[0].revents)
 			break;
 		for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
-			if (pfd[2 + i].revents)
-				client_read(srv, &srv->clients[i]);
+			if (pfd[2 + i].revents && srv->clients[i].fd >= 0)
+				client_event(srv, &srv->clients[i]);
 		if (pfd[1].revents & POLLIN)
 			control_accept(srv);
 	}
@@ -241,7 +369,7 @@ static void server_free(struct control_server *srv)
 {
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (srv->clients[i].fd >= 0)
-			close(srv->clients[i].fd);
+			client_close(srv, &srv->clients[i]);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	if (srv->wake_fd >= 0)
@@ -302,7 +430,8 @@ static int server_spawn(struct control_server *srv)
 	return -ret;
 }
 
-int control_start(struct control_server **srvp, const char *path, char *err, size_t errlen)
+int control_start_with(struct control_server **srvp, const char *path,
+		       const struct control_timeouts *timeouts, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct control_server *srv;
@@ -323,6 +452,7 @@ int control_start(struct control_server **srvp, const char *path, char *err, siz
 		snprintf(err, errlen, "--api-socket: out of memory");
 		return -1;
 	}
+	srv->timeouts = *timeouts;
 	srv->listen_fd = srv->wake_fd = srv->unlink_fd = -1;
 	for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		srv->clients[i].fd = -1;
@@ -345,6 +475,13 @@ int control_start(struct control_server **srvp, const char *path, char *err, siz
 fail:
 	server_free(srv);
 	return -1;
+}
+
+int control_start(struct control_server **srvp, const char *path, char *err, size_t errlen)
+{
+	static const struct control_timeouts timeouts = CONTROL_TIMEOUTS;
+
+	return control_start_with(srvp, path, &timeouts, err, errlen);
 }
 
 void control_stop(struct control_server **srvp)
