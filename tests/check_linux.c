@@ -173,7 +173,7 @@ START_TEST(parse_rejects)
 }
 END_TEST
 
-enum load_bad { LB_CMDLINE, LB_INITRD_BIG, LB_INITRD_MAX, LB_RAM, LB_NR };
+enum load_bad { LB_CMDLINE, LB_INITRD_BIG, LB_INITRD_MAX, LB_RAM, LB_PREF_WRAP, LB_NR };
 
 START_TEST(load_rejects)
 {
@@ -182,6 +182,7 @@ START_TEST(load_rejects)
 		[LB_INITRD_BIG] = "does not fit",
 		[LB_INITRD_MAX] = "initrd_addr_max 0x17fffff",
 		[LB_RAM] = "give more --mem",
+		[LB_PREF_WRAP] = "pref_address 0xffffffffffffefff rounded up to kernel_alignment 0x200000 passes 2^64",
 	};
 	size_t len, ilen = 4096;
 	uint8_t *img = make_image(&len), *initrd = calloc(1, 64 << 20);
@@ -197,6 +198,7 @@ START_TEST(load_rejects)
 	case LB_INITRD_BIG: ilen = 60 << 20; break;
 	case LB_INITRD_MAX: put32(img, 0x22c, (24 << 20) - 1); break; /* ends inside init_size */
 	case LB_RAM: ram_size = 20 << 20; break; /* 16 MiB + 8 MiB init_size does not fit */
+	case LB_PREF_WRAP: put64(img, 0x258, ~0ULL - 0x1000); break; /* aligned up, it was 0 */
 	}
 	ck_assert_int_eq(linux_parse(img, len, &li, err, sizeof(err)), 0);
 	memset(ram, 0xcc, 1 << 20);

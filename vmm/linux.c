@@ -101,9 +101,14 @@ int linux_kernel_addr(const struct linux_image *li, uint64_t ram_size, uint64_t 
 	if (need < li->kernel_size)
 		need = li->kernel_size;
 	if (li->relocatable) {
+		uint64_t mask = li->kernel_alignment - 1;
+
 		if (a < LINUX_HIGH_START)
 			a = LINUX_HIGH_START;
-		a = (a + li->kernel_alignment - 1) & ~(uint64_t)(li->kernel_alignment - 1);
+		if (a > UINT64_MAX - mask) /* it would wrap to 0, under the zero page */
+			FAIL("pref_address 0x%llx rounded up to kernel_alignment 0x%x passes 2^64",
+			     (unsigned long long)a, li->kernel_alignment);
+		a = (a + mask) & ~mask;
 	} else if (a < LINUX_HIGH_START) {
 		FAIL("non-relocatable kernel wants to load at 0x%llx, below 1 MiB",
 		     (unsigned long long)a);
