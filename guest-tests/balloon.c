@@ -85,11 +85,16 @@ static uint64_t xorshift(void)
 	return rng;
 }
 
+static uint64_t page_round(uint64_t bytes)
+{
+	return (bytes + PAGE - 1) & ~(PAGE - 1);
+}
+
 static void *drv_alloc(uint64_t bytes)
 {
 	uint64_t p = drv_next;
 
-	bytes = (bytes + PAGE - 1) & ~(PAGE - 1);
+	bytes = page_round(bytes);
 	if (p + bytes > drv_end)
 		panic("balloon: out of driver memory");
 	drv_next += bytes;
@@ -480,7 +485,9 @@ int program_main(struct guest_env *env, unsigned cpu)
 		panic("balloon: batch=%lu (1..%d)", batch, MAX_BATCH);
 	if (inflight < 1 || inflight > MAX_INFLIGHT)
 		panic("balloon: inflight=%lu (1..%d)", inflight, MAX_INFLIGHT);
-	pick_driver_memory(env, 4 * virtio_queue_mem(64) + MAX_INFLIGHT * MAX_BATCH * 4 + 2 * PAGE);
+	/* what setup's drv_allocs take, each rounded up to a page */
+	pick_driver_memory(env, 4 * page_round(virtio_queue_mem(64)) +
+			   MAX_INFLIGHT * page_round(MAX_BATCH * sizeof(uint32_t)) + 2 * PAGE);
 	build_order(env, env->ncpus > 1 ? keep : 0);
 	setup_device(env, wanted);
 	go = 1;
