@@ -77,6 +77,8 @@ tests_check_acpi_LDADD = $(UNIT_LDADD)
 # run by hand there, they skip (exit 77). sandbox.test is in tests/fuzz/local.mk.
 KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
 	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
+# a hostile guest (guest-tests/hostile.elf) against the VMM's responsiveness
+KVM_SHELL_TESTS += tests/kvm-hostile.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
