@@ -24,6 +24,8 @@ live             over SOCKET: every argument of every request.CMD is known to
                  the server with the schema's type, an argument that is not
                  there is refused, and a migrate that asks for progress sends
                  progress lines, then its reply, each valid
+Every mode first checks the schema itself: each key of each reply object is
+in its required or its x-optional list, and the object allows no other.
 Exit status: 0 when all holds, 1 with what differs on stderr, 2 on bad use.
 """
 import json
@@ -51,6 +53,31 @@ class Schema:
         jsonschema.Draft202012Validator.check_schema(self.root)
         self.defs = self.root["$defs"]
         self.commands = [k[len("request."):] for k in self.defs if k.startswith("request.")]
+        self.lint_errors = []
+        for name, d in self.defs.items():
+            if not name.startswith("request."):  # arguments are optional
+                self.lint(d, name)
+
+    def lint(self, s, where):
+        """every key of every object of a reply is required, or optional by
+        name (x-optional: it comes only in a stated case), and no other key
+        is allowed; so a key added to the schema is checked against the
+        server's replies"""
+        props = s.get("properties")
+        if props is not None:
+            req, opt = set(s.get("required", [])), set(s.get("x-optional", []))
+            for k in props:
+                if (k in req) == (k in opt):
+                    self.lint_errors.append("%s: `%s` must be in exactly one of required and x-optional"
+                                            % (where, k))
+            for k in (req | opt) - set(props):
+                self.lint_errors.append("%s: `%s` is required or optional but no property" % (where, k))
+            if s.get("additionalProperties") is not False:
+                self.lint_errors.append("%s: the object allows other keys (additionalProperties)" % where)
+            for k, p in props.items():
+                self.lint(p, where + "." + k)
+        if isinstance(s.get("items"), dict):
+            self.lint(s["items"], where + "[]")
 
     def resolve(self, s):
         while "$ref" in s:
@@ -244,6 +271,10 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     s, what, rest = Schema(argv[1]), argv[2], argv[3:]
+    if s.lint_errors:
+        for e in s.lint_errors:
+            print("  %s: %s" % (argv[1], e), file=sys.stderr)
+        return 1
     if what == "commands" and not rest:
         print("\n".join(s.commands))
         return 0
