@@ -1,5 +1,5 @@
-/* check_cli.c - `frameshift run` option parsing, size parsing, and the path
- * lookup of `frameshift ctl --get`. */
+/* check_cli.c - `frameshift run` option parsing, size parsing, the path
+ * lookup of `frameshift ctl --get` and how ctl escapes what it prints. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "lib/escape.h"
 #include "lib/util.h"
 #include "lib/parse.h"
 #include "vmm/cli.h"
@@ -381,6 +382,55 @@ START_TEST(ctl_get_missing)
 }
 END_TEST
 
+/* text -> as ctl shows it to people, and inside its JSON output */
+static const struct {
+	const char *in, *text, *json;
+} escapes[] = {
+	{ "plain", "plain", "plain" },
+	{ "a\033[2Jb", "a\\x1b[2Jb", NULL },          /* C0: ESC */
+	{ "\t\n", "\\x09\\x0a", "\t\n" },             /* json-c's layout */
+	{ "x\177y", "x\\x7fy", "x\\u007fy" },         /* DEL */
+	{ "\302\233", "\\xc2\\x9b", "\\u009b" },       /* U+009B CSI */
+	{ "\302\200\302\237", "\\xc2\\x80\\xc2\\x9f", "\\u0080\\u009f" },
+	{ "\233", "\\x9b", "\\u009b" },               /* CSI to an 8-bit terminal */
+	{ "\302\240\303\251\342\202\254\360\237\230\200", /* NBSP, é, €, an emoji */
+	  "\302\240\303\251\342\202\254\360\237\230\200", "\302\240\303\251\342\202\254\360\237\230\200" },
+	{ "\342\202", "\\xe2\\x82", "\\u00e2\\u0082" }, /* cut short */
+	{ "\300\257", "\\xc0\\xaf", "\\u00c0\\u00af" }, /* overlong '/' */
+	{ "\340\202\233", "\\xe0\\x82\\x9b", NULL },       /* overlong U+009B */
+	{ "\355\240\200", "\\xed\\xa0\\x80", NULL },       /* a surrogate */
+	{ "\360\202\202\254", "\\xf0\\x82\\x82\\xac", NULL }, /* overlong */
+	{ "\364\220\200\200", "\\xf4\\x90\\x80\\x80", NULL }, /* U+110000 */
+	{ "\365\200\200\200", "\\xf5\\x80\\x80\\x80", NULL }, /* past U+10FFFF */
+};
+
+START_TEST(escape_for_people)
+{
+	char *text = escape_controls(escapes[_i].in, false);
+	char *json = escape_controls(escapes[_i].in, true);
+
+	ck_assert_str_eq(text, escapes[_i].text);
+	if (escapes[_i].json)
+		ck_assert_str_eq(json, escapes[_i].json);
+	free(text);
+	free(json);
+}
+END_TEST
+
+/* Keys are escaped as well as values, at every depth. */
+START_TEST(escaped_copy)
+{
+	struct json_object *r = json_tokener_parse(
+		"{\"a\\u001b\":[\"\\u0007\",1,{\"k\":\"\\u009b\"}],\"n\":null}");
+	struct json_object *c = json_escaped_copy(r);
+
+	ck_assert_str_eq(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN),
+			 "{\"a\\\\x1b\":[\"\\\\x07\",1,{\"k\":\"\\\\xc2\\\\x9b\"}],\"n\":null}");
+	json_object_put(c);
+	json_object_put(r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -404,5 +454,10 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tg, ctl_get_found, 0, (int)ARRAY_SIZE(ctl_found));
 	tcase_add_loop_test(tg, ctl_get_missing, 0, (int)ARRAY_SIZE(ctl_missing));
 	suite_add_tcase(s, tg);
+
+	TCase *te = tcase_create("escape");
+	tcase_add_loop_test(te, escape_for_people, 0, (int)ARRAY_SIZE(escapes));
+	tcase_add_test(te, escaped_copy);
+	suite_add_tcase(s, te);
 	return s;
 }

@@ -23,6 +23,7 @@
 
 #include "lib/util.h"
 #include "lib/clock.h"
+#include "lib/escape.h"
 #include "lib/parse.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
@@ -333,88 +334,6 @@ static bool show_progress(const char *line)
 
 /* ---- showing replies ---- */
 
-/* The length of the UTF-8 character at s, or 0 when its first byte must not
- * reach a terminal raw: a C0 control, DEL, a C1 control (U+0080-U+009F) or a
- * byte that starts no UTF-8 character (0x9b alone is CSI to an 8-bit
- * terminal). A server, or a guest through its balloon statistics, could
- * otherwise clear the screen, move the cursor or retitle the window. */
-static size_t terminal_safe(const unsigned char *s)
-{
-	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 :
-		   s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-
-	if (s[0] < 0x20 || s[0] == 0x7f || (s[0] == 0xc2 && s[1] < 0xa0))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/* s with what terminal_safe refuses escaped, malloc'd: as \xHH for people,
- * or in JSON text as \u00XX, a C1 control's two bytes as one (json-c escapes
- * C0 in strings itself, and outside them newlines are its layout, so there
- * only DEL, C1 and bytes that are not UTF-8). */
-static char *escape_controls(const char *s, bool json)
-{
-	char *out = malloc(6 * strlen(s) + 1), *p = out;
-
-	if (!out)
-		return NULL;
-	for (const unsigned char *c = (const unsigned char *)s; *c;) {
-		size_t n = terminal_safe(c);
-
-		if (!n && json && *c < 0x20)
-			n = 1;
-		if (n) {
-			memcpy(p, c, n);
-			p += n;
-			c += n;
-		} else if (json) {
-			unsigned cp = *c++;
-
-			if (cp == 0xc2 && *c >= 0x80 && *c < 0xa0) /* a C1 control: one code point */
-				cp = *c++;
-			p += sprintf(p, "\\u%04x", cp);
-		} else {
-			p += sprintf(p, "\\x%02x", *c++);
-		}
-	}
-	*p = '\0';
-	return out;
-}
-
-/* A copy of a reply with every string, keys too, escaped for people. */
-static struct json_object *printable(struct json_object *o)
-{
-	struct json_object *copy = NULL;
-	char *s;
-
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		if ((s = escape_controls(json_object_get_string(o), false)))
-			copy = json_object_new_string(s);
-		free(s);
-		return copy;
-	case json_type_array:
-		copy = json_object_new_array();
-		for (size_t i = 0; copy && i < json_object_array_length(o); i++)
-			json_object_array_add(copy, printable(json_object_array_get_idx(o, i)));
-		return copy;
-	case json_type_object:
-		copy = json_object_new_object();
-		json_object_object_foreach(o, key, val) {
-			s = copy ? escape_controls(key, false) : NULL;
-			if (s)
-				json_object_object_add(copy, s, printable(val));
-			free(s);
-		}
-		return copy;
-	default:
-		return json_object_get(o);
-	}
-}
-
 /* s, escaped for people when it goes to a terminal: a script reading a pipe
  * gets the value as it is. */
 static void put_value(const char *s)
@@ -684,7 +603,7 @@ static void show_reply(struct json_object *r, const struct ctl_opts *o)
 	if (!o->json)
 		for (size_t i = 0; i < ARRAY_SIZE(views); i++)
 			if (!strcmp(views[i].cmd, o->cmd)) {
-				struct json_object *p = printable(r);
+				struct json_object *p = json_escaped_copy(r);
 
 				views[i].show(p ? p : r, o);
 				json_object_put(p);
