@@ -31,6 +31,17 @@ bool frame_reclaimed(const struct balloon *b, uint32_t fr)
 	return __atomic_load_n(&b->frames[fr].reclaimed, __ATOMIC_ACQUIRE);
 }
 
+/* frame_reclaimed for a guest request: a touch's restore maps the frame
+ * before it tells us (putback), so a request that follows the guest's use of
+ * the frame may come in between; it waits for the putback. */
+static bool frame_reclaimed_settled(struct balloon *b, uint32_t fr)
+{
+	if (!frame_reclaimed(b, fr))
+		return false;
+	frame_restores_settle(b->mig);
+	return frame_reclaimed(b, fr);
+}
+
 static void set_reclaimed(struct balloon *b, uint32_t fr, bool on)
 {
 	__atomic_store_n(&b->frames[fr].reclaimed, on, __ATOMIC_RELEASE);
@@ -48,7 +59,7 @@ void *balloon_translate(void *arg, uint64_t gpa, uint64_t len)
 	if (!p || !len)
 		return p;
 	for (uint64_t fr = gpa >> FRAME_SHIFT; fr <= (gpa + len - 1) >> FRAME_SHIFT; fr++)
-		if (frame_reclaimed(b, (uint32_t)fr))
+		if (frame_reclaimed_settled(b, (uint32_t)fr))
 			return NULL;
 	return p;
 }
@@ -75,10 +86,11 @@ static const struct frame_ops balloon_frame_ops = {
 };
 
 /* mm/ calls this from its fault path when the guest touched a frame, once per
- * restore, with the frame table lock held and before the fresh page is mapped:
- * no vCPU can use the frame (or inflate its pages) before it stops counting as
- * reclaimed, and no deflate's restore or new reclaim can come between (the map
- * lock is a leaf below the frame table lock). The frame's pages stay in the
+ * restore, with the frame table lock held, right after the fresh page is
+ * mapped: no request that follows a vCPU's use of the frame is served before
+ * it stops counting as reclaimed (frame_reclaimed_settled), and no deflate's
+ * restore or new reclaim can come between (the map lock is a leaf below the
+ * frame table lock). The frame's pages stay in the
  * balloon, now stranded: the driver still holds them and will deflate them (a
  * touch may be the guest reusing a reported page next to pages it inflated
  * since). */
@@ -101,6 +113,7 @@ int try_reclaim(struct balloon *b, uint32_t fr, int why)
 	struct bframe *bf = &b->frames[fr];
 	int ret;
 
+	frame_reclaimed_settled(b, fr);
 	pthread_mutex_lock(&b->map_lock);
 	if (bf->reclaimed) {
 		pthread_mutex_unlock(&b->map_lock);
@@ -245,6 +258,9 @@ void inflate_pfns(struct balloon *b, uint32_t n)
 {
 	uint32_t nbatch = 0;
 
+	/* pages the guest used in a frame a touch just restored: its putback
+	 * (which takes the frame's pages for fresh) goes first */
+	frame_restores_settle(b->mig);
 	pthread_mutex_lock(&b->map_lock);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t pfn = b->pfns[i], fr = pfn / BALLOON_PAGES_PER_FRAME;

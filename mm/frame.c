@@ -112,3 +112,16 @@ void frame_table_count(struct frame_table *ft, uint32_t per_node[MAX_NODES],
 			per_node[f->node]++;
 	}
 }
+
+uint32_t frame_table_count_degraded(struct frame_table *ft, uint32_t per_node[MAX_NODES])
+{
+	uint32_t total = 0;
+
+	memset(per_node, 0, MAX_NODES * sizeof(per_node[0]));
+	for (uint32_t i = 0; i < ft->nframes; i++)
+		if (ft->frames[i].degraded) {
+			per_node[ft->frames[i].node]++;
+			total++;
+		}
+	return total;
+}

@@ -9,8 +9,11 @@
  *                     +------putback-------+<-------------- putback
  *
  * MAPPED frames sit on their node's list (the LRU-list analogue); isolated and
- * migrating frames sit on a caller's private list. All fields are protected by
- * the frame table lock. */
+ * migrating frames sit on a caller's private list. A MAPPED frame may be
+ * degraded: restored while no pool had a page, it lives on ordinary 4 KiB
+ * pages (mm/reclaim.c) until a move puts it back on a hugepage of its node.
+ * All fields are protected by the frame table lock, except gen, which the
+ * userfaultfd reader also reads without it. */
 #ifndef FRAMESHIFT_MM_FRAME_H
 #define FRAMESHIFT_MM_FRAME_H
 
@@ -49,7 +52,12 @@ struct frame_ops {
 struct frame {
 	uint8_t state;       /* enum frame_state */
 	uint8_t node;        /* logical node whose pool backs it */
+	uint8_t degraded;    /* MAPPED on ordinary pages: no pool slot */
 	uint32_t slot;       /* page index within that node's pool */
+	/* the migrator's sequence number when the frame was last trapped or
+	 * write-protected (atomic): a userfaultfd message read before then
+	 * belongs to an earlier episode and is stale */
+	uint32_t gen;
 	uint32_t prev, next; /* links on a frame_list, by frame index */
 	const struct frame_ops *ops;
 	void *owner;
@@ -89,5 +97,7 @@ void frame_set_mapped(struct frame_table *ft, struct frame *f, unsigned node, ui
 /* Count frames per node and per state (for numastat and map). */
 void frame_table_count(struct frame_table *ft, uint32_t per_node[MAX_NODES],
 		       uint32_t per_state[FRAME_NR_STATES]);
+/* Count degraded frames per node; returns the total. */
+uint32_t frame_table_count_degraded(struct frame_table *ft, uint32_t per_node[MAX_NODES]);
 
 #endif

@@ -201,7 +201,9 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		/* simulated nodes all live on host node 0 */
 		int host = numa_available() < 0 ? -1 : gm->simulated ? 0 : (int)n;
 
-		ret = pool_init(&gm->pools[n], n, host, cfg->backing, plan.nframes);
+		/* room for every frame and the restore reserve besides */
+		ret = pool_init(&gm->pools[n], n, host, cfg->backing,
+				plan.nframes + POOL_RESTORE_RESERVE);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot create the memory pool of node %u (%s): %s",
 				 n, pool_backing_name(cfg->backing), strerror(-ret));

@@ -57,6 +57,7 @@
 
 static const char *const reason_names[MR_NR_REASONS] = {
 	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_AUTOBALANCE] = "autobalance",
+	[MR_COMPACTION] = "compaction",
 };
 static const char *const step_names[MSTEP_NR] = {
 	[MSTEP_ISOLATE] = "isolate", [MSTEP_TARGET] = "target", [MSTEP_UNMAP] = "unmap",
@@ -148,60 +149,164 @@ static void frame_wake(struct migrator *m, uint8_t *hva)
 	ioctl(m->uffd, UFFDIO_WAKE, &r);
 }
 
-/* Retry restoring ballooned frames the guest touched while no pool had a
- * page; the touching vCPU sleeps until then. Returns how many still wait. */
+void migrator_new_gen(struct migrator *m, struct frame *f)
+{
+	__atomic_store_n(&f->gen, __atomic_add_fetch(&m->gen_seq, 1, __ATOMIC_ACQ_REL), __ATOMIC_RELEASE);
+}
+
+static void count_stale(struct migrator *m)
+{
+	__atomic_fetch_add(&m->stats.stale_events, 1, __ATOMIC_RELAXED);
+}
+
+/* One userfaultfd message, read after the sequence number was seq0. A frame
+ * trapped or write-protected since may have been sent it by the episode
+ * before: it is dropped, and a wake makes a waiter of the new episode fault
+ * again. A missing fault is the guest touching a ballooned frame: restore it
+ * and wake it. A write-protect fault is a guest write held by a migration
+ * entry: timestamp it for the longest-hold figure (the move wakes it); one
+ * read after its move finished is stale. */
+void migrator_handle_fault(struct migrator *m, const struct uffd_msg *msg, uint32_t seq0)
+{
+	uint64_t addr = msg->arg.pagefault.address - (uintptr_t)m->gm->hva;
+	uint64_t t = now_ns(), zero = 0;
+	struct frame *f;
+	uint32_t idx;
+	bool stale;
+
+	if (msg->event != UFFD_EVENT_PAGEFAULT || addr >= m->gm->size)
+		return;
+	idx = (uint32_t)(addr >> FRAME_SHIFT);
+	f = &m->gm->ft.frames[idx];
+	stale = (int32_t)(__atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) - seq0) > 0;
+	if (!(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
+		int ret = stale ? 1 : frame_fault_restore(m, idx);
+
+		if (stale)
+			frame_wake(m, guest_mem_frame_hva(m->gm, idx));
+		if (ret == 1) {
+			count_stale(m);
+		} else if (ret < 0) {
+			__atomic_fetch_add(&m->stats.restore_failures, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&m->restore_pending[idx], 1, __ATOMIC_RELAXED);
+		}
+		return;
+	}
+	if (stale || __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != FRAME_MIGRATING) {
+		count_stale(m);
+		return;
+	}
+	__atomic_compare_exchange_n(&m->fault_time[idx], &zero, t, false, __ATOMIC_RELAXED,
+				    __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->stats.writes_held, 1, __ATOMIC_RELAXED);
+}
+
+void migrator_read_faults(struct migrator *m)
+{
+	struct uffd_msg msg[16];
+
+	for (;;) {
+		uint32_t seq0 = __atomic_load_n(&m->gen_seq, __ATOMIC_ACQUIRE);
+		ssize_t n = read(m->uffd, msg, sizeof(msg));
+
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n / (ssize_t)sizeof(msg[0]); i++)
+			migrator_handle_fault(m, &msg[i], seq0);
+	}
+}
+
+/* Retry restoring ballooned frames the guest touched while not even ordinary
+ * pages could be had; the touching vCPU sleeps until then. Returns how many
+ * still wait. */
 static uint32_t retry_restores(struct migrator *m)
 {
 	uint32_t waiting = 0;
 
 	for (uint32_t i = 0; i < m->gm->ft.nframes; i++) {
-		if (!m->restore_pending[i])
+		if (!__atomic_load_n(&m->restore_pending[i], __ATOMIC_RELAXED))
 			continue;
-		if (frame_fault_restore(m, i) == 0)
-			m->restore_pending[i] = 0;
+		if (frame_fault_restore(m, i) >= 0)
+			__atomic_store_n(&m->restore_pending[i], 0, __ATOMIC_RELAXED);
 		else
 			waiting++;
 	}
 	return waiting;
 }
 
-/* The userfaultfd reader. A write-protect fault is a guest write held by a
- * migration entry: timestamp it for the longest-hold figure (the move wakes
- * it). A missing fault is the guest touching a ballooned frame: put the
- * frame back and wake it. */
+static int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n,
+				 unsigned target, enum migrate_mode mode, enum migrate_reason reason,
+				 struct migrate_result *res);
+
+/* Degraded frames of node back onto its hugepages, as many as its pool can
+ * give beyond the restore reserve. Returns how many stay degraded. */
+static uint32_t compact_node(struct migrator *m, unsigned node)
+{
+	struct frame_table *ft = &m->gm->ft;
+	struct pool *p = &m->gm->pools[node];
+	uint32_t frames[MIGRATE_BATCH], slots[MIGRATE_BATCH], n = 0, left = 0;
+	bool dry = false;
+	struct migrate_result res;
+
+	pthread_mutex_lock(&ft->lock);
+	for (uint32_t i = 0; i < ft->nframes; i++) {
+		const struct frame *f = &ft->frames[i];
+
+		if (!f->degraded || f->node != node)
+			continue;
+		if (!dry && n < MIGRATE_BATCH) {
+			slots[n] = pool_get_spare_slot(p);
+			dry = slots[n] == FRAME_NONE;
+			if (!dry) {
+				frames[n++] = i;
+				continue;
+			}
+		}
+		left++;
+	}
+	/* the pages wait, populated, on the free list for the move */
+	for (uint32_t i = 0; i < n; i++)
+		pool_put_slot(p, slots[i]);
+	pthread_mutex_unlock(&ft->lock);
+	if (n)
+		migrate_frames_locked(m, frames, n, node, MIGRATE_ASYNC, MR_COMPACTION, &res);
+	return left + n - (n ? res.moved : 0);
+}
+
+bool migrator_tick(struct migrator *m)
+{
+	struct guest_mem *gm = m->gm;
+	bool more = retry_restores(m) > 0;
+
+	pthread_mutex_lock(&gm->ft.lock);
+	for (unsigned node = 0; node < gm->nnodes; node++)
+		more |= !pool_refill_reserve(&gm->pools[node]);
+	pthread_mutex_unlock(&gm->ft.lock);
+	/* a move in progress has the pages' pool: try at the next tick */
+	if (pthread_mutex_trylock(&m->lock) != 0)
+		return true;
+	for (unsigned node = 0; node < gm->nnodes; node++)
+		more |= compact_node(m, node) > 0;
+	pthread_mutex_unlock(&m->lock);
+	return more;
+}
+
+/* The userfaultfd reader: every message, and the periodic work while any
+ * is left (every 100 ms). */
 static void *uffd_reader(void *arg)
 {
 	struct migrator *m = arg;
 	struct pollfd pfd[2] = { { m->uffd, POLLIN, 0 }, { m->reader_stop_fd, POLLIN, 0 } };
-	struct uffd_msg msg[16];
-	uint32_t waiting = 0;
+	bool more = false;
 
 	for (;;) {
-		if (poll(pfd, 2, waiting ? 100 : -1) < 0 && errno != EINTR)
+		if (poll(pfd, 2, more ? 100 : -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			break;
-		ssize_t n = pfd[0].revents ? read(m->uffd, msg, sizeof(msg)) : 0;
-
-		for (ssize_t i = 0; i < n / (ssize_t)sizeof(msg[0]); i++) {
-			uint64_t addr = msg[i].arg.pagefault.address - (uintptr_t)m->gm->hva;
-			uint32_t idx = (uint32_t)(addr >> FRAME_SHIFT);
-			uint64_t t = now_ns(), zero = 0;
-
-			if (msg[i].event != UFFD_EVENT_PAGEFAULT || addr >= m->gm->size)
-				continue;
-			if (!(msg[i].arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
-				if (frame_fault_restore(m, idx) < 0) {
-					__atomic_fetch_add(&m->stats.restore_failures, 1, __ATOMIC_RELAXED);
-					m->restore_pending[idx] = 1;
-				}
-				continue;
-			}
-			__atomic_compare_exchange_n(&m->fault_time[idx], &zero, t, false,
-						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&m->stats.writes_held, 1, __ATOMIC_RELAXED);
-		}
-		waiting = retry_restores(m);
+		if (pfd[0].revents)
+			migrator_read_faults(m);
+		more = migrator_tick(m);
 	}
 	return NULL;
 }
@@ -216,6 +321,7 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	memset(m, 0, sizeof(*m));
 	m->gm = gm;
 	m->reader_stop_fd = -1;
+	m->small_fd = -1;
 	m->copy_threads = copy_threads ? copy_threads : 1;
 	m->inject.rng = 0x9e3779b97f4a7c15ULL;
 	pthread_mutex_init(&m->lock, NULL);
@@ -230,6 +336,11 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 			 "userfaultfd (UFFD_FEATURE_WP_HUGETLBFS_SHMEM, Linux 5.19+): %s", strerror(errno));
 		goto fail;
 	}
+	m->small_fd = memfd_create("frameshift-small-pages", MFD_CLOEXEC);
+	if (m->small_fd < 0 || ftruncate(m->small_fd, (off_t)gm->size) < 0) {
+		snprintf(err, errlen, "cannot create the ordinary-page file: %s", strerror(errno));
+		goto fail;
+	}
 	m->fault_time = calloc(gm->ft.nframes, sizeof(*m->fault_time));
 	m->restore_pending = calloc(gm->ft.nframes, 1);
 	m->copy = copy_pool_create(m->copy_threads);
@@ -239,6 +350,7 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 		snprintf(err, errlen, "cannot start the migration threads");
 		goto fail;
 	}
+	m->reader_running = true;
 	pthread_setname_np(m->reader, "fs-uffd");
 	copy_nt_impl(); /* pick the copy routine before any thread races to */
 	return 0;
@@ -246,6 +358,9 @@ fail:
 	if (m->reader_stop_fd >= 0)
 		close(m->reader_stop_fd);
 	m->reader_stop_fd = -1;
+	if (m->small_fd >= 0)
+		close(m->small_fd);
+	m->small_fd = -1;
 	copy_pool_destroy(m->copy);
 	m->copy = NULL;
 	free(m->fault_time);
@@ -257,13 +372,22 @@ fail:
 	return -1;
 }
 
+void migrator_stop_reader(struct migrator *m)
+{
+	if (!m->reader_running)
+		return;
+	eventfd_write(m->reader_stop_fd, 1);
+	pthread_join(m->reader, NULL);
+	m->reader_running = false;
+}
+
 void migrator_destroy(struct migrator *m)
 {
 	if (m->uffd < 0)
 		return;
-	eventfd_write(m->reader_stop_fd, 1);
-	pthread_join(m->reader, NULL);
+	migrator_stop_reader(m);
 	close(m->reader_stop_fd);
+	close(m->small_fd);
 	copy_pool_destroy(m->copy);
 	free(m->fault_time);
 	free(m->restore_pending);
@@ -279,6 +403,7 @@ struct move {
 	uint8_t src_node;
 	uint32_t src_slot;
 	uint32_t dst_slot;    /* FRAME_NONE until get_target_pages takes one */
+	bool src_small;       /* degraded: the source is its ordinary pages */
 	int err;              /* the first failure; later phases skip the frame */
 	bool entry_installed; /* the migration entry is in place */
 	bool remap_tried;     /* the guest mapping may no longer be the source page */
@@ -331,11 +456,13 @@ static void move_ballooned_frame(struct batch *b, struct frame *f)
 }
 
 /* Take a frame off its node list. Returns 0, -EAGAIN (busy: skip or retry),
- * 1 if it is already on the target (nothing to do) or -EPERM if it cannot
- * move (not MAPPED). Called with the frame table lock. */
+ * 1 if it is already on the target (nothing to do; a degraded frame is not:
+ * its hugepage is still to come) or -EPERM if it cannot move (not MAPPED).
+ * Called with the frame table lock. */
 static int isolate_frame(struct frame_table *ft, struct frame *f, unsigned target)
 {
-	if ((f->state == FRAME_MAPPED || f->state == FRAME_BALLOONED) && f->node == target)
+	if (((f->state == FRAME_MAPPED && !f->degraded) || f->state == FRAME_BALLOONED) &&
+	    f->node == target)
 		return 1;
 	if (f->state == FRAME_ISOLATED || f->state == FRAME_MIGRATING)
 		return -EAGAIN;
@@ -383,11 +510,13 @@ static void isolate_frames(struct batch *b, const uint32_t *frames, uint32_t n)
 			retry_or_fail(b, frames[i], ret);
 		else
 			b->mv[b->nmoves++] = (struct move){ .idx = frames[i], .src_node = f->node,
-							    .src_slot = f->slot, .dst_slot = FRAME_NONE };
+							    .src_slot = f->slot, .dst_slot = FRAME_NONE,
+							    .src_small = f->degraded };
 	}
 }
 
-/* Phase 2, with the frame table lock: a page of the target pool per frame. */
+/* Phase 2, with the frame table lock: a page of the target pool per frame,
+ * never of its restore reserve. */
 static void get_target_pages(struct batch *b)
 {
 	struct pool *dst = &b->m->gm->pools[b->target];
@@ -397,7 +526,7 @@ static void get_target_pages(struct batch *b)
 
 		if (inject_fail(b->m, MSTEP_TARGET))
 			mv->err = -ENOMEM;
-		else if ((mv->dst_slot = pool_get_slot(dst)) == FRAME_NONE)
+		else if ((mv->dst_slot = pool_get_spare_slot(dst)) == FRAME_NONE)
 			mv->err = -ENOMEM;
 	}
 }
@@ -419,6 +548,8 @@ static void install_migration_entries(struct batch *b)
 
 		if (mv->err)
 			continue;
+		/* before the entry: a held write read from here on is this move's */
+		migrator_new_gen(b->m, &gm->ft.frames[mv->idx]);
 		mv->err = inject_fail(b->m, MSTEP_UNMAP) ? -EIO :
 			  install_migration_entry(b->m, guest_mem_frame_hva(gm, mv->idx));
 		mv->entry_installed = !mv->err;
@@ -443,9 +574,12 @@ static void copy_pages(struct batch *b)
 
 		if (mv->err)
 			continue;
+		/* a degraded frame is read where the guest sees it: its writes
+		 * are held, reads go on */
 		pairs[npairs++] = (struct copy_pair){
 			.dst = pool_slot_addr(&gm->pools[b->target], mv->dst_slot),
-			.src = pool_slot_addr(&gm->pools[mv->src_node], mv->src_slot),
+			.src = mv->src_small ? guest_mem_frame_hva(gm, mv->idx) :
+					       pool_slot_addr(&gm->pools[mv->src_node], mv->src_slot),
 			.fail = inject_fail(b->m, MSTEP_COPY),
 		};
 	}
@@ -472,12 +606,12 @@ static void remap_frames(struct batch *b)
 }
 
 /* Undoes remap_frames: a failed MAP_FIXED may have dropped the old mapping,
- * so map the source page again. The fresh mapping is neither registered nor
- * write-protected, so this removes the migration entry too; wake the held
- * writers. */
+ * so map the source page (or ordinary pages) again. The fresh mapping is
+ * neither registered nor write-protected, so this removes the migration
+ * entry too; wake the held writers. */
 static void undo_remap(struct migrator *m, const struct move *mv)
 {
-	if (guest_mem_map_page(m->gm, mv->idx, mv->src_node, mv->src_slot) < 0)
+	if (frame_map_backing(m, &m->gm->ft.frames[mv->idx]) < 0)
 		abort(); /* cannot restore guest RAM: stopping beats corrupting */
 	frame_wake(m, guest_mem_frame_hva(m->gm, mv->idx));
 }
@@ -509,8 +643,12 @@ static void finish_frame(struct batch *b, const struct move *mv)
 	f->node = (uint8_t)b->target;
 	f->slot = mv->dst_slot;
 	f->state = FRAME_MAPPED;
+	f->degraded = 0;
 	frame_list_add_tail(&gm->ft, &gm->ft.node_list[b->target], f);
-	pool_put_slot(&gm->pools[mv->src_node], mv->src_slot);
+	if (mv->src_small)
+		frame_drop_small_pages(m, mv->idx);
+	else
+		pool_put_slot(&gm->pools[mv->src_node], mv->src_slot);
 	frame_wake(m, guest_mem_frame_hva(gm, mv->idx));
 	if (t) {
 		double hold = (double)(now_ns() - t) * 1e-9;
@@ -582,8 +720,10 @@ static void migrate_batch(struct migrator *m, const uint32_t *frames, uint32_t n
 	}
 }
 
-int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
-		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res)
+/* migrate_frames with m->lock held. */
+static int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n,
+				 unsigned target, enum migrate_mode mode, enum migrate_reason reason,
+				 struct migrate_result *res)
 {
 	struct guest_mem *gm = m->gm;
 	uint64_t t0 = now_ns(), held0;
@@ -595,7 +735,6 @@ int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsig
 		if (frames[i] >= gm->ft.nframes)
 			return -EINVAL;
 	res->requested = n;
-	pthread_mutex_lock(&m->lock);
 	held0 = __atomic_load_n(&m->stats.writes_held, __ATOMIC_RELAXED);
 	for (uint32_t done = 0; done < n; done += MIGRATE_BATCH)
 		migrate_batch(m, frames + done, n - done < MIGRATE_BATCH ? n - done : MIGRATE_BATCH,
@@ -610,8 +749,18 @@ int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsig
 	m->stats.nocopy += res->nocopy;
 	if (res->max_hold > m->stats.max_hold)
 		m->stats.max_hold = res->max_hold;
-	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
+		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->lock);
+	ret = migrate_frames_locked(m, frames, n, target, mode, reason, res);
+	pthread_mutex_unlock(&m->lock);
+	return ret;
 }
 
 uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seconds)
@@ -636,10 +785,14 @@ uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seco
 	for (uint32_t i = 0; i < gm->ft.nframes; i++) {
 		const struct frame *f = &gm->ft.frames[i];
 
-		if (f->state != FRAME_MAPPED || f->node == target)
-			continue;
-		copy_nt(pool_slot_addr(dst, slot), pool_slot_addr(&gm->pools[f->node], f->slot), FRAME_SIZE);
-		bytes += FRAME_SIZE;
+		/* under the lock: reclaim may punch a page out of the pool */
+		pthread_mutex_lock(&gm->ft.lock);
+		if (f->state == FRAME_MAPPED && !f->degraded && f->node != target) {
+			copy_nt(pool_slot_addr(dst, slot), pool_slot_addr(&gm->pools[f->node], f->slot),
+				FRAME_SIZE);
+			bytes += FRAME_SIZE;
+		}
+		pthread_mutex_unlock(&gm->ft.lock);
 	}
 	*seconds = (double)(now_ns() - t0) * 1e-9;
 	pthread_mutex_lock(&gm->ft.lock);

@@ -18,6 +18,7 @@ enum migrate_reason {
 	MR_USER,        /* ctl migrate */
 	MR_NUMATUNE,    /* a live policy change */
 	MR_AUTOBALANCE,
+	MR_COMPACTION,  /* a degraded frame back onto a hugepage (mm/reclaim.h) */
 	MR_NR_REASONS
 };
 
@@ -55,6 +56,8 @@ struct migrate_stats {
 	uint64_t nocopy;          /* ballooned frames moved by changing their node */
 	uint64_t reclaimed, restored, touch_restored; /* mm/reclaim.c */
 	uint64_t restore_failures;
+	uint64_t degraded;        /* restores onto ordinary pages: no pool had a page */
+	uint64_t stale_events;    /* userfaultfd messages of an episode already over */
 };
 
 /* Deterministic and random failures, for tests and the soak run. */
@@ -62,6 +65,7 @@ struct migrate_inject {
 	uint32_t fail_nth[MSTEP_NR];   /* fail the n-th call of a step from now (0: off) */
 	uint32_t fail_permille[MSTEP_NR]; /* and each call with this probability */
 	uint64_t rng;
+	bool no_small_pages;           /* restores cannot fall back on ordinary pages */
 };
 
 struct copy_pool;
@@ -78,9 +82,15 @@ struct migrator {
 	void (*trace)(struct migrator *m, enum migrate_step step, const uint32_t *frames,
 		      uint32_t n, void *arg);
 	void *trace_arg;
-	/* the userfaultfd reader: timestamps held writes */
+	/* the userfaultfd reader: timestamps held writes, restores touched
+	 * frames, returns degraded frames to hugepages */
 	pthread_t reader;
+	bool reader_running;
 	int reader_stop_fd;
+	uint32_t gen_seq;      /* atomic: the last struct frame gen given out */
+	int small_fd;          /* ordinary-page memfd over guest RAM: degraded frames'
+				* pages, at their frames' offsets (made before the
+				* sandbox, which allows no memfd_create) */
 	uint64_t *fault_time;  /* per frame: ns of the first held write in this move, 0 if none */
 	uint8_t *restore_pending; /* per frame: touched while ballooned, no page yet */
 };
@@ -88,7 +98,24 @@ struct migrator {
 /* -1 with a message when the host cannot write-protect guest memory. */
 int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
 		  char *err, size_t errlen);
+/* Stop and join the userfaultfd reader: no owner hook runs after this.
+ * The VM calls it before its devices (the owners) go. */
+void migrator_stop_reader(struct migrator *m);
 void migrator_destroy(struct migrator *m);
+
+/* Read and act on every userfaultfd message queued now (the reader's step).
+ * Messages of an episode that is over are dropped and counted
+ * (stale_events). */
+void migrator_read_faults(struct migrator *m);
+/* Act on one message read when m->gen_seq was seq0 (the step of that). */
+struct uffd_msg;
+void migrator_handle_fault(struct migrator *m, const struct uffd_msg *msg, uint32_t seq0);
+/* The reader's periodic work: retry restores that found no page, refill each
+ * pool's restore reserve, move degraded frames back onto hugepages
+ * (MR_COMPACTION). Returns true while any of it is left to do. */
+bool migrator_tick(struct migrator *m);
+/* A new generation for frame f (it is trapped or write-protected now). */
+void migrator_new_gen(struct migrator *m, struct frame *f);
 
 /* Move frames[0..n) to node target. Per frame the outcome is moved, skipped
  * (already there, busy in async mode, not movable) or failed (put back exactly

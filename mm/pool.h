@@ -4,7 +4,11 @@
  * cut into 2 MiB slots, and one host mapping of the whole file (the pool view)
  * that migration copies through. A slot is either a hole (no host page) or
  * populated: allocated on the pool's host node and zeroed, ready to back a frame.
- * Populating goes through an injectable function so tests can make a pool run dry. */
+ * Populating goes through an injectable function so tests can make a pool run dry.
+ *
+ * The last POOL_RESTORE_RESERVE free slots are kept for restores (a guest
+ * touching or deflating ballooned memory): a migration target may not take
+ * them, so a move cannot leave a restore without a hugepage. */
 #ifndef FRAMESHIFT_MM_POOL_H
 #define FRAMESHIFT_MM_POOL_H
 
@@ -12,6 +16,8 @@
 #include <stdint.h>
 
 #include "mm/frame.h"
+
+#define POOL_RESTORE_RESERVE 1
 
 enum pool_backing { POOL_HUGETLB, POOL_THP, POOL_SHMEM };
 
@@ -42,8 +48,15 @@ void pool_destroy(struct pool *p);
 /* Populate up to n more slots (pre-touched pages). Returns how many it added;
  * stops at the first failure (e.g. the host ran out of hugepages). */
 uint32_t pool_fill(struct pool *p, uint32_t n);
-/* Take a populated free slot, populating one on demand. FRAME_NONE if none. */
+/* Take a populated free slot, populating one on demand. FRAME_NONE if none.
+ * Restores and placement take any slot, the reserve included. */
 uint32_t pool_get_slot(struct pool *p);
+/* The same for a migration target: the reserve stays (it is filled first,
+ * on the way), FRAME_NONE if only the reserve is left. */
+uint32_t pool_get_spare_slot(struct pool *p);
+/* Populate free slots up to the reserve; false if the host could not give
+ * them all. */
+bool pool_refill_reserve(struct pool *p);
 /* Return a slot to the free list; its page stays populated for reuse. */
 void pool_put_slot(struct pool *p, uint32_t slot);
 /* Give a slot's host page back to the host (punch a hole); the slot becomes free. */

@@ -8,6 +8,8 @@
  * frame keeps its node: that is where its page comes back from, and moving a
  * ballooned frame to another node costs nothing (no page, no copy). */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/userfaultfd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,28 @@ static int frame_trap(struct migrator *m, uint8_t *hva)
 	return 0;
 }
 
+/* Frame idx's ordinary pages: its stretch of the migrator's small-page file. */
+static int map_small_pages(struct migrator *m, uint32_t idx)
+{
+	if (mmap(guest_mem_frame_hva(m->gm, idx), FRAME_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, m->small_fd, (off_t)idx * FRAME_SIZE) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+void frame_drop_small_pages(struct migrator *m, uint32_t idx)
+{
+	fallocate(m->small_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)idx * FRAME_SIZE,
+		  FRAME_SIZE);
+}
+
+int frame_map_backing(struct migrator *m, struct frame *f)
+{
+	if (f->degraded)
+		return map_small_pages(m, frame_index(&m->gm->ft, f));
+	return guest_mem_map_frame(m->gm, f);
+}
+
 int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops, void *owner)
 {
 	struct guest_mem *gm = m->gm;
@@ -54,18 +78,23 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 		pthread_mutex_unlock(&ft->lock);
 		return -EINVAL;
 	}
+	migrator_new_gen(m, f);
 	ret = frame_trap(m, guest_mem_frame_hva(gm, idx));
 	if (ret < 0) {
 		/* put the page back under the guest: nothing changed */
-		if (guest_mem_map_frame(gm, f) < 0)
+		if (frame_map_backing(m, f) < 0)
 			abort();
 		pthread_mutex_unlock(&ft->lock);
 		return ret;
 	}
 	frame_list_del(ft, &ft->node_list[f->node], f);
-	ret = pool_release_slot(&gm->pools[f->node], f->slot);
-	if (ret < 0) /* the host keeps the page, the frame is still ballooned */
+	if (f->degraded) {
+		frame_drop_small_pages(m, idx);
+		f->degraded = 0;
+	} else if (pool_release_slot(&gm->pools[f->node], f->slot) < 0) {
+		/* the host keeps the page, the frame is still ballooned */
 		pool_put_slot(&gm->pools[f->node], f->slot);
+	}
 	f->slot = FRAME_NONE;
 	f->state = FRAME_BALLOONED;
 	f->ops = ops;
@@ -75,46 +104,88 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 	return 0;
 }
 
-/* Give a BALLOONED frame a zeroed page of its node (or, if that node has
- * none, of any node) and map it. With tell_owner (a touch), the owner's
- * putback runs once a page is found but before it is mapped: from the
- * mapping on any vCPU can use the frame, so the owner must already count it
- * as present. Called with the frame table lock. */
-static int frame_restore_locked(struct migrator *m, struct frame *f, bool tell_owner)
+/* A zeroed page of the frame's node, or if that node has none, of any node,
+ * mapped at frame idx. -ENOMEM if no pool has one. */
+static int restore_on_pool_page(struct migrator *m, struct frame *f, uint32_t idx)
 {
 	struct guest_mem *gm = m->gm;
-	uint32_t idx = frame_index(&gm->ft, f);
 
-	if (f->state != FRAME_BALLOONED)
-		return -EINVAL;
 	for (unsigned i = 0; i < gm->nnodes; i++) {
 		unsigned node = (f->node + i) % gm->nnodes;
 		uint32_t slot = pool_get_slot(&gm->pools[node]);
+		int ret;
 
 		if (slot == FRAME_NONE)
 			continue;
 		/* a recycled page still holds its last frame's data */
 		memset(pool_slot_addr(&gm->pools[node], slot), 0, FRAME_SIZE);
-		if (tell_owner && f->ops && f->ops->putback) {
-			f->ops->putback(f, f->owner);
-			/* told once: if the map fails, the retry does not tell it again */
-			f->ops = NULL;
-			f->owner = NULL;
-		}
-		if (guest_mem_map_page(gm, idx, node, slot) < 0) {
+		ret = guest_mem_map_page(gm, idx, node, slot);
+		if (ret < 0) {
 			pool_put_slot(&gm->pools[node], slot);
-			return -ENOMEM;
+			return ret;
 		}
 		f->node = (uint8_t)node;
 		f->slot = slot;
-		f->state = FRAME_MAPPED;
-		f->ops = NULL;
-		f->owner = NULL;
-		frame_list_add_tail(&gm->ft, &gm->ft.node_list[node], f);
-		m->stats.restored++;
 		return 0;
 	}
 	return -ENOMEM;
+}
+
+/* No hugepage anywhere: the guest goes on, on ordinary pages, allocated now
+ * (an exhausted host shows here, not as a SIGBUS in the guest). */
+static int restore_on_small_pages(struct migrator *m, struct frame *f, uint32_t idx)
+{
+	int ret;
+
+	if (m->inject.no_small_pages)
+		return -ENOMEM;
+	if (fallocate(m->small_fd, 0, (off_t)idx * FRAME_SIZE, FRAME_SIZE) < 0)
+		return -errno;
+	ret = map_small_pages(m, idx);
+	if (ret < 0) {
+		frame_drop_small_pages(m, idx);
+		return ret;
+	}
+	f->degraded = 1;
+	m->stats.degraded++;
+	return 0;
+}
+
+/* Give a BALLOONED frame a zeroed page and map it. With tell_owner (a
+ * touch), the owner's putback runs once the page is mapped: if no page can
+ * be mapped, the owner still rightly counts the frame as ballooned. Called
+ * with the frame table lock. */
+static int frame_restore_locked(struct migrator *m, struct frame *f, bool tell_owner)
+{
+	struct frame_table *ft = &m->gm->ft;
+	uint32_t idx = frame_index(ft, f);
+	int ret;
+
+	if (f->state != FRAME_BALLOONED)
+		return -EINVAL;
+	ret = restore_on_pool_page(m, f, idx);
+	if (ret < 0)
+		ret = restore_on_small_pages(m, f, idx);
+	if (ret < 0) {
+		/* a failed MAP_FIXED may have dropped the trap: set it again */
+		frame_trap(m, guest_mem_frame_hva(m->gm, idx));
+		return ret;
+	}
+	f->state = FRAME_MAPPED;
+	frame_list_add_tail(ft, &ft->node_list[f->node], f);
+	if (tell_owner && f->ops && f->ops->putback)
+		f->ops->putback(f, f->owner);
+	f->ops = NULL;
+	f->owner = NULL;
+	m->stats.restored++;
+	return 0;
+}
+
+void frame_restores_settle(struct migrator *m)
+{
+	/* the restore maps and tells the owner in one hold of the lock */
+	pthread_mutex_lock(&m->gm->ft.lock);
+	pthread_mutex_unlock(&m->gm->ft.lock);
 }
 
 int frame_restore(struct migrator *m, uint32_t idx)
@@ -127,6 +198,14 @@ int frame_restore(struct migrator *m, uint32_t idx)
 	pthread_mutex_lock(&ft->lock);
 	ret = frame_restore_locked(m, &ft->frames[idx], false);
 	pthread_mutex_unlock(&ft->lock);
+	/* a touch waiting meanwhile goes on, on the new page; its message, if
+	 * the reader has not read it yet, goes with the wake (the kernel's
+	 * doing), so it cannot come back as a touch of a later trap */
+	if (ret == 0) {
+		struct uffdio_range r = { (uintptr_t)guest_mem_frame_hva(m->gm, idx), FRAME_SIZE };
+
+		ioctl(m->uffd, UFFDIO_WAKE, &r);
+	}
 	return ret;
 }
 
@@ -144,9 +223,9 @@ int frame_fault_restore(struct migrator *m, uint32_t idx)
 		m->stats.touch_restored++;
 	pthread_mutex_unlock(&gm->ft.lock);
 	if (ret == -EINVAL)
-		ret = 0; /* restored meanwhile (deflate): just wake */
+		ret = 1; /* restored meanwhile (deflate): just wake */
 	if (ret < 0)
 		return ret;
 	ioctl(m->uffd, UFFDIO_WAKE, &r);
-	return 0;
+	return ret;
 }

@@ -155,8 +155,8 @@ START_TEST(placement)
 		ck_assert_uint_eq(per_node[n], pl->per_node[n]);
 		ck_assert_uint_eq(p->npopulated, pl->populated[n]);
 		ck_assert_uint_eq(p->nfree, pl->nfree[n]);
-		/* every pool can hold the whole guest */
-		ck_assert_uint_eq(p->capacity, nframes);
+		/* every pool can hold the whole guest and its restore reserve */
+		ck_assert_uint_eq(p->capacity, nframes + POOL_RESTORE_RESERVE);
 		if (pl->node0_dry && n == 0)
 			ck_assert_uint_gt(p->populate_failures, 0);
 		else

@@ -2,6 +2,7 @@
  * pools of 2 simulated nodes, written and checked through its host mapping. */
 #include <check.h>
 #include <errno.h>
+#include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -153,7 +154,8 @@ END_TEST
 START_TEST(fault_remap) { check_fault_at(MSTEP_REMAP, 8, 1); }
 END_TEST
 
-/* The target pool runs dry mid-batch: the frames without a page stay put. */
+/* The target pool runs dry mid-batch: the frames without a page stay put,
+ * and the pool's restore reserve stays too. */
 static int populate_never(struct pool *p, uint32_t slot)
 {
 	return -ENOSPC;
@@ -170,11 +172,13 @@ START_TEST(target_pool_exhausted)
 	fill(77);
 	sum = checksum();
 	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	spare -= POOL_RESTORE_RESERVE;
 	ck_assert_uint_eq(r.moved, spare);
 	ck_assert_uint_eq(r.failed, NFRAMES - spare);
 	ck_assert_uint_eq(checksum(), sum);
 	ck_assert_uint_eq(gm.ft.node_list[0].count, NFRAMES - spare);
 	ck_assert_uint_eq(mig.stats.putbacks, NFRAMES - spare);
+	ck_assert_uint_eq(gm.pools[1].nfree, POOL_RESTORE_RESERVE);
 }
 END_TEST
 
@@ -231,6 +235,43 @@ START_TEST(held_write_lands_once_on_new_page)
 }
 END_TEST
 
+/* The reader reads the held write's message during the move... */
+static struct uffd_msg held_msg;
+static uint32_t held_seq0;
+
+static void hold_write_and_read(struct migrator *m, enum migrate_step step, const uint32_t *frames,
+				uint32_t n, void *arg)
+{
+	hold_write(m, step, frames, n, arg);
+	if (step != MSTEP_UNMAP)
+		return;
+	held_seq0 = __atomic_load_n(&m->gen_seq, __ATOMIC_ACQUIRE);
+	ck_assert_int_eq(read(m->uffd, &held_msg, sizeof(held_msg)), sizeof(held_msg));
+}
+
+/* ... and acts on it only after the move finished: stale, dropped; it does
+ * not count as a hold of the frame's next move. */
+START_TEST(held_write_read_late_is_dropped)
+{
+	struct migrate_result r;
+
+	migrator_stop_reader(&mig);
+	mig.trace = hold_write_and_read;
+	ck_assert_int_eq(migrate_frames(&mig, &all[3], 1, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	mig.trace = NULL;
+	pthread_join(writer_thread, NULL);
+	ck_assert_uint_eq(r.moved, 1);
+	migrator_handle_fault(&mig, &held_msg, held_seq0);
+	ck_assert_uint_eq(mig.stats.stale_events, 1);
+	ck_assert_uint_eq(mig.fault_time[3], 0);
+	usleep(100 * 1000);
+	ck_assert_int_eq(migrate_frames(&mig, &all[3], 1, 0, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, 1);
+	ck_assert(r.max_hold < 0.05);
+	ck_assert(mig.stats.max_hold < 0.05);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -247,6 +288,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, fault_remap);
 	tcase_add_test(tc, target_pool_exhausted);
 	tcase_add_test(tc, held_write_lands_once_on_new_page);
+	tcase_add_test(tc, held_write_read_late_is_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,11 @@
 /* check_reclaim.c - ballooned frames without KVM: reclaim gives the page back,
- * a touch or a restore brings a zeroed page back, migration moves them free. */
+ * a touch or a restore brings a zeroed page back, migration moves them free;
+ * a host out of hugepages (sim_host_pages) leaves the guest on ordinary pages
+ * until it has them again; stale userfaultfd messages are dropped. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -112,19 +116,8 @@ END_TEST
 
 /* What the owner saw when it heard of a touch of frame 6. */
 static uint8_t heard_state;
-static bool heard_page_mapped, heard_locked, heard_other_done;
-static pthread_t other_vcpu;
-static bool other_done;
+static bool heard_page_mapped, heard_locked;
 
-static void *other_vcpu_writes(void *arg)
-{
-	*(volatile uint8_t *)arg = 0x5a;
-	__atomic_store_n(&other_done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* Another vCPU writes the frame while the owner is being told: it must not
- * get through before the owner knows the frame is back. */
 static void probing_putback(struct frame *f, void *owner)
 {
 	uint8_t *hva = guest_mem_frame_hva(&gm, frame_index(&gm.ft, f));
@@ -137,14 +130,13 @@ static void probing_putback(struct frame *f, void *owner)
 	heard_locked = pthread_mutex_trylock(&gm.ft.lock) == EBUSY;
 	if (!heard_locked)
 		pthread_mutex_unlock(&gm.ft.lock);
-	pthread_create(&other_vcpu, NULL, other_vcpu_writes, hva + 3 * 4096);
-	usleep(100000);
-	heard_other_done = __atomic_load_n(&other_done, __ATOMIC_ACQUIRE);
 }
 
 static const struct frame_ops probing_ops = { .name = "test-probe", .putback = probing_putback };
 
-START_TEST(touch_tells_owner_before_mapping)
+/* The owner hears of a touch once the new page is mapped, still under the
+ * frame table lock, so its own restore or reclaim cannot slip in. */
+START_TEST(touch_tells_owner_after_mapping)
 {
 	uint8_t *hva = guest_mem_frame_hva(&gm, 6);
 	pthread_t t;
@@ -153,20 +145,248 @@ START_TEST(touch_tells_owner_before_mapping)
 	pthread_create(&t, NULL, touch, hva);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(putbacks, 1);
-	pthread_join(other_vcpu, NULL);
-	/* still ballooned, its new page not yet in the guest range, and the
-	 * owner's own restore or reclaim cannot slip in (frame table lock) */
-	ck_assert_uint_eq(heard_state, FRAME_BALLOONED);
-	ck_assert(!heard_page_mapped);
+	ck_assert_uint_eq(heard_state, FRAME_MAPPED);
+	ck_assert(heard_page_mapped);
 	ck_assert(heard_locked);
-	ck_assert(!heard_other_done);
-	/* the other vCPU's write waited, then landed on the new page */
-	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_MAPPED);
 	ck_assert_ptr_null(gm.ft.frames[6].ops);
-	ck_assert_uint_eq(hva[3 * 4096], 0x5a);
-	hva[3 * 4096] = 0;
 	ck_assert(all_bytes(hva, 0));
 	ck_assert_uint_eq(mig.stats.touch_restored, 1);
+}
+END_TEST
+
+/* The host runs dry: no pool can populate a page, and the spare pages go. */
+static void host_runs_dry(void)
+{
+	sim_host_pages(0);
+	for (unsigned n = 0; n < SIM_GUEST_NODES; n++) {
+		gm.pools[n].populate = sim_populate;
+		gm.pools[n].nfree = 0;
+	}
+}
+
+/* A map that fails: the pools' files turn read-only. */
+static int pool_fd[SIM_GUEST_NODES];
+
+static void pool_maps_fail(bool fail)
+{
+	for (unsigned n = 0; n < SIM_GUEST_NODES; n++) {
+		if (fail) {
+			pool_fd[n] = gm.pools[n].fd;
+			gm.pools[n].fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		} else {
+			close(gm.pools[n].fd);
+			gm.pools[n].fd = pool_fd[n];
+		}
+	}
+}
+
+/* The page is found but cannot be mapped (nor any other): the frame stays
+ * ballooned, its owner is not told, and the guest range still traps. */
+START_TEST(owner_marked_only_after_the_map)
+{
+	uint8_t *hva = guest_mem_frame_hva(&gm, 6);
+	pthread_t t;
+
+	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 0);
+	mig.inject.no_small_pages = true;
+	pool_maps_fail(true);
+	ck_assert_int_lt(frame_fault_restore(&mig, 6), 0);
+	pool_maps_fail(false);
+	ck_assert_int_eq(putbacks, 0);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_BALLOONED);
+	ck_assert_ptr_eq(gm.ft.frames[6].ops, &test_ops);
+	/* the next touch gets the frame back, and the owner hears of it once */
+	pthread_create(&t, NULL, touch, hva + 4096);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(putbacks, 1);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_MAPPED);
+}
+END_TEST
+
+/* A move cannot take the pools' last page: a restore after it still gets a
+ * hugepage. */
+START_TEST(restore_has_a_reserve)
+{
+	uint32_t frames[] = { 0, 1, 2, 3 };
+	struct migrate_result r;
+
+	ck_assert_int_eq(frame_reclaim(&mig, 7, &test_ops, &owner_token), 0);
+	sim_host_pages(2); /* node 1: its spare page and 2 more */
+	gm.pools[1].populate = sim_populate;
+	gm.pools[0].populate = sim_populate;
+	ck_assert_int_eq(migrate_frames(&mig, frames, 4, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, 3 - POOL_RESTORE_RESERVE);
+	ck_assert_uint_eq(gm.pools[1].nfree, POOL_RESTORE_RESERVE);
+	gm.pools[0].nfree = 0; /* node 0's spare pages gone too */
+	ck_assert_int_eq(frame_restore(&mig, 7), 0);
+	ck_assert_uint_eq(gm.ft.frames[7].degraded, 0);
+	ck_assert_uint_eq(gm.ft.frames[7].node, 1);
+	ck_assert_uint_eq(mig.stats.degraded, 0);
+}
+END_TEST
+
+static uint64_t frame_sum(uint32_t idx)
+{
+	const uint64_t *w = (const uint64_t *)guest_mem_frame_hva(&gm, idx);
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < FRAME_SIZE / 8; i++)
+		sum = sum * 31 + w[i];
+	return sum;
+}
+
+static void *touch_and_fill(void *arg)
+{
+	uint64_t *w = arg;
+
+	for (size_t i = 0; i < FRAME_SIZE / 8; i++)
+		w[i] = i * 0x9e3779b97f4a7c15ULL;
+	return NULL;
+}
+
+/* Out of hugepages, a touch goes on, on ordinary pages (degraded, counted);
+ * once the host has pages again the reader moves the frame back onto one,
+ * contents intact. */
+START_TEST(degraded_frame_returns_to_hugepages)
+{
+	uint32_t per_node[MAX_NODES];
+	uint8_t *hva = guest_mem_frame_hva(&gm, 3);
+	uint64_t sum;
+	pthread_t t;
+
+	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 0);
+	host_runs_dry();
+	pthread_create(&t, NULL, touch_and_fill, hva);
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(gm.ft.frames[3].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.ft.frames[3].degraded, 1);
+	ck_assert_uint_eq(gm.ft.frames[3].slot, FRAME_NONE);
+	ck_assert_int_eq(putbacks, 1);
+	ck_assert_uint_eq(mig.stats.degraded, 1);
+	ck_assert_uint_eq(frame_table_count_degraded(&gm.ft, per_node), 1);
+	ck_assert_uint_eq(per_node[0], 1);
+	sum = frame_sum(3);
+
+	sim_host_pages(8);
+	for (int i = 0; i < 200 && gm.ft.frames[3].degraded; i++)
+		usleep(10000);
+	pthread_mutex_lock(&gm.ft.lock);
+	ck_assert_uint_eq(gm.ft.frames[3].degraded, 0);
+	ck_assert_uint_ne(gm.ft.frames[3].slot, FRAME_NONE);
+	ck_assert_uint_eq(gm.ft.frames[3].node, 0);
+	pthread_mutex_unlock(&gm.ft.lock);
+	ck_assert_uint_eq(frame_sum(3), sum);
+	/* the guest range is the pool page again */
+	hva[100] ^= 0xff;
+	ck_assert_uint_eq(pool_slot_addr(&gm.pools[0], gm.ft.frames[3].slot)[100], hva[100]);
+	ck_assert_uint_eq(mig.stats.reason[MR_COMPACTION].moved, 1);
+	ck_assert_uint_eq(frame_table_count_degraded(&gm.ft, per_node), 0);
+	/* and the restore reserve is back */
+	ck_assert_uint_ge(gm.pools[0].nfree, POOL_RESTORE_RESERVE);
+}
+END_TEST
+
+/* A degraded frame can be ballooned again: its ordinary pages go. */
+START_TEST(degraded_frame_reclaims)
+{
+	uint32_t per_node[MAX_NODES];
+
+	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 0);
+	host_runs_dry();
+	ck_assert_int_eq(frame_restore(&mig, 3), 0);
+	ck_assert_uint_eq(gm.ft.frames[3].degraded, 1);
+	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 3), 0));
+	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 0);
+	ck_assert_uint_eq(gm.ft.frames[3].degraded, 0);
+	ck_assert_uint_eq(frame_table_count_degraded(&gm.ft, per_node), 0);
+}
+END_TEST
+
+static bool touched;
+
+static void *touch_and_say(void *arg)
+{
+	touch(arg);
+	__atomic_store_n(&touched, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void wait_touched(void)
+{
+	for (int i = 0; i < 200 && !__atomic_load_n(&touched, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+}
+
+/* A touch still unread when a deflate restores the frame goes with the
+ * deflate's wake: when the frame is ballooned again, it does not come back
+ * as a restore nobody asked for. */
+START_TEST(unread_touch_goes_with_the_restore)
+{
+	pthread_t t;
+
+	migrator_stop_reader(&mig);
+	touched = false;
+	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
+	pthread_create(&t, NULL, touch_and_say, guest_mem_frame_hva(&gm, 4));
+	usleep(50000); /* its message is queued */
+	ck_assert_int_eq(frame_restore(&mig, 4), 0); /* a deflate */
+	wait_touched();
+	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
+	migrator_read_faults(&mig); /* as the reader would, now */
+	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_BALLOONED);
+	ck_assert_int_eq(putbacks, 0);
+	ck_assert_uint_eq(mig.stats.touch_restored, 0);
+	pthread_join(t, NULL);
+}
+END_TEST
+
+/* A touch the reader read before the frame was restored and ballooned
+ * again, but acts on after: stale by the frame's generation, dropped. */
+START_TEST(touch_read_before_reballoon_is_dropped)
+{
+	struct uffd_msg msg;
+	uint32_t seq0;
+	pthread_t t;
+
+	migrator_stop_reader(&mig);
+	touched = false;
+	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
+	pthread_create(&t, NULL, touch_and_say, guest_mem_frame_hva(&gm, 4));
+	seq0 = __atomic_load_n(&mig.gen_seq, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < 200 && read(mig.uffd, &msg, sizeof(msg)) != sizeof(msg); i++)
+		usleep(10000);
+	ck_assert_int_eq(frame_restore(&mig, 4), 0);
+	wait_touched();
+	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
+	migrator_handle_fault(&mig, &msg, seq0);
+	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_BALLOONED);
+	ck_assert_int_eq(putbacks, 0);
+	ck_assert_uint_eq(mig.stats.stale_events, 1);
+	pthread_join(t, NULL);
+}
+END_TEST
+
+/* Once the reader is stopped, no owner hook runs: the VM stops it before
+ * its devices (the owners) go, though a restore is pending. */
+START_TEST(no_owner_hook_after_the_reader_stops)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(frame_reclaim(&mig, 5, &test_ops, &owner_token), 0);
+	host_runs_dry();
+	mig.inject.no_small_pages = true;
+	pthread_create(&t, NULL, touch, guest_mem_frame_hva(&gm, 5));
+	for (int i = 0; i < 200 && !mig.stats.restore_failures; i++)
+		usleep(10000);
+	ck_assert_uint_ge(mig.stats.restore_failures, 1);
+	migrator_stop_reader(&mig);
+	mig.inject.no_small_pages = false; /* the pending restore could now go */
+	usleep(300000);
+	ck_assert_int_eq(putbacks, 0);
+	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_BALLOONED);
+	/* let the toucher go */
+	ck_assert_int_eq(frame_fault_restore(&mig, 5), 0);
+	pthread_join(t, NULL);
 }
 END_TEST
 
@@ -190,20 +410,15 @@ START_TEST(ballooned_frames_move_without_copy)
 }
 END_TEST
 
-static int populate_never(struct pool *p, uint32_t slot)
-{
-	return -ENOSPC;
-}
-
-START_TEST(restore_without_pages_fails_cleanly)
+/* With neither a hugepage nor ordinary pages, a restore fails cleanly. */
+START_TEST(restore_without_any_page_fails_cleanly)
 {
 	ck_assert_int_eq(frame_reclaim(&mig, 0, &test_ops, &owner_token), 0);
-	for (unsigned n = 0; n < 2; n++) {
-		gm.pools[n].populate = populate_never;
-		gm.pools[n].nfree = 0; /* drop the spare pages from the free lists */
-	}
+	host_runs_dry();
+	mig.inject.no_small_pages = true;
 	ck_assert_int_eq(frame_restore(&mig, 0), -ENOMEM);
 	ck_assert_uint_eq(gm.ft.frames[0].state, FRAME_BALLOONED);
+	ck_assert_ptr_eq(gm.ft.frames[0].ops, &test_ops);
 }
 END_TEST
 
@@ -217,9 +432,16 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, reclaim_returns_the_page);
 	tcase_add_test(tc, restore_gives_zeroed_page);
 	tcase_add_test(tc, touch_puts_back);
-	tcase_add_test(tc, touch_tells_owner_before_mapping);
+	tcase_add_test(tc, touch_tells_owner_after_mapping);
+	tcase_add_test(tc, owner_marked_only_after_the_map);
+	tcase_add_test(tc, restore_has_a_reserve);
+	tcase_add_test(tc, degraded_frame_returns_to_hugepages);
+	tcase_add_test(tc, degraded_frame_reclaims);
+	tcase_add_test(tc, unread_touch_goes_with_the_restore);
+	tcase_add_test(tc, touch_read_before_reballoon_is_dropped);
+	tcase_add_test(tc, no_owner_hook_after_the_reader_stops);
 	tcase_add_test(tc, ballooned_frames_move_without_copy);
-	tcase_add_test(tc, restore_without_pages_fails_cleanly);
+	tcase_add_test(tc, restore_without_any_page_fails_cleanly);
 	suite_add_tcase(s, tc);
 	return s;
 }
