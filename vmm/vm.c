@@ -352,6 +352,9 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 static void vm_teardown(struct vm *vm)
 {
 	control_stop(&vm->control);
+	/* the reader calls the devices' hooks (a pending restore's putback):
+	 * it stops before they go */
+	migrator_stop_reader(&vm->migrator);
 	for (struct device *d = device_first(); d; d = d->next)
 		if (d->exit)
 			d->exit(d, vm);
