@@ -279,7 +279,11 @@ static int cmd_stats(struct control_req *r)
 	struct json_object *reasons = json_object_new_object();
 	struct json_object *nodes = json_object_new_array();
 	struct json_object *faults = json_object_new_object();
+	uint32_t degraded[MAX_NODES], frames_degraded;
 
+	pthread_mutex_lock(&gm->ft.lock);
+	frames_degraded = frame_table_count_degraded(&gm->ft, degraded);
+	pthread_mutex_unlock(&gm->ft.lock);
 	pthread_mutex_lock(&m->lock);
 	for (int i = 0; i < MR_NR_REASONS; i++) {
 		const struct migrate_counters *c = &m->stats.reason[i];
@@ -309,6 +313,9 @@ static int cmd_stats(struct control_req *r)
 	json_add_int(r->reply, "frames_restored", (int64_t)m->stats.restored);
 	json_add_int(r->reply, "restored_on_touch", (int64_t)m->stats.touch_restored);
 	json_add_int(r->reply, "restore_failures", (int64_t)m->stats.restore_failures);
+	json_add_int(r->reply, "restored_degraded", (int64_t)m->stats.degraded);
+	json_add_int(r->reply, "frames_degraded", frames_degraded);
+	json_add_int(r->reply, "stale_events", (int64_t)m->stats.stale_events);
 	json_add_double(r->reply, "max_hold_us", m->stats.max_hold * 1e6);
 	pthread_mutex_unlock(&m->lock);
 	reply_add_nodes(r->reply, gm);

@@ -96,11 +96,13 @@ static int cmd_numastat(struct control_req *r)
 {
 	struct vm *vm = r->priv;
 	struct guest_mem *gm = &vm->mem;
-	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES];
+	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES], degraded[MAX_NODES];
+	uint32_t total_degraded;
 	uint64_t total = 0;
 
 	pthread_mutex_lock(&gm->ft.lock);
 	frame_table_count(&gm->ft, per_node, per_state);
+	total_degraded = frame_table_count_degraded(&gm->ft, degraded);
 	pthread_mutex_unlock(&gm->ft.lock);
 
 	struct json_object *nodes = json_object_new_array();
@@ -111,6 +113,7 @@ static int cmd_numastat(struct control_req *r)
 		json_add_int(o, "host_node", gm->pools[n].host_node);
 		json_add_int(o, "frames", per_node[n]);
 		json_add_int(o, "mib", (int64_t)(per_node[n] * FRAME_SIZE >> 20));
+		json_add_int(o, "degraded", degraded[n]);
 		json_object_array_add(nodes, o);
 		total += per_node[n];
 	}
@@ -122,6 +125,7 @@ static int cmd_numastat(struct control_req *r)
 	struct json_object *sum = json_object_new_object();
 	json_add_int(sum, "frames", (int64_t)total);
 	json_add_int(sum, "mib", (int64_t)(total * FRAME_SIZE >> 20));
+	json_add_int(sum, "degraded", total_degraded);
 
 	reply_add_nodes(r->reply, gm);
 	json_add_int(r->reply, "frames", guest_mem_nframes(gm));
