@@ -1,9 +1,7 @@
 /* check_server.c - the control socket's connection handling
  * (vmm/control/server.c): slow, silent and surplus clients cost the others
- * nothing. The server knows no command, so it serves a small table of its
- * own here: info (the connection counters), big (a reply larger than any
- * socket buffer) and sleep (a command that runs long). The VM's commands
- * over the socket are tests/check_control.c's. */
+ * nothing. The server serves tests/control_cmds.h's commands (info, big,
+ * sleep); the VM's commands over the socket are tests/check_control.c's. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -13,61 +11,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "lib/clock.h"
 #include "vmm/control/dispatch.h"
 #include "vmm/control/server.h"
+#include "tests/control_cmds.h"
 #include "tests/unit.h"
 
 #define BIG_REPLY (8u << 20) /* far past any socket buffer: the server must wait */
+#define BIG_REQUEST "{\"cmd\":\"big\",\"bytes\":8388608}\n"
 
 static struct control_server *srv;
 static char tmpdir[64];
 static char sock_path[128];
 
-static int cmd_info(struct control_req *r)
-{
-	struct control_stats st;
-
-	control_server_stats(srv, &st);
-	json_add_int(r->reply, "clients", st.clients);
-	return 0;
-}
-
-static int cmd_big(struct control_req *r)
-{
-	char *s = malloc(BIG_REPLY + 1);
-
-	ck_assert_ptr_nonnull(s);
-	memset(s, 'x', BIG_REPLY);
-	s[BIG_REPLY] = '\0';
-	json_add_str(r->reply, "data", s);
-	free(s);
-	return 0;
-}
-
-static int cmd_sleep(struct control_req *r)
-{
-	int64_t ms;
-
-	if (control_arg_int(r, "ms", 0, 0, 10000, &ms) < 0)
-		return -1;
-	usleep((useconds_t)ms * 1000);
-	return 0;
-}
-
-static const struct control_arg sleep_args[] = { { "ms", json_type_int }, { NULL } };
-static const struct control_cmd cmds[] = {
-	{ "info", NULL, cmd_info },
-	{ "big", NULL, cmd_big },
-	{ "sleep", sleep_args, cmd_sleep },
-	{ NULL },
-};
-
 static void setup(void)
 {
-	ck_assert_int_eq(control_register(cmds, NULL), 0);
+	ck_assert_int_eq(control_register(test_control_cmds, &srv), 0);
 	strcpy(tmpdir, "/tmp/check_server.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", tmpdir);
@@ -76,7 +35,7 @@ static void setup(void)
 static void teardown(void)
 {
 	control_stop(&srv);
-	control_unregister(cmds);
+	control_unregister(test_control_cmds);
 	unlink(sock_path);
 	rmdir(tmpdir);
 }
@@ -186,7 +145,7 @@ START_TEST(test_slow_and_idle_clients)
 
 	start(5000, 5000, 60000);
 	slow = connect_server();
-	send_str(slow, "{\"cmd\":\"big\"}\n");
+	send_str(slow, BIG_REQUEST);
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		usleep(20000);
 		ck_assert_int_gt(read(slow, buf, sizeof(buf)), 0);
@@ -245,7 +204,7 @@ START_TEST(test_deadlines)
 	int reader = connect_server();
 
 	send_str(sender, "{");
-	send_str(reader, "{\"cmd\":\"big\"}\n");
+	send_str(reader, BIG_REQUEST);
 	struct pollfd pfd = { .fd = reader, .events = POLLIN };
 	ck_assert_int_eq(poll(&pfd, 1, 2000), 1); /* the big command has run */
 	size_t taken = 0;
@@ -300,7 +259,7 @@ START_TEST(test_pipelined)
 	start(5000, 5000, 60000);
 	int fd = connect_server();
 
-	send_str(fd, "{\"cmd\":\"big\"}\n{\"cmd\":\"info\"}\n{\"cmd\":\"sleep\"}\n");
+	send_str(fd, BIG_REQUEST "{\"cmd\":\"info\"}\n{\"cmd\":\"sleep\"}\n");
 	ck_assert_uint_gt(read_reply(fd, 5000), BIG_REPLY);
 	ck_assert_uint_lt(read_reply(fd, 1000), 100);
 	ck_assert_uint_lt(read_reply(fd, 1000), 100);

@@ -5,10 +5,11 @@ check_PROGRAMS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LDADD = tests/libtestsupport.a libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 # What the unit tests and fuzz harnesses share, without Check: the guest's
-# side of virtio (virtio_driver.h), the simulated guest memory (sim_guest.h).
+# side of virtio (virtio_driver.h), the simulated guest memory (sim_guest.h),
+# commands for the control server alone (control_cmds.h).
 check_LIBRARIES = tests/libtestsupport.a
 tests_libtestsupport_a_SOURCES = tests/virtio_driver.c tests/virtio_driver.h \
-	tests/sim_guest.c tests/sim_guest.h
+	tests/sim_guest.c tests/sim_guest.h tests/control_cmds.c tests/control_cmds.h
 
 tests_check_frame_SOURCES = tests/check_frame.c tests/unit.h
 tests_check_frame_CFLAGS = $(UNIT_CFLAGS)

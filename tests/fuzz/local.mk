@@ -13,16 +13,16 @@
 #
 # Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
 # below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
-FUZZ_NAMES = control elf fdt parse virtq balloon
+FUZZ_NAMES = control elf fdt parse virtq balloon server
 FUZZ_LDADD = tests/libtestsupport.a libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
 FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 check_PROGRAMS += tests/fuzz/replay-control tests/fuzz/replay-elf tests/fuzz/replay-fdt \
-	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon
+	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon tests/fuzz/replay-server
 if FUZZERS
 check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fdt \
-	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon
+	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon tests/fuzz/fuzz-server
 endif
 
 # control: control_handle_line() on a VM without KVM (vmm/control/)
@@ -61,6 +61,12 @@ tests_fuzz_replay_balloon_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_balloon_SOURCES = tests/fuzz/fuzz_balloon.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_balloon_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_balloon_LDFLAGS = $(FUZZ_LIBFUZZER)
+# server: the control socket's connections, many clients at once (vmm/control/server.c)
+tests_fuzz_replay_server_SOURCES = tests/fuzz/fuzz_server.c $(FUZZ_REPLAY)
+tests_fuzz_replay_server_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_server_SOURCES = tests/fuzz/fuzz_server.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_server_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_server_LDFLAGS = $(FUZZ_LIBFUZZER)
 
 # Build only the libFuzzer binaries (scripts/fuzz): make fuzzers
 fuzzers: $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)
