@@ -160,6 +160,7 @@ static void balloon_notify(struct virtio_mmio *t, unsigned q)
 	struct balloon *b = to_balloon(t);
 
 	retry_pending(b);
+	retry_held_deflate(b);
 	process(b, q);
 }
 
@@ -237,6 +238,7 @@ struct balloon *balloon_create(struct guest_mem *gm, struct migrator *m, uint64_
 	b->start = now_monotonic();
 	mem = (struct vq_mem){ .translate = balloon_translate, .in_ram = balloon_in_ram, .arg = b };
 	virtio_mmio_init(&b->t, &balloon_ops, b, base, &mem);
+	migrator_set_owner_tick(m, frames_tick, b);
 	return b;
 }
 
@@ -244,6 +246,8 @@ void balloon_destroy(struct balloon *b)
 {
 	if (!b)
 		return;
+	if (b->mig && b->mig->owner_tick_arg == b)
+		migrator_set_owner_tick(b->mig, NULL, NULL);
 	if (b->frames) {
 		pthread_mutex_destroy(&b->map_lock);
 		pthread_cond_destroy(&b->stats_cond);

@@ -160,7 +160,8 @@ int try_reclaim(struct balloon *b, uint32_t fr, int why)
 	return ret;
 }
 
-static void restore(struct balloon *b, uint32_t fr)
+/* 0 once frame fr has a page again (by us, or a touch first), or -errno. */
+static int restore(struct balloon *b, uint32_t fr)
 {
 	double t0 = now_monotonic(), dt;
 	int ret = frame_restore(b->mig, fr);
@@ -177,10 +178,59 @@ static void restore(struct balloon *b, uint32_t fr)
 				b->c.restore_max = dt;
 		}
 	} else {
-		/* still ballooned: the guest's next touch brings it back */
+		/* still ballooned: the deflate waits for it (retry_held_deflate) */
 		log_limited(&b->c.restore_failed, "virtio-balloon: cannot restore frame %u: %s", fr, strerror(-ret));
 	}
 	pthread_mutex_unlock(&b->map_lock);
+	return ret == -EINVAL ? 0 : ret;
+}
+
+/* Pay the owed restores; -EAGAIN while any is left. */
+static int pay_owed_restores(struct balloon *b)
+{
+	int ret = 0;
+
+	for (uint32_t fr = 0; fr < b->nframes; fr++) {
+		if (!b->frames[fr].restore_owed)
+			continue;
+		if (restore(b, fr) == 0)
+			b->frames[fr].restore_owed = 0;
+		else
+			ret = -EAGAIN;
+	}
+	return ret;
+}
+
+void hold_deflate(struct balloon *b, unsigned q, uint16_t head)
+{
+	b->deflate_held = true;
+	b->deflate_queue = q;
+	b->deflate_head = head;
+	migrator_kick(b->mig);
+}
+
+void retry_held_deflate(struct balloon *b)
+{
+	if (!b->deflate_held || pay_owed_restores(b) < 0)
+		return;
+	b->deflate_held = false;
+	/* every page of the request is back: the driver may use them */
+	if (virtio_mmio_push(&b->t, b->deflate_queue, b->deflate_head, 0) == 0)
+		virtio_mmio_signal_used(&b->t, b->deflate_queue);
+}
+
+bool frames_tick(void *arg)
+{
+	struct balloon *b = arg;
+	bool held;
+
+	/* a vCPU in the device may be waiting on the reader: never block */
+	if (pthread_mutex_trylock(&b->t.lock) != 0)
+		return true;
+	retry_held_deflate(b);
+	held = b->deflate_held;
+	pthread_mutex_unlock(&b->t.lock);
+	return held;
 }
 
 /* Frames that filled up while being migrated: try again. Under t.lock. */
@@ -307,9 +357,10 @@ void inflate_pfns(struct balloon *b, uint32_t n)
 		zero_dirty(b, n);
 }
 
-void deflate_pfns(struct balloon *b, uint32_t n)
+int deflate_pfns(struct balloon *b, uint32_t n)
 {
 	uint32_t nbatch = 0;
+	int ret = 0;
 
 	pthread_mutex_lock(&b->map_lock);
 	for (uint32_t i = 0; i < n; i++) {
@@ -339,13 +390,19 @@ void deflate_pfns(struct balloon *b, uint32_t n)
 	pthread_mutex_unlock(&b->map_lock);
 
 	for (uint32_t i = 0; i < nbatch; i++) {
-		b->frames[b->batch[i]].in_batch = 0;
-		restore(b, b->batch[i]);
+		struct bframe *bf = &b->frames[b->batch[i]];
+
+		bf->in_batch = 0;
+		if (restore(b, b->batch[i]) < 0) {
+			bf->restore_owed = 1;
+			ret = -EAGAIN;
+		}
 	}
 	/* with MUST_TELL_HOST the driver waits for this ack before it uses
 	 * the pages: zero the ones of frames that kept their page now */
 	if (virtio_has_feature(&b->t, VIRTIO_BALLOON_F_MUST_TELL_HOST))
 		zero_dirty(b, n);
+	return ret;
 }
 
 /* ---- reset and status ---- */
@@ -360,9 +417,11 @@ void frames_reset(struct balloon *b)
 		memset(b->frames[fr].dirty, 0, sizeof(b->frames[fr].dirty));
 		b->frames[fr].count = 0;
 		b->frames[fr].pending = 0;
+		b->frames[fr].restore_owed = 0;
 		pthread_mutex_unlock(&b->map_lock);
 	}
 	b->c.frames_pending = 0;
+	b->deflate_held = false; /* the reset forgets the request */
 }
 
 void frames_count(struct balloon *b, struct balloon_counters *c)

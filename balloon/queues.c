@@ -9,8 +9,8 @@
 
 /* One buffer of 32-bit PFNs (at most BALLOON_PFNS_MAX: the request's cap),
  * copied into host memory first, so the driver changing it meanwhile cannot
- * change what we do. */
-static void pfn_buffer(struct balloon *b, const struct vq_buf *buf, bool inflate)
+ * change what we do. Returns deflate_pfns' -EAGAIN, else 0. */
+static int pfn_buffer(struct balloon *b, const struct vq_buf *buf, bool inflate)
 {
 	const char *what = inflate ? "inflate" : "deflate";
 	uint32_t n = buf->len / 4;
@@ -19,24 +19,24 @@ static void pfn_buffer(struct balloon *b, const struct vq_buf *buf, bool inflate
 	if (buf->write) {
 		guest_error(b, &b->c.bad_buffers, "%s: buffer at 0x%llx is device-writable",
 			    what, (unsigned long long)buf->gpa);
-		return;
+		return 0;
 	}
 	if (buf->len % 4)
 		guest_error(b, &b->c.bad_buffers, "%s: buffer length %u is not a multiple of 4 (the last %u bytes are ignored)",
 			    what, buf->len, buf->len % 4);
 	if (!n)
-		return;
+		return 0;
 	src = balloon_translate(b, buf->gpa, (uint64_t)n * 4);
 	if (!src) {
 		guest_error(b, &b->c.bad_buffers, "%s: PFN array at 0x%llx lies in ballooned memory",
 			    what, (unsigned long long)buf->gpa);
-		return;
+		return 0;
 	}
 	memcpy(b->pfns, src, (size_t)n * 4);
-	if (inflate)
-		inflate_pfns(b, n);
-	else
-		deflate_pfns(b, n);
+	if (!inflate)
+		return deflate_pfns(b, n);
+	inflate_pfns(b, n);
+	return 0;
 }
 
 void do_pfn_queue(struct balloon *b, unsigned q, bool inflate)
@@ -44,14 +44,23 @@ void do_pfn_queue(struct balloon *b, unsigned q, bool inflate)
 	struct vq_chain c = { .buf = b->chain, .cap = BALLOON_QUEUE_SIZE };
 	bool pushed = false;
 
+	/* deflates are acknowledged in order: a held one goes first */
+	if (!inflate && b->deflate_held)
+		return;
 	while (virtio_mmio_pop(&b->t, q, &c) > 0) {
+		int owed = 0;
+
 		if (inflate)
 			b->c.inflate_requests++;
 		else
 			b->c.deflate_requests++;
 		if (!request_oversized(b, inflate ? "inflate" : "deflate", &c, BALLOON_PFNS_MAX * 4))
 			for (unsigned i = 0; i < c.n; i++)
-				pfn_buffer(b, &c.buf[i], inflate);
+				owed |= pfn_buffer(b, &c.buf[i], inflate);
+		if (owed) { /* the driver must not use the pages yet */
+			hold_deflate(b, q, c.head);
+			break;
+		}
 		if (virtio_mmio_push(&b->t, q, c.head, 0) < 0)
 			break;
 		pushed = true;

@@ -23,6 +23,7 @@ struct bframe {
 	uint8_t why;        /* WHY_INFLATE or WHY_REPORT */
 	uint8_t pending;    /* full, reclaim refused (-EBUSY): retry */
 	uint8_t in_batch;   /* on the current request's frame list */
+	uint8_t restore_owed; /* deflated, its restore failed: retried (t.lock) */
 };
 
 struct balloon {
@@ -43,6 +44,10 @@ struct balloon {
 	uint32_t *pfns;           /* BALLOON_PFNS_MAX, a copy of a request's PFNs */
 	uint32_t *batch;          /* frames touched by one buffer of them */
 	struct vq_buf chain[BALLOON_QUEUE_SIZE];
+	/* a deflate whose restore failed, left unacknowledged until it succeeds */
+	bool deflate_held;
+	uint16_t deflate_head;
+	unsigned deflate_queue;
 	bool stats_held;
 	uint16_t stats_head;
 	unsigned stats_queue;
@@ -75,9 +80,20 @@ int try_reclaim(struct balloon *b, uint32_t fr, int why);
 /* Frames that filled up while being migrated: try again. Under t.lock. */
 void retry_pending(struct balloon *b);
 /* b->pfns[0..n) into / out of the balloon; bad PFNs are counted and become
- * BAD_PFN. */
+ * BAD_PFN. deflate_pfns returns -EAGAIN if a frame could not be given a page
+ * back (no memory at all): its restore is owed, and the request must not be
+ * acknowledged (hold_deflate) until it is paid (retry_held_deflate). */
 void inflate_pfns(struct balloon *b, uint32_t n);
-void deflate_pfns(struct balloon *b, uint32_t n);
+int deflate_pfns(struct balloon *b, uint32_t n);
+/* Keep deflate request head of queue q unacknowledged; the migrator's
+ * reader retries it. Under t.lock. */
+void hold_deflate(struct balloon *b, unsigned q, uint16_t head);
+/* Retry the owed restores; once all are paid, acknowledge the held
+ * deflate. Under t.lock. */
+void retry_held_deflate(struct balloon *b);
+/* The migrator's owner tick (migrator_set_owner_tick): retry_held_deflate
+ * if t.lock is free; true while a deflate is held. */
+bool frames_tick(void *b);
 /* A reset: every frame back from the host, the maps empty. */
 void frames_reset(struct balloon *b);
 /* ballooned_pages, frames_isolated and stranded_pages into c (map lock

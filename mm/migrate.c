@@ -287,8 +287,23 @@ bool migrator_tick(struct migrator *m)
 		return true;
 	for (unsigned node = 0; node < gm->nnodes; node++)
 		more |= compact_node(m, node) > 0;
+	if (m->owner_tick)
+		more |= m->owner_tick(m->owner_tick_arg);
 	pthread_mutex_unlock(&m->lock);
 	return more;
+}
+
+void migrator_set_owner_tick(struct migrator *m, bool (*tick)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&m->lock);
+	m->owner_tick = tick;
+	m->owner_tick_arg = arg;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void migrator_kick(struct migrator *m)
+{
+	eventfd_write(m->reader_kick_fd, 1);
 }
 
 /* The userfaultfd reader: every message, and the periodic work while any
@@ -296,14 +311,18 @@ bool migrator_tick(struct migrator *m)
 static void *uffd_reader(void *arg)
 {
 	struct migrator *m = arg;
-	struct pollfd pfd[2] = { { m->uffd, POLLIN, 0 }, { m->reader_stop_fd, POLLIN, 0 } };
+	struct pollfd pfd[3] = { { m->uffd, POLLIN, 0 }, { m->reader_stop_fd, POLLIN, 0 },
+				 { m->reader_kick_fd, POLLIN, 0 } };
 	bool more = false;
+	eventfd_t kicks;
 
 	for (;;) {
-		if (poll(pfd, 2, more ? 100 : -1) < 0 && errno != EINTR)
+		if (poll(pfd, 3, more ? 100 : -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents)
 			break;
+		if (pfd[2].revents)
+			eventfd_read(m->reader_kick_fd, &kicks);
 		if (pfd[0].revents)
 			migrator_read_faults(m);
 		more = migrator_tick(m);
@@ -321,6 +340,7 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	memset(m, 0, sizeof(*m));
 	m->gm = gm;
 	m->reader_stop_fd = -1;
+	m->reader_kick_fd = -1;
 	m->small_fd = -1;
 	m->copy_threads = copy_threads ? copy_threads : 1;
 	m->inject.rng = 0x9e3779b97f4a7c15ULL;
@@ -345,7 +365,9 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	m->restore_pending = calloc(gm->ft.nframes, 1);
 	m->copy = copy_pool_create(m->copy_threads);
 	m->reader_stop_fd = eventfd(0, EFD_CLOEXEC);
+	m->reader_kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!m->fault_time || !m->restore_pending || !m->copy || m->reader_stop_fd < 0 ||
+	    m->reader_kick_fd < 0 ||
 	    pthread_create(&m->reader, NULL, uffd_reader, m)) {
 		snprintf(err, errlen, "cannot start the migration threads");
 		goto fail;
@@ -358,6 +380,9 @@ fail:
 	if (m->reader_stop_fd >= 0)
 		close(m->reader_stop_fd);
 	m->reader_stop_fd = -1;
+	if (m->reader_kick_fd >= 0)
+		close(m->reader_kick_fd);
+	m->reader_kick_fd = -1;
 	if (m->small_fd >= 0)
 		close(m->small_fd);
 	m->small_fd = -1;
@@ -387,6 +412,7 @@ void migrator_destroy(struct migrator *m)
 		return;
 	migrator_stop_reader(m);
 	close(m->reader_stop_fd);
+	close(m->reader_kick_fd);
 	close(m->small_fd);
 	copy_pool_destroy(m->copy);
 	free(m->fault_time);

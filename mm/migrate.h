@@ -87,6 +87,10 @@ struct migrator {
 	pthread_t reader;
 	bool reader_running;
 	int reader_stop_fd;
+	int reader_kick_fd;    /* migrator_kick: tick now, and while work is left */
+	/* an owner's periodic work (migrator_set_owner_tick), under m->lock */
+	bool (*owner_tick)(void *arg);
+	void *owner_tick_arg;
 	uint32_t gen_seq;      /* atomic: the last struct frame gen given out */
 	int small_fd;          /* ordinary-page memfd over guest RAM: degraded frames'
 				* pages, at their frames' offsets (made before the
@@ -114,6 +118,15 @@ void migrator_handle_fault(struct migrator *m, const struct uffd_msg *msg, uint3
  * pool's restore reserve, move degraded frames back onto hugepages
  * (MR_COMPACTION). Returns true while any of it is left to do. */
 bool migrator_tick(struct migrator *m);
+/* Run tick(arg) from the reader's tick (every 100 ms while it returns true,
+ * from the next migrator_kick on): an owner's work that waits for pages,
+ * such as a deflate held until its restore succeeds. tick must not block on
+ * anything the reader serves (a trylock, and try later). NULL: none. Once
+ * this returns, the old tick no longer runs. */
+void migrator_set_owner_tick(struct migrator *m, bool (*tick)(void *arg), void *arg);
+/* Ask the reader for a tick now. */
+void migrator_kick(struct migrator *m);
+
 /* A new generation for frame f (it is trapped or write-protected now). */
 void migrator_new_gen(struct migrator *m, struct frame *f);
 

@@ -112,6 +112,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	migrator_stop_reader(&mig); /* as the VM does: no putback after the balloon */
 	balloon_destroy(b);
 	migrator_destroy(&mig);
 	guest_mem_destroy(&gm);
@@ -267,6 +268,53 @@ START_TEST(deflate_restores_zeroed)
 	ck_assert_uint_eq(s.c.frames_restored, 1);
 	ck_assert_uint_eq(s.c.guest_errors, 0);
 	ck_assert(page_is_pattern(7 * PPF));
+}
+END_TEST
+
+/* No page at all for a deflated frame (no hugepage, no ordinary page): the
+ * deflate is not acknowledged, so the driver does not use the pages yet; a
+ * later one waits behind it. Once memory is back the migrator's reader
+ * restores the frame and acknowledges both, in order. */
+START_TEST(deflate_acknowledged_only_after_restore)
+{
+	struct balloon_status s;
+	uint32_t pfn = 6 * PPF + 10, other = 6 * PPF + 11;
+
+	start(ALL_FEATURES);
+	send_range(&q_infl, 6 * PPF, PPF);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_BALLOONED);
+	sim_host_pages(0);
+	for (unsigned n = 0; n < SIM_GUEST_NODES; n++) {
+		gm.pools[n].populate = sim_populate;
+		gm.pools[n].nfree = 0;
+	}
+	mig.inject.no_small_pages = true;
+	memcpy(hva(array_slot(&q_defl)), &pfn, 4);
+	vdrv_add_buf(&q_defl, array_slot(&q_defl), 4, 0);
+	vdrv_notify(t, &q_defl);
+	ck_assert_uint_eq(vdrv_used_new(&q_defl), 0);
+	memcpy(hva(array_slot(&q_defl)), &other, 4);
+	vdrv_add_buf(&q_defl, array_slot(&q_defl), 4, 0);
+	vdrv_notify(t, &q_defl);
+	ck_assert_uint_eq(vdrv_used_new(&q_defl), 0);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_BALLOONED);
+	status(&s);
+	ck_assert_uint_ge(s.c.restore_failed, 1);
+
+	mig.inject.no_small_pages = false; /* ordinary pages again */
+	for (int i = 0; i < 200 && vdrv_used_new(&q_defl) == 0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(gm.ft.frames[6].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.ft.frames[6].degraded, 1);
+	/* the one that waited is served at the driver's next access */
+	vdrv_notify(t, &q_defl);
+	ck_assert_uint_eq(vdrv_used_new(&q_defl), 1);
+	status(&s);
+	ck_assert_uint_eq(s.c.pages_deflated, 2);
+	ck_assert_uint_eq(s.c.ballooned_pages, PPF - 2);
+	ck_assert_uint_eq(s.c.guest_errors, 0);
+	for (uint32_t p = 6 * PPF; p < 7 * PPF; p++)
+		ck_assert(page_is_zero(p));
 }
 END_TEST
 
@@ -1224,6 +1272,7 @@ static Suite *make_suite(void)
 	}
 	tcase_add_test(host, full_frame_reclaimed_any_order);
 	tcase_add_test(host, deflate_restores_zeroed);
+	tcase_add_test(host, deflate_acknowledged_only_after_restore);
 	tcase_add_test(host, partial_frame_zeroed_on_deflate);
 	tcase_add_test(host, partial_frame_zeroed_on_inflate);
 	tcase_add_test(host, reclaim_busy_is_retried);
