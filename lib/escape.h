@@ -1,7 +1,8 @@
-/* escape.h - text from elsewhere made safe for a terminal. A server's reply,
- * or a guest's (the names of its balloon statistics), could otherwise carry
+/* escape.h - text from elsewhere made safe for a terminal. A control reply
+ * quotes what clients sent (an unknown command's name), and the socket at a
+ * path may not be frameshift's at all: its strings could otherwise carry
  * escape sequences that clear the screen, move the cursor or retitle the
- * window of whoever reads it. */
+ * window of whoever reads them. */
 #ifndef FRAMESHIFT_LIB_ESCAPE_H
 #define FRAMESHIFT_LIB_ESCAPE_H
 
