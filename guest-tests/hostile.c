@@ -25,11 +25,17 @@
  *           live queue; status going backwards; read-only registers; unknown
  *           offsets, odd widths, config past its end; notifications before
  *           DRIVER_OK, of a queue that does not exist, while FAILED
+ *   touch   finding 2: inflates every whole free frame (256-PFN requests, as
+ *           Linux does), waits for a byte on COM1 (the host's sign that it
+ *           has no hugepages left), then writes every word of the ballooned
+ *           frames without deflating them, checks every word, deflates, and
+ *           again (without waiting); a lost write ends the VM with FAIL
  * vCPU 0 attacks; every other vCPU reads InterruptStatus in a loop, so the
  * device's lock is wanted from several vCPUs at once (and, in a flood, each
  * read serves a budget of chains left on the ring). Each program prints what
  * it does once, then "round N" at N = 1, 2, 4, 8, ... */
 #include "guest.h"
+#include "tsc.h"
 #include "virtio.h"
 
 #define PAGE 4096ULL
@@ -43,7 +49,7 @@ static struct vdev dev;
 static volatile uintptr_t dev_base;	/* set by vCPU 0, then the others start */
 static struct vq vqs[4];
 static void *ring_mem[4];
-static uint64_t arena_next, arena_end;
+static uint64_t arena_start, arena_next, arena_end;
 static uint64_t victim;		/* a whole free frame no program uses itself */
 static uint64_t ram_gpa, ram_len;	/* the largest RAM range, len < 4 GiB */
 
@@ -83,8 +89,8 @@ static void pick_memory(const struct guest_env *env)
 		panic("hostile: no whole free frame");
 	for (unsigned c = 0; c < env->nchunks && !arena_end; c++)
 		if (env->chunks[c].size >= ARENA_BYTES && env->chunks[c].gpa != victim) {
-			arena_next = env->chunks[c].gpa;
-			arena_end = arena_next + ARENA_BYTES;
+			arena_start = arena_next = env->chunks[c].gpa;
+			arena_end = arena_start + ARENA_BYTES;
 		}
 	if (!arena_end)
 		panic("hostile: no %llu KiB of free memory", ARENA_BYTES >> 10);
@@ -480,6 +486,90 @@ static void config(void)
 	}
 }
 
+/* ---- touch ---- */
+
+#define TOUCH_MAX_FRAMES 512
+
+static const struct guest_env *genv;
+
+/* Send the PFNs of pages [0, npages) of frames[] on q, 256 a request, 4
+ * requests a notification, and wait for each. */
+static void send_frames(struct vq *q, const uint64_t *frames, uint64_t npages, uint32_t *pfns[4],
+			uint64_t tsc_ms)
+{
+	const uint64_t per_frame = FS_FRAME_SIZE / PAGE;
+
+	for (uint64_t k = 0; k < npages;) {
+		unsigned reqs = 0;
+
+		for (; reqs < 4 && k < npages; reqs++) {
+			unsigned n = 0;
+
+			for (; n < PFNS_MAX && k < npages; n++, k++)
+				pfns[reqs][n] = (uint32_t)(frames[k / per_frame] / PAGE + k % per_frame);
+			add(q, &(struct vbuf){ (uintptr_t)pfns[reqs], n * 4, false }, 1);
+		}
+		vq_kick(q);
+		for (unsigned i = 0; i < reqs; i++)
+			vq_wait(q, NULL, tsc_ms, 60000);
+	}
+}
+
+/* Write every word of the frames, then check every word: the number of
+ * words that did not keep their write. */
+static uint64_t write_and_check(const uint64_t *frames, unsigned nframes, uint64_t round)
+{
+	uint64_t lost = 0;
+
+	for (unsigned f = 0; f < nframes; f++)
+		for (uint64_t *p = (uint64_t *)frames[f]; p < (uint64_t *)(frames[f] + FS_FRAME_SIZE); p++)
+			*(volatile uint64_t *)p = (uint64_t)p ^ (round * 0x9e3779b97f4a7c15ULL);
+	for (unsigned f = 0; f < nframes; f++)
+		for (uint64_t *p = (uint64_t *)frames[f]; p < (uint64_t *)(frames[f] + FS_FRAME_SIZE); p++)
+			if (*(volatile uint64_t *)p != ((uint64_t)p ^ (round * 0x9e3779b97f4a7c15ULL)) && !lost++)
+				printf("hostile: touch: LOST WRITE at 0x%lx in round %lu\n", (uint64_t)p, round);
+	return lost;
+}
+
+static void touch(void)
+{
+	static uint64_t frames[TOUCH_MAX_FRAMES];
+	uint64_t tsc_ms = tsc_khz(genv), npages;
+	uint32_t *pfns[4];
+	unsigned nframes = 0;
+
+	for (unsigned c = 0; c < genv->nchunks && nframes < TOUCH_MAX_FRAMES; c++) {
+		const struct mem_chunk *ch = &genv->chunks[c];
+
+		if (ch->size == FS_FRAME_SIZE && (ch->gpa >= arena_end || ch->gpa + ch->size <= arena_start))
+			frames[nframes++] = ch->gpa;
+	}
+	npages = nframes * (FS_FRAME_SIZE / PAGE);
+	for (unsigned i = 0; i < 4; i++)
+		pfns[i] = take(PFNS_MAX * 4);
+	start_device(VIRTIO_BIT(VIRTIO_BALLOON_F_MUST_TELL_HOST), 2);
+	printf("hostile: touch: %u frames (%lu MiB) per round\n", nframes, (uint64_t)(npages * PAGE >> 20));
+	for (uint64_t round = 1;; round++) {
+		uint64_t lost;
+
+		send_frames(&vqs[0], frames, npages, pfns, tsc_ms);
+		virtio_config_write32(&dev, VIRTIO_BALLOON_CFG_ACTUAL, (uint32_t)npages);
+		if (round == 1) {
+			printf("hostile: touch: ballooned; waiting for a byte on COM1\n");
+			while (!console_input())
+				cpu_relax();
+		}
+		lost = write_and_check(frames, nframes, round);
+		if (lost) {
+			printf("hostile: touch: %lu words lost their write in round %lu\nFAIL\n", lost, round);
+			guest_exit(GUEST_FAIL);
+		}
+		send_frames(&vqs[1], frames, npages, pfns, tsc_ms);
+		virtio_config_write32(&dev, VIRTIO_BALLOON_CFG_ACTUAL, 0);
+		progress("touch", round);
+	}
+}
+
 /* ---- all vCPUs ---- */
 
 int program_main(struct guest_env *env, unsigned cpu)
@@ -488,7 +578,8 @@ int program_main(struct guest_env *env, unsigned cpu)
 	static const struct {
 		const char *name;
 		void (*run)(void);
-	} progs[] = { { "flood", flood }, { "loops", loops }, { "caps", caps }, { "config", config } };
+	} progs[] = { { "flood", flood }, { "loops", loops }, { "caps", caps }, { "config", config },
+		      { "touch", touch } };
 
 	if (cpu != 0) {
 		while (!dev_base)
@@ -499,6 +590,7 @@ int program_main(struct guest_env *env, unsigned cpu)
 	}
 	if (!prog)
 		prog = "flood";
+	genv = env;
 	for (unsigned p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
 		if (strcmp(prog, progs[p].name))
 			continue;
@@ -510,6 +602,6 @@ int program_main(struct guest_env *env, unsigned cpu)
 		dev_base = dev.base;
 		progs[p].run(); /* never returns */
 	}
-	printf("hostile: prog=%s: no such program (flood, loops, caps, config)\n", prog);
+	printf("hostile: prog=%s: no such program (flood, loops, caps, config, touch)\n", prog);
 	return GUEST_FAIL;
 }
