@@ -278,10 +278,6 @@ bool migrator_tick(struct migrator *m)
 	struct guest_mem *gm = m->gm;
 	bool more = retry_restores(m) > 0;
 
-	pthread_mutex_lock(&gm->ft.lock);
-	for (unsigned node = 0; node < gm->nnodes; node++)
-		more |= !pool_refill_reserve(&gm->pools[node]);
-	pthread_mutex_unlock(&gm->ft.lock);
 	/* a move in progress has the pages' pool: try at the next tick */
 	if (pthread_mutex_trylock(&m->lock) != 0)
 		return true;

@@ -114,9 +114,10 @@ void migrator_read_faults(struct migrator *m);
 /* Act on one message read when m->gen_seq was seq0 (the step of that). */
 struct uffd_msg;
 void migrator_handle_fault(struct migrator *m, const struct uffd_msg *msg, uint32_t seq0);
-/* The reader's periodic work: retry restores that found no page, refill each
- * pool's restore reserve, move degraded frames back onto hugepages
- * (MR_COMPACTION). Returns true while any of it is left to do. */
+/* The reader's periodic work: retry restores that found no page, move
+ * degraded frames back onto hugepages (MR_COMPACTION; the pool's restore
+ * reserve is filled again first), the owner's tick. Returns true while any
+ * of it is left to do. */
 bool migrator_tick(struct migrator *m);
 /* Run tick(arg) from the reader's tick (every 100 ms while it returns true,
  * from the next migrator_kick on): an owner's work that waits for pages,

@@ -150,19 +150,11 @@ uint32_t pool_get_slot(struct pool *p)
 	return p->free_stack[--p->nfree];
 }
 
-bool pool_refill_reserve(struct pool *p)
-{
-	while (p->nfree < POOL_RESTORE_RESERVE)
-		if (pool_fill(p, 1) == 0)
-			return false;
-	return true;
-}
-
 uint32_t pool_get_spare_slot(struct pool *p)
 {
-	pool_refill_reserve(p);
-	if (p->nfree <= POOL_RESTORE_RESERVE && pool_fill(p, 1) == 0)
-		return FRAME_NONE;
+	while (p->nfree <= POOL_RESTORE_RESERVE)
+		if (pool_fill(p, 1) == 0)
+			return FRAME_NONE;
 	return p->free_stack[--p->nfree];
 }
 

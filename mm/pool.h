@@ -8,7 +8,8 @@
  *
  * The last POOL_RESTORE_RESERVE free slots are kept for restores (a guest
  * touching or deflating ballooned memory): a migration target may not take
- * them, so a move cannot leave a restore without a hugepage. */
+ * them, so a move cannot leave a restore without a hugepage. A move fills
+ * the reserve on its way (a restore does not: it takes what there is). */
 #ifndef FRAMESHIFT_MM_POOL_H
 #define FRAMESHIFT_MM_POOL_H
 
@@ -54,9 +55,7 @@ uint32_t pool_get_slot(struct pool *p);
 /* The same for a migration target: the reserve stays (it is filled first,
  * on the way), FRAME_NONE if only the reserve is left. */
 uint32_t pool_get_spare_slot(struct pool *p);
-/* Populate free slots up to the reserve; false if the host could not give
- * them all. */
-bool pool_refill_reserve(struct pool *p);
+
 /* Return a slot to the free list; its page stays populated for reuse. */
 void pool_put_slot(struct pool *p, uint32_t slot);
 /* Give a slot's host page back to the host (punch a hole); the slot becomes free. */
