@@ -22,6 +22,7 @@
 #include "vmm/control/server.h"
 #include "vmm/ctl.h"
 #include "vmm/vm.h"
+#include "tests/control_cmds.h"
 #include "tests/unit.h"
 
 #define GUEST_SIZE (16ULL << 20)
@@ -367,13 +368,9 @@ static void start_server(void)
 
 static int connect_server(void)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = test_control_connect(sock_path);
 
-	strcpy(addr.sun_path, sock_path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0,
-		      "connect: %s", strerror(errno));
+	ck_assert_msg(fd >= 0, "connect: %s", strerror(errno));
 	return fd;
 }
 

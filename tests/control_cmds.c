@@ -1,7 +1,11 @@
 /* control_cmds.c - commands for tests of the control server alone (see
  * control_cmds.h). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "vmm/control/server.h"
@@ -52,3 +56,19 @@ const struct control_cmd test_control_cmds[] = {
 	{ "sleep", sleep_args, cmd_sleep },
 	{ NULL },
 };
+
+int test_control_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}

@@ -19,7 +19,6 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -37,7 +36,7 @@
 #define BIG_REPLY (256u << 10)
 
 static struct control_server *srv;
-static struct sockaddr_un addr = { .sun_family = AF_UNIX };
+static char sock_path[108];
 
 /* A client as the script drives it, and what it has read so far. */
 static struct client {
@@ -60,8 +59,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (!mkdtemp(dir) || control_register(test_control_cmds, &srv) < 0)
 		abort();
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/api.sock", dir);
-	if (control_start_with(&srv, addr.sun_path, &t, err, sizeof(err)) < 0) {
+	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", dir);
+	if (control_start_with(&srv, sock_path, &t, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_server: %s\n", err);
 		exit(1);
 	}
@@ -141,10 +140,9 @@ static const char *const requests[] = {
 
 static int connect_server(void)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = test_control_connect(sock_path);
 
-	FUZZ_ASSERT(fd >= 0, "socket: %s", strerror(errno));
-	FUZZ_ASSERT(connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0, "connect: %s", strerror(errno));
+	FUZZ_ASSERT(fd >= 0, "connect: %s", strerror(errno));
 	return fd;
 }
 
