@@ -23,6 +23,7 @@
 #include "mm/guest_mem.h"
 #include "vmm/check.h"
 #include "vmm/cli.h"
+#include "vmm/control/server.h"
 #include "vmm/dirty_ring.h"
 #include "vmm/kvm.h"
 
@@ -189,6 +190,15 @@ static void check_files(struct report *r, const struct vm_config *cfg)
 {
 	char err[512];
 
+	if (cfg->api_socket) {
+		bool stale;
+
+		if (control_check_path(cfg->api_socket, &stale, err, sizeof(err)) < 0)
+			say(r, false, "api socket", "%s", err);
+		else
+			say(r, true, "api socket", "%s%s", cfg->api_socket,
+			    stale ? " (a stale socket there will be replaced)" : "");
+	}
 	if (!cfg->guest_path && !cfg->kernel_path)
 		return;
 	if (cli_check_files(cfg, err, sizeof(err)) < 0)

@@ -10,6 +10,7 @@
 #include "lib/parse.h"
 #include "lib/util.h"
 #include "vmm/cli.h"
+#include "vmm/control/server.h"
 #include "include/frameshift/guest-abi.h"
 #include "lib/log.h"
 
@@ -269,7 +270,10 @@ int cli_validate(const struct vm_config *cfg)
 	struct guest_mem_plan plan;
 	char err[512];
 
+	bool stale;
+
 	if (cli_check_files(cfg, err, sizeof(err)) < 0 ||
+	    (cfg->api_socket && control_check_path(cfg->api_socket, &stale, err, sizeof(err)) < 0) ||
 	    guest_mem_plan(&cfg->mem, &plan, err, sizeof(err)) < 0) {
 		fprintf(stderr, "frameshift: %s\n", err);
 		return EXIT_USAGE;

@@ -39,8 +39,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg);
 void cli_usage(FILE *out);
 /* The guest's files exist and are readable regular files; -1 with a message. */
 int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen);
-/* What can be checked before anything is allocated: the guest's files, and
- * the nodes and policy against this host. 0, or EXIT_USAGE after a message. */
+/* What can be checked before anything is allocated: the guest's files, the
+ * control socket's path, and the nodes and policy against this host. 0, or
+ * EXIT_USAGE after a message. */
 int cli_validate(const struct vm_config *cfg);
 
 #endif

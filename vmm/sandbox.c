@@ -72,7 +72,7 @@ static const int allowed[] = {
 	/* time (normally the vDSO; the system call where it falls back) */
 	SCMP_SYS(clock_gettime),
 	/* the control socket: clients, SO_PEERCRED, replies; the unlinker */
-	SCMP_SYS(accept4), SCMP_SYS(sendto), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(accept4), SCMP_SYS(sendto), SCMP_SYS(getsockopt),
 	SCMP_SYS(shutdown), SCMP_SYS(geteuid),
 	/* threads: start (threads are made after the filter too), sigwait,
 	 * masks, handler return, raise/abort, exit */

@@ -324,13 +324,28 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-/* A socket file left by a frameshift that died is replaced; anything else at
- * the path - a live socket, a regular file - is left alone. */
-static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t errlen)
+int control_check_path(const char *path, bool *stale, char *err, size_t errlen)
 {
-	const char *path = addr->sun_path;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char dir[sizeof(addr.sun_path)];
+	const char *slash = strrchr(path, '/');
 	struct stat st;
 
+	*stale = false;
+	if (!*path || strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "--api-socket '%s': want a path of 1 to %zu bytes", path,
+			 sizeof(addr.sun_path) - 1);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	const char *bad_dir = stat(dir, &st) < 0 ? "does not exist" :
+			      !S_ISDIR(st.st_mode) ? "is not a directory" :
+			      access(dir, W_OK | X_OK) < 0 ? "is not writable" : NULL;
+	if (bad_dir) {
+		snprintf(err, errlen, "--api-socket %s: its directory %s %s", path, dir, bad_dir);
+		return -1;
+	}
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -347,7 +362,7 @@ static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t 
 		snprintf(err, errlen, "--api-socket: socket: %s", strerror(errno));
 		return -1;
 	}
-	int ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	int ret = connect(fd, (const struct sockaddr *)&addr, sizeof(addr));
 	int cerr = errno;
 	close(fd);
 	if (ret == 0 || cerr == EAGAIN) {
@@ -358,10 +373,7 @@ static int clear_stale_socket(const struct sockaddr_un *addr, char *err, size_t 
 		snprintf(err, errlen, "--api-socket %s: cannot check the old socket: %s", path, strerror(cerr));
 		return -1;
 	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "--api-socket %s: cannot remove the stale socket: %s", path, strerror(errno));
-		return -1;
-	}
+	*stale = true;
 	return 0;
 }
 
@@ -437,14 +449,15 @@ int control_start_with(struct control_server **srvp, const char *path,
 	struct control_server *srv;
 	int ret;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, errlen, "--api-socket %s: path too long (at most %zu bytes)",
-			 path, sizeof(addr.sun_path) - 1);
+	bool stale;
+
+	if (control_check_path(path, &stale, err, errlen) < 0)
+		return -1;
+	strcpy(addr.sun_path, path);
+	if (stale && unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "--api-socket %s: cannot remove the stale socket: %s", path, strerror(errno));
 		return -1;
 	}
-	strcpy(addr.sun_path, path);
-	if (clear_stale_socket(&addr, err, errlen) < 0)
-		return -1;
 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv || !(srv->path = strdup(path))) {

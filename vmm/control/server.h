@@ -4,6 +4,7 @@
 #ifndef FRAMESHIFT_VMM_CONTROL_SERVER_H
 #define FRAMESHIFT_VMM_CONTROL_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,11 @@ struct control_timeouts {
 
 /* Bind path and serve it from a thread; *srvp is set before the thread
  * starts. -1 with a message in err on error (*srvp stays NULL). */
+/* Can a server listen at path? It fits a unix socket address, its directory
+ * exists and is writable, and nothing is there but, at most, a stale socket
+ * (a frameshift's that died: nobody accepts), which *stale reports and
+ * control_start replaces. 0, or -1 with a message. Allocates nothing. */
+int control_check_path(const char *path, bool *stale, char *err, size_t errlen);
 int control_start(struct control_server **srvp, const char *path, char *err, size_t errlen);
 /* The same with other timeouts than CONTROL_TIMEOUTS (tests). */
 int control_start_with(struct control_server **srvp, const char *path,
