@@ -148,6 +148,7 @@ static int restore_on_small_pages(struct migrator *m, struct frame *f, uint32_t 
 	}
 	f->degraded = 1;
 	m->stats.degraded++;
+	migrator_kick(m); /* its ticks move the frame back once there are pages */
 	return 0;
 }
 

@@ -25,11 +25,14 @@
  * per-node memfd named "frameshift-node<N>" at a fixed place in one 2 MiB
  * aligned range of exactly --mem bytes; a ballooned frame is instead a
  * private anonymous mapping registered with userfaultfd (smaps VmFlags "um",
- * see mm/reclaim.c), and adjacent ones may merge. Each pool also has one
+ * see mm/reclaim.c), and adjacent ones may merge; a degraded frame (restored
+ * while the host had no hugepage) maps its stretch of the ordinary-page file
+ * "frameshift-small-pages", and adjacent ones may merge too. Each pool also has one
  * whole-file "view" mapping of the same memfd, so guest RAM is the run of
  * adjacent mappings, each a 2 MiB memfd:frameshift-node* one (hugetlb
- * mappings never merge, so this needs hugetlb backing) or a ballooned one,
- * that adds up to BYTES; the views are single mappings of the whole file.
+ * mappings never merge, so this needs hugetlb backing), a ballooned or a
+ * degraded one, that adds up to BYTES; the views are single mappings of the
+ * whole file.
  *
  * where and kmove: a page is only visible to move_pages and numa_maps while
  * the process has a page-table entry for it, and a frame frameshift just
@@ -44,7 +47,8 @@
  * raises SIGBUS instead of allocating (mincore and SEEK_DATA cannot tell on
  * hugetlbfs: the one looks at the caller's page table, the other calls the
  * whole file data). One line:
- *   pool=<per frame: the node digit of its pool file, '-' for none>
+ *   pool=<per frame: the node digit of its pool file, '-' for none, 's' for
+ *        ordinary pages (degraded)>
  *   present=<per frame: 1 the pool file has a page at that offset, 0 not>
  *   backing=<per frame N:OFFSET_MiB, comma-separated, '-' for none>
  *
@@ -92,6 +96,8 @@
 #define UFFD_USER_MODE_ONLY 1
 #endif
 #define POOL_NAME "/memfd:frameshift-node"
+#define SMALL_PAGES_NAME "/memfd:frameshift-small-pages"
+#define SMALL_PAGES (-3) /* struct vma and struct backing's node: degraded */
 
 void die(const char *fmt, ...)
 {
@@ -136,22 +142,27 @@ static int node_count(void)
 
 /* What backs one guest frame: a pool file's page, or nothing (ballooned). */
 struct backing {
-	int node;          /* the pool file's frameshift node, -1: none */
+	int node;          /* the pool file's frameshift node, -1: none, SMALL_PAGES */
 	unsigned long off; /* offset in the pool file */
 };
 
 /* One mapping of /proc/PID/smaps as the range finder sees it. */
 struct vma {
 	unsigned long a, b, off;
-	int node;  /* memfd:frameshift-node<N>: N; -1 anonymous; -2 anything else */
+	int node;  /* memfd:frameshift-node<N>: N; -1 anonymous; SMALL_PAGES; -2 anything else */
 };
 
-/* Is v a piece of guest RAM: one frame of a pool file, or ballooned frames? */
+/* Is v a piece of guest RAM: one frame of a pool file, or ballooned or
+ * degraded frames? */
 static bool guest_piece(const struct vma *v, bool uffd_missing)
 {
+	bool whole_frames = v->a % FRAME == 0 && (v->b - v->a) % FRAME == 0;
+
 	if (v->node >= 0)
 		return v->b - v->a == FRAME;
-	return v->node == -1 && uffd_missing && v->a % FRAME == 0 && (v->b - v->a) % FRAME == 0;
+	if (v->node == SMALL_PAGES)
+		return whole_frames;
+	return v->node == -1 && uffd_missing && whole_frames;
 }
 
 /* The guest-RAM range of frameshift PID (see the top of the file); with fb,
@@ -183,7 +194,8 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 			p = line + at;
 			p[strcspn(p, "\n")] = 0;
 			v = (struct vma){ a, b, off, !*p ? -1 : !strncmp(p, POOL_NAME, strlen(POOL_NAME)) ?
-					  atoi(p + strlen(POOL_NAME)) : -2 };
+					  atoi(p + strlen(POOL_NAME)) :
+					  !strncmp(p, SMALL_PAGES_NAME, strlen(SMALL_PAGES_NAME)) ? SMALL_PAGES : -2 };
 			continue;
 		}
 		/* VmFlags ends each mapping's block: decide on it here */
@@ -473,7 +485,7 @@ static int cmd_backing(pid_t pid, unsigned long bytes)
 	open_pools(pid, fds);
 	memset(present, '0', n);
 	for (unsigned long i = 0; i < n; i++) {
-		pool[i] = fb[i].node < 0 ? '-' : node_char(fb[i].node);
+		pool[i] = fb[i].node == SMALL_PAGES ? 's' : fb[i].node < 0 ? '-' : node_char(fb[i].node);
 		if (fb[i].node >= 0 && (fb[i].node >= MAXNODES || fds[fb[i].node] < 0))
 			die("frame %lu maps frameshift-node%d, which PID %d has no file of", i,
 			    fb[i].node, (int)pid);
@@ -484,7 +496,7 @@ static int cmd_backing(pid_t pid, unsigned long bytes)
 	printf("pool=%s present=%s backing=", pool, present);
 	for (unsigned long i = 0; i < n; i++)
 		if (fb[i].node < 0)
-			printf("%s-", i ? "," : "");
+			printf("%s%c", i ? "," : "", pool[i]);
 		else
 			printf("%s%d:%lu", i ? "," : "", fb[i].node, fb[i].off >> 20);
 	printf("\n");

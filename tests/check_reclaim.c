@@ -286,6 +286,26 @@ START_TEST(degraded_frame_returns_to_hugepages)
 }
 END_TEST
 
+/* A frame a deflate restored onto ordinary pages (no touch, so no message
+ * for the reader) goes back onto a hugepage too. */
+START_TEST(deflated_degraded_frame_returns)
+{
+	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 0);
+	host_runs_dry();
+	ck_assert_int_eq(frame_restore(&mig, 2), 0);
+	ck_assert_uint_eq(gm.ft.frames[2].degraded, 1);
+	sim_host_pages(8);
+	for (int i = 0; i < 200 && __atomic_load_n(&gm.ft.frames[2].degraded, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	pthread_mutex_lock(&gm.ft.lock);
+	ck_assert_uint_eq(gm.ft.frames[2].degraded, 0);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
+	pthread_mutex_unlock(&gm.ft.lock);
+	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 2), 0));
+	ck_assert_uint_eq(mig.stats.reason[MR_COMPACTION].moved, 1);
+}
+END_TEST
+
 /* A degraded frame can be ballooned again: its ordinary pages go. */
 START_TEST(degraded_frame_reclaims)
 {
@@ -436,6 +456,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, owner_marked_only_after_the_map);
 	tcase_add_test(tc, restore_has_a_reserve);
 	tcase_add_test(tc, degraded_frame_returns_to_hugepages);
+	tcase_add_test(tc, deflated_degraded_frame_returns);
 	tcase_add_test(tc, degraded_frame_reclaims);
 	tcase_add_test(tc, unread_touch_goes_with_the_restore);
 	tcase_add_test(tc, touch_read_before_reballoon_is_dropped);

@@ -80,6 +80,8 @@ KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test 
 	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
 # a hostile guest (guest-tests/hostile.elf) against the VMM's responsiveness
 KVM_SHELL_TESTS += tests/kvm-hostile.test
+# the host out of hugepages: degraded frames, and back by compaction
+KVM_SHELL_TESTS += tests/kvm-degraded.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
