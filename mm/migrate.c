@@ -34,16 +34,11 @@
  * Locking: m->lock serialises migrations; the frame table lock (gm->ft.lock)
  * guards frame state and pool free lists and is dropped while copying. */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/userfaultfd.h>
-#include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +47,6 @@
 #include "mm/migrate.h"
 #include "mm/reclaim.h"
 
-#define MIGRATE_BATCH 32
 #define MIGRATE_PASSES 11 /* the first and 10 more, as NR_MAX_MIGRATE_PAGES_RETRY */
 
 static const char *const reason_names[MR_NR_REASONS] = {
@@ -140,281 +134,6 @@ static void remove_migration_entry(struct migrator *m, uint8_t *hva)
 
 	uffd_wp(m, hva, false);
 	ioctl(m->uffd, UFFDIO_UNREGISTER, &r); /* also wakes any waiter */
-}
-
-static void frame_wake(struct migrator *m, uint8_t *hva)
-{
-	struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
-
-	ioctl(m->uffd, UFFDIO_WAKE, &r);
-}
-
-void migrator_new_gen(struct migrator *m, struct frame *f)
-{
-	__atomic_store_n(&f->gen, __atomic_add_fetch(&m->gen_seq, 1, __ATOMIC_ACQ_REL), __ATOMIC_RELEASE);
-}
-
-static void count_stale(struct migrator *m)
-{
-	__atomic_fetch_add(&m->stats.stale_events, 1, __ATOMIC_RELAXED);
-}
-
-/* One userfaultfd message, read after the sequence number was seq0. A frame
- * trapped or write-protected since may have been sent it by the episode
- * before: it is dropped, and a wake makes a waiter of the new episode fault
- * again. A missing fault is the guest touching a ballooned frame: restore it
- * and wake it. A write-protect fault is a guest write held by a migration
- * entry: timestamp it for the longest-hold figure (the move wakes it); one
- * read after its move finished is stale. */
-void migrator_handle_fault(struct migrator *m, const struct uffd_msg *msg, uint32_t seq0)
-{
-	uint64_t addr = msg->arg.pagefault.address - (uintptr_t)m->gm->hva;
-	uint64_t t = now_ns(), zero = 0;
-	struct frame *f;
-	uint32_t idx;
-	bool stale;
-
-	if (msg->event != UFFD_EVENT_PAGEFAULT || addr >= m->gm->size)
-		return;
-	idx = (uint32_t)(addr >> FRAME_SHIFT);
-	f = &m->gm->ft.frames[idx];
-	stale = (int32_t)(__atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) - seq0) > 0;
-	if (!(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
-		int ret = stale ? 1 : frame_fault_restore(m, idx);
-
-		if (stale)
-			frame_wake(m, guest_mem_frame_hva(m->gm, idx));
-		if (ret == 1) {
-			count_stale(m);
-		} else if (ret < 0) {
-			__atomic_fetch_add(&m->stats.restore_failures, 1, __ATOMIC_RELAXED);
-			__atomic_store_n(&m->restore_pending[idx], 1, __ATOMIC_RELAXED);
-		}
-		return;
-	}
-	if (stale || __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) != FRAME_MIGRATING) {
-		count_stale(m);
-		return;
-	}
-	__atomic_compare_exchange_n(&m->fault_time[idx], &zero, t, false, __ATOMIC_RELAXED,
-				    __ATOMIC_RELAXED);
-	__atomic_fetch_add(&m->stats.writes_held, 1, __ATOMIC_RELAXED);
-}
-
-void migrator_read_faults(struct migrator *m)
-{
-	struct uffd_msg msg[16];
-
-	for (;;) {
-		uint32_t seq0 = __atomic_load_n(&m->gen_seq, __ATOMIC_ACQUIRE);
-		ssize_t n = read(m->uffd, msg, sizeof(msg));
-
-		if (n <= 0)
-			break;
-		for (ssize_t i = 0; i < n / (ssize_t)sizeof(msg[0]); i++)
-			migrator_handle_fault(m, &msg[i], seq0);
-	}
-}
-
-/* Retry restoring ballooned frames the guest touched while not even ordinary
- * pages could be had; the touching vCPU sleeps until then. Returns how many
- * still wait. */
-static uint32_t retry_restores(struct migrator *m)
-{
-	uint32_t waiting = 0;
-
-	for (uint32_t i = 0; i < m->gm->ft.nframes; i++) {
-		if (!__atomic_load_n(&m->restore_pending[i], __ATOMIC_RELAXED))
-			continue;
-		if (frame_fault_restore(m, i) >= 0)
-			__atomic_store_n(&m->restore_pending[i], 0, __ATOMIC_RELAXED);
-		else
-			waiting++;
-	}
-	return waiting;
-}
-
-static int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n,
-				 unsigned target, enum migrate_mode mode, enum migrate_reason reason,
-				 struct migrate_result *res);
-
-/* Degraded frames of node back onto its hugepages, as many as its pool can
- * give beyond the restore reserve. Returns how many stay degraded. */
-static uint32_t compact_node(struct migrator *m, unsigned node)
-{
-	struct frame_table *ft = &m->gm->ft;
-	struct pool *p = &m->gm->pools[node];
-	uint32_t frames[MIGRATE_BATCH], slots[MIGRATE_BATCH], n = 0, left = 0;
-	bool dry = false;
-	struct migrate_result res;
-
-	pthread_mutex_lock(&ft->lock);
-	for (uint32_t i = 0; i < ft->nframes; i++) {
-		const struct frame *f = &ft->frames[i];
-
-		if (!f->degraded || f->node != node)
-			continue;
-		if (!dry && n < MIGRATE_BATCH) {
-			slots[n] = pool_get_spare_slot(p);
-			dry = slots[n] == FRAME_NONE;
-			if (!dry) {
-				frames[n++] = i;
-				continue;
-			}
-		}
-		left++;
-	}
-	/* the pages wait, populated, on the free list for the move */
-	for (uint32_t i = 0; i < n; i++)
-		pool_put_slot(p, slots[i]);
-	pthread_mutex_unlock(&ft->lock);
-	if (n)
-		migrate_frames_locked(m, frames, n, node, MIGRATE_ASYNC, MR_COMPACTION, &res);
-	return left + n - (n ? res.moved : 0);
-}
-
-bool migrator_tick(struct migrator *m)
-{
-	struct guest_mem *gm = m->gm;
-	bool more = retry_restores(m) > 0;
-
-	/* a move in progress has the pages' pool: try at the next tick */
-	if (pthread_mutex_trylock(&m->lock) != 0)
-		return true;
-	for (unsigned node = 0; node < gm->nnodes; node++)
-		more |= compact_node(m, node) > 0;
-	if (m->owner_tick)
-		more |= m->owner_tick(m->owner_tick_arg);
-	pthread_mutex_unlock(&m->lock);
-	return more;
-}
-
-void migrator_set_owner_tick(struct migrator *m, bool (*tick)(void *arg), void *arg)
-{
-	pthread_mutex_lock(&m->lock);
-	m->owner_tick = tick;
-	m->owner_tick_arg = arg;
-	pthread_mutex_unlock(&m->lock);
-}
-
-void migrator_kick(struct migrator *m)
-{
-	eventfd_write(m->reader_kick_fd, 1);
-}
-
-/* The userfaultfd reader: every message, and the periodic work while any
- * is left (every 100 ms). */
-static void *uffd_reader(void *arg)
-{
-	struct migrator *m = arg;
-	struct pollfd pfd[3] = { { m->uffd, POLLIN, 0 }, { m->reader_stop_fd, POLLIN, 0 },
-				 { m->reader_kick_fd, POLLIN, 0 } };
-	bool more = false;
-	eventfd_t kicks;
-
-	for (;;) {
-		if (poll(pfd, 3, more ? 100 : -1) < 0 && errno != EINTR)
-			break;
-		if (pfd[1].revents)
-			break;
-		if (pfd[2].revents)
-			eventfd_read(m->reader_kick_fd, &kicks);
-		if (pfd[0].revents)
-			migrator_read_faults(m);
-		more = migrator_tick(m);
-	}
-	return NULL;
-}
-
-/* ---- set-up ---- */
-
-int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
-		  char *err, size_t errlen)
-{
-	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM };
-
-	memset(m, 0, sizeof(*m));
-	m->gm = gm;
-	m->reader_stop_fd = -1;
-	m->reader_kick_fd = -1;
-	m->small_fd = -1;
-	m->copy_threads = copy_threads ? copy_threads : 1;
-	m->inject.rng = 0x9e3779b97f4a7c15ULL;
-	pthread_mutex_init(&m->lock, NULL);
-	m->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (m->uffd < 0) {
-		snprintf(err, errlen, "userfaultfd: %s%s", strerror(errno),
-			 errno == EPERM ? " (set vm.unprivileged_userfaultfd=1 or run as root)" : "");
-		return -1;
-	}
-	if (ioctl(m->uffd, UFFDIO_API, &api) < 0) {
-		snprintf(err, errlen, "this kernel cannot write-protect hugetlb/shmem memory with "
-			 "userfaultfd (UFFD_FEATURE_WP_HUGETLBFS_SHMEM, Linux 5.19+): %s", strerror(errno));
-		goto fail;
-	}
-	m->small_fd = memfd_create("frameshift-small-pages", MFD_CLOEXEC);
-	if (m->small_fd < 0 || ftruncate(m->small_fd, (off_t)gm->size) < 0) {
-		snprintf(err, errlen, "cannot create the ordinary-page file: %s", strerror(errno));
-		goto fail;
-	}
-	m->fault_time = calloc(gm->ft.nframes, sizeof(*m->fault_time));
-	m->restore_pending = calloc(gm->ft.nframes, 1);
-	m->copy = copy_pool_create(m->copy_threads);
-	m->reader_stop_fd = eventfd(0, EFD_CLOEXEC);
-	m->reader_kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!m->fault_time || !m->restore_pending || !m->copy || m->reader_stop_fd < 0 ||
-	    m->reader_kick_fd < 0 ||
-	    pthread_create(&m->reader, NULL, uffd_reader, m)) {
-		snprintf(err, errlen, "cannot start the migration threads");
-		goto fail;
-	}
-	m->reader_running = true;
-	pthread_setname_np(m->reader, "fs-uffd");
-	copy_nt_impl(); /* pick the copy routine before any thread races to */
-	return 0;
-fail:
-	if (m->reader_stop_fd >= 0)
-		close(m->reader_stop_fd);
-	m->reader_stop_fd = -1;
-	if (m->reader_kick_fd >= 0)
-		close(m->reader_kick_fd);
-	m->reader_kick_fd = -1;
-	if (m->small_fd >= 0)
-		close(m->small_fd);
-	m->small_fd = -1;
-	copy_pool_destroy(m->copy);
-	m->copy = NULL;
-	free(m->fault_time);
-	m->fault_time = NULL;
-	free(m->restore_pending);
-	m->restore_pending = NULL;
-	close(m->uffd);
-	m->uffd = -1;
-	return -1;
-}
-
-void migrator_stop_reader(struct migrator *m)
-{
-	if (!m->reader_running)
-		return;
-	eventfd_write(m->reader_stop_fd, 1);
-	pthread_join(m->reader, NULL);
-	m->reader_running = false;
-}
-
-void migrator_destroy(struct migrator *m)
-{
-	if (m->uffd < 0)
-		return;
-	migrator_stop_reader(m);
-	close(m->reader_stop_fd);
-	close(m->reader_kick_fd);
-	close(m->small_fd);
-	copy_pool_destroy(m->copy);
-	free(m->fault_time);
-	free(m->restore_pending);
-	close(m->uffd);
-	m->uffd = -1;
 }
 
 /* ---- one batch, in passes ---- */
@@ -635,7 +354,7 @@ static void undo_remap(struct migrator *m, const struct move *mv)
 {
 	if (frame_map_backing(m, &m->gm->ft.frames[mv->idx]) < 0)
 		abort(); /* cannot restore guest RAM: stopping beats corrupting */
-	frame_wake(m, guest_mem_frame_hva(m->gm, mv->idx));
+	migrator_wake(m, mv->idx);
 }
 
 /* Put back a move that failed at any phase: undo the phases it went through,
@@ -671,7 +390,7 @@ static void finish_frame(struct batch *b, const struct move *mv)
 		frame_drop_small_pages(m, mv->idx);
 	else
 		pool_put_slot(&gm->pools[mv->src_node], mv->src_slot);
-	frame_wake(m, guest_mem_frame_hva(gm, mv->idx));
+	migrator_wake(m, mv->idx);
 	if (t) {
 		double hold = (double)(now_ns() - t) * 1e-9;
 
@@ -742,8 +461,7 @@ static void migrate_batch(struct migrator *m, const uint32_t *frames, uint32_t n
 	}
 }
 
-/* migrate_frames with m->lock held. */
-static int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n,
+int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n,
 				 unsigned target, enum migrate_mode mode, enum migrate_reason reason,
 				 struct migrate_result *res)
 {

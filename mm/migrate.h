@@ -9,6 +9,8 @@
 
 #include "mm/guest_mem.h"
 
+#define MIGRATE_BATCH 32 /* frames moved together */
+
 enum migrate_mode {
 	MIGRATE_ASYNC, /* never wait: skip frames that are busy */
 	MIGRATE_SYNC,  /* wait for busy frames and retry transient failures */
@@ -136,6 +138,11 @@ void migrator_new_gen(struct migrator *m, struct frame *f);
  * as it was). Returns 0, or -EINVAL for a bad node or frame index. */
 int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
 		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res);
+/* The same for a caller that holds m->lock (the reader's tick, mm/migrator.c). */
+int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
+			  enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res);
+/* Wake the guest accesses waiting on frame idx (userfaultfd). */
+void migrator_wake(struct migrator *m, uint32_t idx);
 
 /* The baseline for the throughput benchmark: copy every mapped frame's page
  * not on target into a free page of target's pool with one thread and the

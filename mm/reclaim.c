@@ -202,18 +202,14 @@ int frame_restore(struct migrator *m, uint32_t idx)
 	/* a touch waiting meanwhile goes on, on the new page; its message, if
 	 * the reader has not read it yet, goes with the wake (the kernel's
 	 * doing), so it cannot come back as a touch of a later trap */
-	if (ret == 0) {
-		struct uffdio_range r = { (uintptr_t)guest_mem_frame_hva(m->gm, idx), FRAME_SIZE };
-
-		ioctl(m->uffd, UFFDIO_WAKE, &r);
-	}
+	if (ret == 0)
+		migrator_wake(m, idx);
 	return ret;
 }
 
 int frame_fault_restore(struct migrator *m, uint32_t idx)
 {
 	struct guest_mem *gm = m->gm;
-	struct uffdio_range r = { (uintptr_t)guest_mem_frame_hva(gm, idx), FRAME_SIZE };
 	int ret;
 
 	/* the owner hears of the touch under the lock its own restore and
@@ -227,6 +223,6 @@ int frame_fault_restore(struct migrator *m, uint32_t idx)
 		ret = 1; /* restored meanwhile (deflate): just wake */
 	if (ret < 0)
 		return ret;
-	ioctl(m->uffd, UFFDIO_WAKE, &r);
+	migrator_wake(m, idx);
 	return ret;
 }

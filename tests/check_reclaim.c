@@ -331,10 +331,24 @@ static void *touch_and_say(void *arg)
 	return NULL;
 }
 
-static void wait_touched(void)
+/* With the reader stopped, frame f is ballooned and a thread touches it:
+ * the touch waits, its message queued for nobody. */
+static void balloon_and_touch(uint32_t f, pthread_t *t)
 {
+	migrator_stop_reader(&mig);
+	touched = false;
+	ck_assert_int_eq(frame_reclaim(&mig, f, &test_ops, &owner_token), 0);
+	pthread_create(t, NULL, touch_and_say, guest_mem_frame_hva(&gm, f));
+}
+
+/* A deflate restores frame f (the toucher goes on), then it is ballooned
+ * again. */
+static void deflate_and_balloon_again(uint32_t f)
+{
+	ck_assert_int_eq(frame_restore(&mig, f), 0);
 	for (int i = 0; i < 200 && !__atomic_load_n(&touched, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
+	ck_assert_int_eq(frame_reclaim(&mig, f, &test_ops, &owner_token), 0);
 }
 
 /* A touch still unread when a deflate restores the frame goes with the
@@ -344,14 +358,9 @@ START_TEST(unread_touch_goes_with_the_restore)
 {
 	pthread_t t;
 
-	migrator_stop_reader(&mig);
-	touched = false;
-	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
-	pthread_create(&t, NULL, touch_and_say, guest_mem_frame_hva(&gm, 4));
+	balloon_and_touch(4, &t);
 	usleep(50000); /* its message is queued */
-	ck_assert_int_eq(frame_restore(&mig, 4), 0); /* a deflate */
-	wait_touched();
-	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
+	deflate_and_balloon_again(4);
 	migrator_read_faults(&mig); /* as the reader would, now */
 	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_BALLOONED);
 	ck_assert_int_eq(putbacks, 0);
@@ -368,16 +377,11 @@ START_TEST(touch_read_before_reballoon_is_dropped)
 	uint32_t seq0;
 	pthread_t t;
 
-	migrator_stop_reader(&mig);
-	touched = false;
-	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
-	pthread_create(&t, NULL, touch_and_say, guest_mem_frame_hva(&gm, 4));
+	balloon_and_touch(4, &t);
 	seq0 = __atomic_load_n(&mig.gen_seq, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < 200 && read(mig.uffd, &msg, sizeof(msg)) != sizeof(msg); i++)
 		usleep(10000);
-	ck_assert_int_eq(frame_restore(&mig, 4), 0);
-	wait_touched();
-	ck_assert_int_eq(frame_reclaim(&mig, 4, &test_ops, &owner_token), 0);
+	deflate_and_balloon_again(4);
 	migrator_handle_fault(&mig, &msg, seq0);
 	ck_assert_uint_eq(gm.ft.frames[4].state, FRAME_BALLOONED);
 	ck_assert_int_eq(putbacks, 0);
