@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <execinfo.h>
 #include <linux/userfaultfd.h>
-#include <numa.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -273,16 +272,6 @@ static void prepare(void)
 	 * unwinder on first use: openat and mmap(PROT_EXEC). backtrace() takes
 	 * the same path now. */
 	backtrace(&frame, 1);
-	/* libnuma reads a node's CPU list from sysfs the first time it is
-	 * asked; a vCPU thread pinning itself would ask under the filter */
-	if (numa_available() >= 0) {
-		struct bitmask *cpus = numa_allocate_cpumask();
-
-		for (int n = 0; cpus && n <= numa_max_node(); n++)
-			numa_node_to_cpus(n, cpus);
-		if (cpus)
-			numa_free_cpumask(cpus);
-	}
 #ifdef FRAMESHIFT_SANITIZERS
 	/* start the symbolizer and cache /proc/self/maps while we may */
 	__sanitizer_sandbox_on_notify(NULL);

@@ -122,24 +122,29 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
-/* Run this vCPU's thread on the CPUs of its node's host node. By pid 0 (the
- * caller): the sandbox allows sched_setaffinity for no other. */
-static void vcpu_pin(struct vcpu *v)
+/* The CPUs of the vCPU's node's host node, read (libnuma reads sysfs) here,
+ * in set-up, so that the vCPU thread, which may start while the seccomp
+ * filter goes in, opens no file: it only pins itself. */
+static void vcpu_find_cpus(struct vcpu *v)
 {
 	int host = v->vm->mem.pools[v->node].host_node;
 	struct bitmask *cpus;
-	cpu_set_t set;
 
+	CPU_ZERO(&v->cpus);
 	if (!v->vm->cfg->ncpu_nodes || host < 0 || numa_available() < 0)
 		return;
 	cpus = numa_allocate_cpumask();
-	CPU_ZERO(&set);
 	if (numa_node_to_cpus(host, cpus) == 0)
 		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
 			if (numa_bitmask_isbitset(cpus, c))
-				CPU_SET(c, &set);
+				CPU_SET(c, &v->cpus);
 	numa_free_cpumask(cpus);
-	if (CPU_COUNT(&set) && sched_setaffinity(0, sizeof(set), &set) < 0)
+}
+
+/* By pid 0 (the caller): the sandbox allows sched_setaffinity for no other. */
+static void vcpu_pin(struct vcpu *v)
+{
+	if (CPU_COUNT(&v->cpus) && sched_setaffinity(0, sizeof(v->cpus), &v->cpus) < 0)
 		log_info("vCPU %u: cannot pin to node %u's CPUs", v->index, v->node);
 }
 
@@ -179,6 +184,7 @@ static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
 	v->vm = vm;
 	v->index = index;
 	v->node = vm->cfg->ncpu_nodes ? vm->cfg->cpu_nodes[index % vm->cfg->ncpu_nodes] : 0;
+	vcpu_find_cpus(v);
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
 	if (v->fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));

@@ -4,6 +4,7 @@
 #define FRAMESHIFT_VMM_VM_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct vcpu {
 	bool halted;
 	uint64_t exits;
 	unsigned node;           /* logical node its thread runs on (--cpu-nodes) */
+	cpu_set_t cpus;          /* that node's host CPUs; empty: not pinned */
 	struct dirty_ring ring;  /* with --autobalance */
 };
 
