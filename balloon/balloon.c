@@ -134,13 +134,21 @@ static void balloon_config_write(struct virtio_mmio *t, uint32_t off, const uint
 	}
 	memcpy(cfg + off, data, len);
 	memcpy(&actual, cfg + VIRTIO_BALLOON_CFG_ACTUAL, 4);
+	if ((uint64_t)actual > (uint64_t)b->nframes * BALLOON_PAGES_PER_FRAME) {
+		/* more pages than the guest has: nonsense, and not kept */
+		memcpy(cfg + VIRTIO_BALLOON_CFG_ACTUAL, &b->actual, 4);
+		guest_error(b, &b->c.config_errors, "actual = %u pages, more than the guest's %llu",
+			    actual, (unsigned long long)b->nframes * BALLOON_PAGES_PER_FRAME);
+		return;
+	}
 	if (actual == b->actual)
 		return;
 	b->actual = actual;
 	b->c.actual_changes++;
 	record_event(b);
-	log_info("virtio-balloon: guest balloon now %llu MiB (%u pages), target %llu MiB",
-		 (unsigned long long)actual >> 8, actual, (unsigned long long)b->num_pages >> 8);
+	/* debug only: a guest may rewrite it as often as it likes */
+	log_debug("virtio-balloon: guest balloon now %llu MiB (%u pages), target %llu MiB",
+		  (unsigned long long)actual >> 8, actual, (unsigned long long)b->num_pages >> 8);
 }
 
 static void process(struct balloon *b, unsigned q)

@@ -1039,10 +1039,22 @@ START_TEST(config_target_and_actual)
 	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_NUM_PAGES), 2048);
 	/* byte access to actual works */
 	v = 0x01;
-	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL + 2, (uint8_t *)&v, 1, true);
+	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL, (uint8_t *)&v, 1, true);
 	status(&s);
-	ck_assert_uint_eq(s.actual, 2048 + 65536);
+	ck_assert_uint_eq(s.actual, 2048 + 1);
 	ck_assert_uint_eq(s.c.config_errors, 1);
+	/* more pages than the guest has (8192): refused, counted, not kept */
+	vdrv_write(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL, 8193);
+	v = 0xff;
+	virtio_mmio_access(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL + 3, (uint8_t *)&v, 1, true);
+	status(&s);
+	ck_assert_uint_eq(s.actual, 2048 + 1);
+	ck_assert_uint_eq(vdrv_read(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL), 2048 + 1);
+	ck_assert_uint_eq(s.c.config_errors, 3);
+	ck_assert_uint_eq(s.c.actual_changes, 2);
+	vdrv_write(t, VIRTIO_MMIO_REG_CONFIG + VIRTIO_BALLOON_CFG_ACTUAL, 8192);
+	status(&s);
+	ck_assert_uint_eq(s.actual, 8192);
 }
 END_TEST
 
