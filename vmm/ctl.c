@@ -450,7 +450,14 @@ static void show_numastat(struct json_object *r, const struct ctl_opts *o)
 	printf(" %12lld\n%-10s", (long long)jint(total, "frames"), "MiB");
 	for (size_t i = 0; i < n; i++)
 		printf(" %12.2f", jint(json_object_array_get_idx(nodes, i), "frames") * mib);
-	printf(" %12.2f\n\nFrames by state:", jint(total, "frames") * mib);
+	printf(" %12.2f\n", jint(total, "frames") * mib);
+	if (jint(total, "degraded")) { /* on 4 KiB pages while hugepages ran out */
+		printf("%-10s", "Degraded");
+		for (size_t i = 0; i < n; i++)
+			printf(" %12lld", (long long)jint(json_object_array_get_idx(nodes, i), "degraded"));
+		printf(" %12lld\n", (long long)jint(total, "degraded"));
+	}
+	printf("\nFrames by state:");
 	if (states) {
 		const char *sep = " ";
 		json_object_object_foreach(states, state, count) {
