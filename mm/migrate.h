@@ -101,6 +101,9 @@ struct migrator {
 	uint8_t *restore_pending; /* per frame: touched while ballooned, no page yet */
 };
 
+/* A userfaultfd (O_CLOEXEC | flags), or -1 with a message that says how to
+ * get permission where that is what failed. */
+int uffd_open(int flags, char *err, size_t errlen);
 /* -1 with a message when the host cannot write-protect guest memory. */
 int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
 		  char *err, size_t errlen);

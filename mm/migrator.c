@@ -209,6 +209,16 @@ static void *uffd_reader(void *arg)
 
 /* ---- set-up ---- */
 
+int uffd_open(int flags, char *err, size_t errlen)
+{
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | flags);
+
+	if (fd < 0)
+		snprintf(err, errlen, "userfaultfd: %s%s", strerror(errno),
+			 errno == EPERM ? " (set vm.unprivileged_userfaultfd=1 or run as root)" : "");
+	return fd;
+}
+
 int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
 		  char *err, size_t errlen)
 {
@@ -222,12 +232,9 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	m->copy_threads = copy_threads ? copy_threads : 1;
 	m->inject.rng = 0x9e3779b97f4a7c15ULL;
 	pthread_mutex_init(&m->lock, NULL);
-	m->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (m->uffd < 0) {
-		snprintf(err, errlen, "userfaultfd: %s%s", strerror(errno),
-			 errno == EPERM ? " (set vm.unprivileged_userfaultfd=1 or run as root)" : "");
+	m->uffd = uffd_open(O_NONBLOCK, err, errlen);
+	if (m->uffd < 0)
 		return -1;
-	}
 	if (ioctl(m->uffd, UFFDIO_API, &api) < 0) {
 		snprintf(err, errlen, "this kernel cannot write-protect hugetlb/shmem memory with "
 			 "userfaultfd (UFFD_FEATURE_WP_HUGETLBFS_SHMEM, Linux 5.19+): %s", strerror(errno));

@@ -6,7 +6,6 @@
  * Each probe asks the kernel what `run` will ask it (the same ioctls and
  * files), so the answer cannot drift from what `run` needs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/userfaultfd.h>
 #include <numa.h>
@@ -16,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "mm/guest_mem.h"
+#include "mm/migrate.h"
 #include "vmm/check.h"
 #include "vmm/cli.h"
 #include "vmm/control/server.h"
@@ -121,12 +120,11 @@ static void check_kernel(struct report *r)
 static void check_userfaultfd(struct report *r)
 {
 	struct uffdio_api api = { .api = UFFD_API };
-	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	char err[256];
+	int fd = uffd_open(0, err, sizeof(err));
 
 	if (fd < 0) {
-		say(r, false, "userfaultfd", "%s%s", strerror(errno),
-		    errno == EPERM ? "\nAllow it with:  sysctl -w vm.unprivileged_userfaultfd=1  "
-				     "(or run as root)" : "");
+		say(r, false, "userfaultfd", "%s", err);
 		return;
 	}
 	/* features 0: the kernel answers with every feature it has */
