@@ -39,8 +39,11 @@ long host_free_hugepages(int host_node)
 int guest_mem_node_shortfall(const struct guest_mem_plan *plan, int h, char *err, size_t errlen)
 {
 	int node = numa_available() >= 0 ? h : -1;
-	long have = host_free_hugepages(node), total;
+	long have, total;
 
+	if (!plan->need[h]) /* no sysfs read for a node the guest does not use */
+		return 0;
+	have = host_free_hugepages(node);
 	if (have < 0)
 		have = 0;
 	if (have >= plan->need[h])
