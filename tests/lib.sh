@@ -43,9 +43,11 @@ free_hugepages() {
 # The balloon test counts them, which holds only while no other VM starts or
 # stops, so it takes this lock exclusive and every other test that boots a
 # VM takes it shared (on fd 9, which the VMs inherit: a VM left running
-# keeps its share).
+# keeps its share). The pool is the host's, so the lock is too: test runs in
+# two checkouts (build-asan/ beside ., or two clones) see each other.
+HUGEPAGE_LOCK=${FRAMESHIFT_HUGEPAGE_LOCK:-/tmp/frameshift-hugepages.lock}
 hugepage_lock() { # shared|exclusive
-	exec 9>>"$top_builddir/tests/hugepages.lock" || fail "cannot open $top_builddir/tests/hugepages.lock"
+	exec 9>>"$HUGEPAGE_LOCK" || fail "cannot open $HUGEPAGE_LOCK"
 	flock --"$1" --nonblock 9 && return 0
 	echo "note: waiting for the hugepage lock ($1): another test holds it" >&2
 	flock --"$1" --wait 1800 9 || fail "no $1 hold on the hugepage lock in 30 minutes"

@@ -89,7 +89,6 @@ SHELL_TESTS = tests/cli.test tests/check.test tests/layers.test $(KVM_SHELL_TEST
 SHELL_TESTS += tests/docs-man.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
 EXTRA_DIST += tests/control-schema.py docs/control-api.md docs/control-api.schema.json
-CLEANFILES += tests/hugepages.lock
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
 # Check's timeouts guard against hangs, not speed: its 4 s default was
