@@ -268,8 +268,10 @@ START_TEST(degraded_frame_returns_to_hugepages)
 	sum = frame_sum(3);
 
 	sim_host_pages(8);
-	for (int i = 0; i < 200 && gm.ft.frames[3].degraded; i++)
+	for (int i = 0; i < 200 && __atomic_load_n(&gm.ft.frames[3].degraded, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
+	/* the move clears the flag before it counts itself: let it finish */
+	pthread_mutex_lock(&mig.lock);
 	pthread_mutex_lock(&gm.ft.lock);
 	ck_assert_uint_eq(gm.ft.frames[3].degraded, 0);
 	ck_assert_uint_ne(gm.ft.frames[3].slot, FRAME_NONE);
@@ -283,6 +285,7 @@ START_TEST(degraded_frame_returns_to_hugepages)
 	ck_assert_uint_eq(frame_table_count_degraded(&gm.ft, per_node), 0);
 	/* and the restore reserve is back */
 	ck_assert_uint_ge(gm.pools[0].nfree, POOL_RESTORE_RESERVE);
+	pthread_mutex_unlock(&mig.lock);
 }
 END_TEST
 
@@ -297,12 +300,15 @@ START_TEST(deflated_degraded_frame_returns)
 	sim_host_pages(8);
 	for (int i = 0; i < 200 && __atomic_load_n(&gm.ft.frames[2].degraded, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
+	/* the move clears the flag before it counts itself: let it finish */
+	pthread_mutex_lock(&mig.lock);
 	pthread_mutex_lock(&gm.ft.lock);
 	ck_assert_uint_eq(gm.ft.frames[2].degraded, 0);
 	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_MAPPED);
 	pthread_mutex_unlock(&gm.ft.lock);
-	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 2), 0));
 	ck_assert_uint_eq(mig.stats.reason[MR_COMPACTION].moved, 1);
+	pthread_mutex_unlock(&mig.lock);
+	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 2), 0));
 }
 END_TEST
 
@@ -446,6 +452,53 @@ START_TEST(restore_without_any_page_fails_cleanly)
 }
 END_TEST
 
+/* copy-baseline reads every mapped frame's page while the balloon may punch
+ * pages out (finding 5): it must look at a frame's state and copy its page
+ * under the frame table lock. Else a punched page is read back in, and the
+ * host holds memory the pool counts as returned, which only the kernel's
+ * view of the pool file shows (SEEK_DATA finds data in the hole). */
+static volatile bool baseline_stop;
+
+static void *baseline_loop(void *arg)
+{
+	double secs;
+
+	while (!baseline_stop)
+		migrate_copy_baseline(&mig, 1, &secs);
+	return arg;
+}
+
+static bool slot_has_data(const struct pool *p, uint32_t slot)
+{
+	off_t start = (off_t)pool_slot_offset(slot);
+	off_t data = lseek(p->fd, start, SEEK_DATA);
+
+	return data >= 0 && data < start + (off_t)FRAME_SIZE;
+}
+
+START_TEST(copy_baseline_never_reads_a_returned_page)
+{
+	pthread_t t;
+	int leaked = 0;
+
+	baseline_stop = false;
+	ck_assert_int_eq(pthread_create(&t, NULL, baseline_loop, NULL), 0);
+	for (int i = 0; i < 400 && !leaked; i++) {
+		uint32_t k = (uint32_t)i % NFRAMES, slot = gm.ft.frames[k].slot;
+
+		ck_assert_int_eq(frame_reclaim(&mig, k, &test_ops, &owner_token), 0);
+		/* nothing but this loop's restore populates the slot again */
+		leaked = slot_has_data(&gm.pools[0], slot);
+		usleep(500); /* a baseline that copied frame k unlocked is still at it */
+		leaked |= slot_has_data(&gm.pools[0], slot);
+		ck_assert_int_eq(frame_restore(&mig, k), 0);
+	}
+	baseline_stop = true;
+	pthread_join(t, NULL);
+	ck_assert_msg(!leaked, "copy-baseline read a returned page back into the pool file");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("reclaim");
@@ -467,6 +520,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, no_owner_hook_after_the_reader_stops);
 	tcase_add_test(tc, ballooned_frames_move_without_copy);
 	tcase_add_test(tc, restore_without_any_page_fails_cleanly);
+	tcase_add_test(tc, copy_baseline_never_reads_a_returned_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
