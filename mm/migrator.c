@@ -258,7 +258,7 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	}
 	m->reader_running = true;
 	pthread_setname_np(m->reader, "fs-uffd");
-	copy_nt_impl(); /* pick the copy routine before any thread races to */
+	copy_engine_method(); /* pick the copy method before any thread races to */
 	return 0;
 fail:
 	if (m->reader_stop_fd >= 0)

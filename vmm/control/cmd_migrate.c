@@ -319,7 +319,7 @@ static int cmd_stats(struct control_req *r)
 	json_add_double(r->reply, "max_hold_us", m->stats.max_hold * 1e6);
 	pthread_mutex_unlock(&m->lock);
 	reply_add_nodes(r->reply, gm);
-	json_add_str(r->reply, "copy", copy_nt_impl());
+	json_add_str(r->reply, "copy", copy_engine_method()->name);
 	json_add_int(r->reply, "copy_threads", m->copy_threads);
 	json_object_object_add(r->reply, "migrate", reasons);
 	json_object_object_add(r->reply, "per_node", nodes);
@@ -345,7 +345,7 @@ static int cmd_copy_baseline(struct control_req *r)
 	json_add_int(r->reply, "bytes", (int64_t)bytes);
 	json_add_double(r->reply, "seconds", secs);
 	json_add_double(r->reply, "gib_per_s", (double)bytes / (1 << 30) / secs);
-	json_add_str(r->reply, "copy", copy_nt_impl());
+	json_add_str(r->reply, "copy", copy_engine_method()->name);
 	return 0;
 }
 
