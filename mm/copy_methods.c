@@ -80,6 +80,14 @@ const struct copy_method *copy_method_find(const char *name)
 	return NULL;
 }
 
+/* The widest non-temporal stores, without software prefetch: a migration
+ * copies cold memory the guest will not read from this core soon, and
+ * scripts/bench-copy found, cold: every non-temporal copy ahead of memcpy and
+ * rep movsb (which win hot, where migration never is), and prefetch no gain
+ * over the hardware's own on a sequential 2 MiB source. A rule, not a
+ * measurement at start-up: seeing the cold case takes 4x the LLC of memory
+ * and tens of ms per start, and on a loaded host a short measurement picks by
+ * noise (docs/benchmarks.md, "Copy"). */
 const struct copy_method *copy_method_pick(bool (*supported)(const struct copy_method *))
 {
 	const struct copy_method *best = NULL;
@@ -87,10 +95,8 @@ const struct copy_method *copy_method_pick(bool (*supported)(const struct copy_m
 	for (unsigned i = 0; i < copy_nmethods; i++) {
 		const struct copy_method *cm = &copy_methods[i];
 
-		if (!cm->non_temporal || !supported(cm))
-			continue;
-		/* later entries are wider; prefetch wins at equal width */
-		best = cm;
+		if (cm->non_temporal && !cm->prefetch && supported(cm))
+			best = cm; /* later entries are wider */
 	}
 	return best;
 }

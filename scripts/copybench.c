@@ -5,8 +5,8 @@
  * repetitions; each repetition measures every cell once, so host noise
  * falls on all of them alike. The last line is for machines:
  *   copy: engine=X best=Y engine/best=R best_method=NAME   (GiB/s)
- * engine: the engine with one copier (the default, --copy-threads 1);
- * best: the fastest single-thread cold copy. --pages prints how many 2 MiB
+ * engine: the engine with its best copier count (1, 2 or N; the table has
+ * each); best: the fastest single-thread cold copy, the bar's measure. --pages prints how many 2 MiB
  * pages the run needs, and runs nothing. */
 #include <errno.h>
 #include <pthread.h>
@@ -34,7 +34,8 @@ struct bench {
 	uint8_t *src, *dst;      /* cold_frames each; hot uses their first frames */
 	double best[2][32][MAX_THREAD_COUNTS]; /* [hot][method][count] GiB/s */
 	double engine[MAX_THREAD_COUNTS];
-	double engine_copy_share[MAX_THREAD_COUNTS]; /* of engine time, in the copy step */
+	double pools[MAX_THREAD_COUNTS]; /* measure_pools */
+	double engine_share[MAX_THREAD_COUNTS][MSTEP_NR + 1]; /* of its time, by step */
 };
 
 /* The last-level cache's size: the highest index level in sysfs. */
@@ -67,12 +68,14 @@ static size_t llc_bytes(void)
 	return best;
 }
 
-/* len bytes on 2 MiB hugetlb pages, or on THP where the host has none free
- * (b->hugetlb says which); touched, so no fault is timed. */
+/* len bytes on 2 MiB hugetlb pages while b->hugetlb, else (or when the host
+ * has too few free) on THP, clearing b->hugetlb; touched, so no fault is
+ * timed. */
 static uint8_t *frames_alloc(struct bench *b, size_t len)
 {
-	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	uint8_t *p = b->hugetlb ? mmap(NULL, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0) :
+				  MAP_FAILED;
 
 	if (p != MAP_FAILED)
 		return p;
@@ -136,26 +139,72 @@ static double measure_plain(struct bench *b, const struct copy_method *cm, bool 
 	return (double)bytes / (double)(now_ns() - t0) * 1e9 / (double)(1u << 30);
 }
 
-/* The engine's time per step, from its trace hook: when the copy step ended
- * and when the write-protect step before it did. */
+/* The engine's time per step, from its trace hook, which runs after each
+ * step of a batch: a step's time is from the hook before. The hook after
+ * MSTEP_TARGET also covers isolation (and, from the second batch on, the
+ * previous batch's finish); what follows the last batch's remap is finish. */
 struct step_clock {
-	uint64_t unmap_end, copy_ns;
+	uint64_t last, ns[MSTEP_NR + 1]; /* [MSTEP_NR]: finish */
 };
 
 static void step_clock_trace(struct migrator *m, enum migrate_step step, const uint32_t *frames,
 			     uint32_t n, void *arg)
 {
 	struct step_clock *sc = arg;
+	uint64_t t = now_ns();
 
-	if (step == MSTEP_UNMAP)
-		sc->unmap_end = now_ns();
-	else if (step == MSTEP_COPY)
-		sc->copy_ns += now_ns() - sc->unmap_end;
+	sc->ns[step] += t - sc->last;
+	sc->last = t;
+}
+
+/* The engine's copy alone: every frame of gm from its pool page to a free
+ * page of the other pool, through the pool views and copy_frames, in the
+ * engine's batches, with no migration entry and no remap. */
+static double measure_pools(struct guest_mem *gm, unsigned copiers)
+{
+	struct copy_pool *cp = copy_pool_create(copiers);
+	uint32_t n = guest_mem_nframes(gm), *slots = calloc(n, sizeof(*slots));
+	struct pool *to = &gm->pools[!gm->ft.frames[0].node];
+	struct copy_pair pairs[MIGRATE_BATCH];
+	uint64_t ns = 0;
+
+	if (!cp || !slots) {
+		fprintf(stderr, "bench-copy: cannot start the copy threads\n");
+		exit(1);
+	}
+	pthread_mutex_lock(&gm->ft.lock);
+	for (uint32_t i = 0; i < n; i++)
+		if ((slots[i] = pool_get_slot(to)) == FRAME_NONE) {
+			fprintf(stderr, "bench-copy: no free page in the target pool\n");
+			exit(1);
+		}
+	pthread_mutex_unlock(&gm->ft.lock);
+	for (uint32_t done = 0; done < n; done += MIGRATE_BATCH) {
+		uint32_t k = n - done < MIGRATE_BATCH ? n - done : MIGRATE_BATCH;
+		uint64_t t0;
+
+		for (uint32_t i = 0; i < k; i++) {
+			const struct frame *f = &gm->ft.frames[done + i];
+
+			pairs[i] = (struct copy_pair){ .dst = pool_slot_addr(to, slots[done + i]),
+						       .src = pool_slot_addr(&gm->pools[f->node], f->slot) };
+		}
+		t0 = now_ns();
+		copy_frames(cp, pairs, k);
+		ns += now_ns() - t0;
+	}
+	pthread_mutex_lock(&gm->ft.lock);
+	for (uint32_t i = 0; i < n; i++)
+		pool_put_slot(to, slots[i]);
+	pthread_mutex_unlock(&gm->ft.lock);
+	copy_pool_destroy(cp);
+	free(slots);
+	return (double)n * FRAME_SIZE / (double)ns * 1e9 / (double)(1u << 30);
 }
 
 /* Move every frame of gm to the other node with `copiers` copiers; GiB/s of
  * the engine's own time, and the share of it spent copying. */
-static double measure_engine(struct guest_mem *gm, unsigned copiers, double *copy_share)
+static double measure_engine(struct guest_mem *gm, unsigned copiers, double share[MSTEP_NR + 1])
 {
 	struct migrator m;
 	struct step_clock sc = { 0 };
@@ -170,17 +219,24 @@ static double measure_engine(struct guest_mem *gm, unsigned copiers, double *cop
 	}
 	m.trace = step_clock_trace;
 	m.trace_arg = &sc;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		frames[i] = i;
+		/* mapped in the page tables, as a running guest's frames are:
+		 * the write-protect and the remap then have entries to change */
+		*(volatile uint8_t *)guest_mem_frame_hva(gm, i);
+	}
+	sc.last = now_ns();
 	migrate_frames(&m, frames, n, !gm->ft.frames[0].node, MIGRATE_SYNC, MR_USER, &res);
-	if (res.moved != n) {
-		fprintf(stderr, "bench-copy: the engine moved %u of %u frames\n", res.moved, n);
+	sc.ns[MSTEP_NR] = now_ns() - sc.last;
+	if (!res.moved) { /* fewer is fine: a host out of hugepages for the restore reserve */
+		fprintf(stderr, "bench-copy: the engine moved none of %u frames\n", n);
 		exit(1);
 	}
 	migrator_destroy(&m);
 	free(frames);
 	gib = (double)res.bytes / res.seconds / (double)(1u << 30);
-	*copy_share = (double)sc.copy_ns * 1e-9 / res.seconds;
+	for (unsigned i = 0; i <= MSTEP_NR; i++)
+		share[i] = (double)sc.ns[i] * 1e-9 / res.seconds;
 	return gib;
 }
 
@@ -217,12 +273,14 @@ static void run(struct bench *b, struct guest_mem *gm)
 					keep_best(&b->best[hot][i][c],
 						  measure_plain(b, &copy_methods[i], hot, b->nthreads[c]));
 		}
+		for (unsigned c = 0; c < b->ncounts; c++)
+			keep_best(&b->pools[c], measure_pools(gm, b->nthreads[c]));
 		for (unsigned c = 0; c < b->ncounts; c++) {
-			double share, gib = measure_engine(gm, b->nthreads[c], &share);
+			double share[MSTEP_NR + 1], gib = measure_engine(gm, b->nthreads[c], share);
 
 			if (gib > b->engine[c]) {
 				b->engine[c] = gib;
-				b->engine_copy_share[c] = share;
+				memcpy(b->engine_share[c], share, sizeof(share));
 			}
 		}
 	}
@@ -231,7 +289,7 @@ static void run(struct bench *b, struct guest_mem *gm)
 static void report(const struct bench *b)
 {
 	const struct copy_method *em = copy_engine_method();
-	unsigned best_i = 0;
+	unsigned best_i = 0, engine_c = 0;
 
 	printf("%-22s", "GiB/s, best of reps");
 	for (int hot = 1; hot >= 0; hot--)
@@ -249,18 +307,32 @@ static void report(const struct bench *b)
 		if (b->best[0][i][0] > b->best[0][best_i][0])
 			best_i = i;
 	}
-	printf("%-22s", "engine (migrate)");
+	printf("%-22s", "pool to pool");
 	for (unsigned c = 0; c < b->ncounts; c++)
 		printf(" %9s", "-");
 	for (unsigned c = 0; c < b->ncounts; c++)
+		printf(" %9.2f", b->pools[c]);
+	printf("\n%-22s", "engine (migrate)");
+	for (unsigned c = 0; c < b->ncounts; c++)
+		printf(" %9s", "-");
+	for (unsigned c = 0; c < b->ncounts; c++) {
 		printf(" %9.2f", b->engine[c]);
+		if (b->engine[c] > b->engine[engine_c])
+			engine_c = c;
+	}
 	printf("\n%-22s", "  of it copying");
 	for (unsigned c = 0; c < b->ncounts; c++)
 		printf(" %9s", "-");
 	for (unsigned c = 0; c < b->ncounts; c++)
-		printf(" %8.0f%%", 100 * b->engine_copy_share[c]);
-	printf("\ncopy: engine=%.2f best=%.2f engine/best=%.2f best_method=%s\n", b->engine[0],
-	       b->best[0][best_i][0], b->engine[0] / b->best[0][best_i][0], copy_methods[best_i].name);
+		printf(" %8.0f%%", 100 * b->engine_share[c][MSTEP_COPY]);
+	printf("\nengine, 1 copier, time by step: isolate+target %.1f%%, write-protect %.1f%%, "
+	       "copy %.1f%%, remap %.1f%%, finish %.1f%%\n",
+	       100 * b->engine_share[0][MSTEP_TARGET], 100 * b->engine_share[0][MSTEP_UNMAP],
+	       100 * b->engine_share[0][MSTEP_COPY], 100 * b->engine_share[0][MSTEP_REMAP],
+	       100 * b->engine_share[0][MSTEP_NR]);
+	printf("copy: engine=%.2f best=%.2f engine/best=%.2f best_method=%s\n", b->engine[engine_c],
+	       b->best[0][best_i][0], b->engine[engine_c] / b->best[0][best_i][0],
+	       copy_methods[best_i].name);
 }
 
 static void usage(void)
@@ -309,22 +381,33 @@ int main(int argc, char **argv)
 		printf("%u\n", 4 * b.cold_frames + POOL_RESTORE_RESERVE);
 		return 0;
 	}
-	b.src = frames_alloc(&b, (size_t)b.cold_frames * FRAME_SIZE);
-	b.dst = b.src ? frames_alloc(&b, (size_t)b.cold_frames * FRAME_SIZE) : NULL;
 	cfg = (struct guest_mem_config){
 		.size = (uint64_t)b.cold_frames * FRAME_SIZE,
-		.backing = b.hugetlb ? POOL_HUGETLB : POOL_THP,
+		.backing = POOL_HUGETLB,
 		.sim_nodes = 2,
 		.pool_reserve = b.cold_frames,
 	};
-	if (!b.dst || numa_policy_parse("bind:0", &cfg.policy, err, sizeof(err)) < 0 ||
-	    guest_mem_init(&gm, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "bench-copy: %s\n", b.dst ? err : "out of memory");
+	if (numa_policy_parse("bind:0", &cfg.policy, err, sizeof(err)) < 0)
+		return 1;
+	if (guest_mem_init(&gm, &cfg, err, sizeof(err)) < 0) {
+		printf("note: the guest on THP instead: %s\n", err);
+		cfg.backing = POOL_THP;
+		if (guest_mem_init(&gm, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bench-copy: %s\n", err);
+			return 1;
+		}
+	}
+	b.hugetlb = cfg.backing == POOL_HUGETLB;
+	b.src = frames_alloc(&b, (size_t)b.cold_frames * FRAME_SIZE);
+	b.dst = b.src ? frames_alloc(&b, (size_t)b.cold_frames * FRAME_SIZE) : NULL;
+	if (!b.dst) {
+		fprintf(stderr, "bench-copy: out of memory\n");
 		return 1;
 	}
-	printf("2 MiB frames on %s; LLC %zu MiB (sysfs); cold: %u MiB each way (%s), hot: one frame "
-	       "per thread %u times; %u threads = all CPUs; best of %u\n",
-	       b.hugetlb ? "hugetlb" : "THP (no free 2 MiB hugepages: run scripts/hugepages)",
+	printf("2 MiB frames on %s (guest) and %s (plain copies); LLC %zu MiB (sysfs); cold: %u MiB "
+	       "each way (%s), hot: one frame per thread %u times; %u threads = all CPUs; best of %u\n",
+	       pool_backing_name(cfg.backing),
+	       b.hugetlb ? "hugetlb" : "THP (too few free 2 MiB hugepages: run scripts/hugepages)",
 	       b.llc >> 20, b.cold_frames * 2, quick ? "--quick: a smoke run, not cold" : "4x LLC",
 	       b.hot_passes, (unsigned)ncpu, b.reps);
 	for (unsigned i = 0; i < copy_nmethods; i++)
