@@ -149,7 +149,7 @@ void migrator_wake(struct migrator *m, uint32_t idx);
 
 /* The baseline for the throughput benchmark: copy every mapped frame's page
  * not on target into a free page of target's pool with one thread and the
- * same non-temporal copy, but no migration entry and no remap. Guest memory is
+ * engine's copy method, but no migration entry and no remap. Guest memory is
  * untouched. Returns bytes copied (0 if target has no free page) and seconds. */
 uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seconds);
 
