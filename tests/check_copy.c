@@ -97,19 +97,26 @@ static void batch_check(const struct batch *b, uint32_t n)
 	}
 }
 
+/* n frames copied by a pool of copiers, checked; the pool is returned for more. */
+static struct copy_pool *copy_checked(unsigned copiers, struct batch *b, uint32_t n)
+{
+	struct copy_pool *cp = copy_pool_create(copiers);
+
+	ck_assert_ptr_nonnull(cp);
+	batch_init(b, n);
+	copy_frames(cp, b->pairs, n);
+	batch_check(b, n);
+	return cp;
+}
+
 /* One copier is the caller alone: the pool has no thread, so a caller that
  * only waited would never see the batch done (the test times out), and one
  * that skipped or miscopied its chunks fails the checksums. */
 START_TEST(caller_copies_alone)
 {
-	struct copy_pool *cp = copy_pool_create(1);
 	struct batch b;
 
-	ck_assert_ptr_nonnull(cp);
-	batch_init(&b, 3);
-	copy_frames(cp, b.pairs, 3);
-	batch_check(&b, 3);
-	copy_pool_destroy(cp);
+	copy_pool_destroy(copy_checked(1, &b, 3));
 }
 END_TEST
 
@@ -118,13 +125,9 @@ END_TEST
  * empty and the checksums cover it; two batches: the threads come back. */
 START_TEST(caller_and_threads_share)
 {
-	struct copy_pool *cp = copy_pool_create(3);
 	struct batch b;
+	struct copy_pool *cp = copy_checked(3, &b, 8);
 
-	ck_assert_ptr_nonnull(cp);
-	batch_init(&b, 8);
-	copy_frames(cp, b.pairs, 8);
-	batch_check(&b, 8);
 	memset(b.dst, 0, 8 * FRAME_SIZE);
 	copy_frames(cp, b.pairs, 5);
 	batch_check(&b, 5);
