@@ -6,9 +6,8 @@
  * falls on all of them alike. The last line is for machines:
  *   copy: engine=X best=Y engine/best=R best_method=NAME   (GiB/s)
  * engine: the engine with its best copier count (1, 2 or N; the table has
- * each); best: the fastest single-thread cold copy, the bar's measure. --pages prints how many 2 MiB
- * pages the run needs, and runs nothing. */
-#include <errno.h>
+ * each); best: the fastest single-thread cold copy, the bar's measure.
+ * --pages prints how many 2 MiB pages the run needs, and runs nothing. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "mm/migrate.h"
 
 #define MAX_THREAD_COUNTS 3 /* 1, 2 and N */
+#define MAX_METHODS 16      /* room for copy_methods[], checked in main */
 
 struct bench {
 	unsigned reps;
@@ -32,7 +32,7 @@ struct bench {
 	unsigned nthreads[MAX_THREAD_COUNTS], ncounts;
 	bool hugetlb;            /* else THP, said in the header */
 	uint8_t *src, *dst;      /* cold_frames each; hot uses their first frames */
-	double best[2][32][MAX_THREAD_COUNTS]; /* [hot][method][count] GiB/s */
+	double best[2][MAX_METHODS][MAX_THREAD_COUNTS]; /* [hot][method][count] GiB/s */
 	double engine[MAX_THREAD_COUNTS];
 	double pools[MAX_THREAD_COUNTS]; /* measure_pools */
 	double engine_share[MAX_THREAD_COUNTS][MSTEP_NR + 1]; /* of its time, by step */
@@ -363,6 +363,10 @@ int main(int argc, char **argv)
 	}
 	if (!b.reps)
 		b.reps = quick ? 1 : 7;
+	if (copy_nmethods > MAX_METHODS) {
+		fprintf(stderr, "bench-copy: more copy methods than MAX_METHODS\n");
+		return 1;
+	}
 	b.llc = llc_bytes();
 	if (!b.llc) {
 		b.llc = 32u << 20;
