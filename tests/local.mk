@@ -86,6 +86,8 @@ KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test 
 KVM_SHELL_TESTS += tests/kvm-hostile.test
 # the host out of hugepages: degraded frames, and back by compaction
 KVM_SHELL_TESTS += tests/kvm-degraded.test
+# a moved frame's new page is mapped before the guest touches it
+KVM_SHELL_TESTS += tests/kvm-prefault.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test

@@ -399,6 +399,7 @@ static void show_info(struct json_object *r, const struct ctl_opts *o)
 {
 	int64_t fsz = jint(r, "frame_size") ? jint(r, "frame_size") : 1;
 	struct json_object *pools = jget(r, "pools"), *ctl = jget(r, "control");
+	struct json_object *pf = jget(r, "prefault");
 
 	printf("memory:  %lld MiB in %lld frames of %lld MiB\n",
 	       (long long)(jint(r, "memory_bytes") >> 20), (long long)jint(r, "frames"),
@@ -418,6 +419,9 @@ static void show_info(struct json_object *r, const struct ctl_opts *o)
 		       (long long)jint(p, "populated"), (long long)jint(p, "free"),
 		       (long long)jint(p, "pages_returned"));
 	}
+	if (pf)
+		printf("prefault after a move: MADV_POPULATE_WRITE %s, KVM_PRE_FAULT_MEMORY %s\n",
+		       jbool(pf, "populate_write") ? "in use" : "unavailable", jstr(pf, "kvm_pre_fault_memory"));
 	if (ctl)
 		printf("control: %lld request%s, %lld error%s, %lld client%s\n",
 		       (long long)jint(ctl, "requests"), plural(jint(ctl, "requests")),

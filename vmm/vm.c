@@ -297,6 +297,7 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 		return EXIT_OSERR;
 	if (!kvm_disable_slot_zap_all(vm->vm_fd))
 		log_debug("KVM_X86_QUIRK_SLOT_ZAP_ALL cannot be disabled on this kernel");
+	vm->kvm_pre_fault_memory = kvm_has_pre_fault_memory(vm->vm_fd);
 	for (unsigned i = 0; i < vm->cfg->ncpu_nodes; i++)
 		if (vm->cfg->cpu_nodes[i] >= vm->mem.nnodes) {
 			snprintf(err, errlen, "--cpu-nodes names node %u but there %s only %u",
