@@ -14,6 +14,7 @@ CHECKS_FAILED=${CHECKS_FAILED:-0}
 # vcpu_host_faults PID: the page faults frameshift PID's vCPU 0 thread has
 # taken in the host so far (minor and major, /proc/PID/task/*/stat): a guest
 # access to memory the host has not mapped faults there, through KVM.
+# 1, with a message on stderr, if PID has no such thread.
 vcpu_host_faults() {
 	for _vf_task in /proc/"$1"/task/*; do
 		[ "$(cat "$_vf_task/comm" 2>/dev/null)" = vcpu0 ] || continue
@@ -21,7 +22,8 @@ vcpu_host_faults() {
 		awk '{ print $10 + $12 }' "$_vf_task/stat"
 		return
 	done
-	echo 0
+	echo "no vcpu0 thread in process '$1' (threads: $(cat /proc/"$1"/task/*/comm 2>/dev/null | tr '\n' ' '))" >&2
+	return 1
 }
 
 # wait_for_socket SOCK PID [SECONDS]: wait until the VM PID serves SOCK, at
