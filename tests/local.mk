@@ -63,6 +63,12 @@ tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
 tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
 tests_check_balloon_LDADD = $(UNIT_LDADD)
 
+# blk/: virtio-blk on a temporary image
+UNIT_TESTS += tests/check_blk
+tests_check_blk_SOURCES = tests/check_blk.c tests/unit.h
+tests_check_blk_CFLAGS = $(UNIT_CFLAGS)
+tests_check_blk_LDADD = $(UNIT_LDADD)
+
 # vmm/linux.c: the Linux boot protocol, MP table; vmm/uart.c: the 8250 model
 UNIT_TESTS += tests/check_linux tests/check_uart
 tests_check_linux_SOURCES = tests/check_linux.c tests/unit.h

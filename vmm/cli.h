@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "blk/blk.h"
 #include "mm/guest_mem.h"
 
 /* Process exit statuses that are not the guest's own debug-exit value. */
@@ -31,6 +32,8 @@ struct vm_config {
 	double autobalance_rate; /* MiB/s */
 	bool verbose;
 	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
+	unsigned ndisks;       /* --disk, repeatable (blk/) */
+	struct blk_spec disks[BLK_MAX_DISKS];
 };
 
 /* Parse `run` arguments (argv[0] is "run", or "check": the guest is optional). Returns 0, or EXIT_USAGE after
