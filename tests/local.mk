@@ -87,7 +87,7 @@ tests_check_acpi_LDADD = $(UNIT_LDADD)
 # them inside the nested platform's L1 (scripts/nested-run), which has one;
 # run by hand there, they skip (exit 77). sandbox.test is in tests/fuzz/local.mk.
 KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
-	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
+	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test tests/kvm-blk.test
 # a hostile guest (guest-tests/hostile.elf) against the VMM's responsiveness
 KVM_SHELL_TESTS += tests/kvm-hostile.test
 # the host out of hugepages: degraded frames, and back by compaction
