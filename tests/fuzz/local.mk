@@ -13,16 +13,18 @@
 #
 # Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
 # below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
-FUZZ_NAMES = control elf fdt parse virtq balloon server
+FUZZ_NAMES = control elf fdt parse virtq balloon server blk
 FUZZ_LDADD = tests/libtestsupport.a libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
 FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 check_PROGRAMS += tests/fuzz/replay-control tests/fuzz/replay-elf tests/fuzz/replay-fdt \
-	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon tests/fuzz/replay-server
+	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon tests/fuzz/replay-server \
+	tests/fuzz/replay-blk
 if FUZZERS
 check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fdt \
-	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon tests/fuzz/fuzz-server
+	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon tests/fuzz/fuzz-server \
+	tests/fuzz/fuzz-blk
 endif
 
 # control: control_handle_line() on a VM without KVM (vmm/control/)
@@ -67,6 +69,12 @@ tests_fuzz_replay_server_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_server_SOURCES = tests/fuzz/fuzz_server.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_server_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_server_LDFLAGS = $(FUZZ_LIBFUZZER)
+# blk: virtio-blk requests through its virtio-mmio transport, on a temporary image (blk/)
+tests_fuzz_replay_blk_SOURCES = tests/fuzz/fuzz_blk.c $(FUZZ_REPLAY)
+tests_fuzz_replay_blk_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_blk_SOURCES = tests/fuzz/fuzz_blk.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_blk_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_blk_LDFLAGS = $(FUZZ_LIBFUZZER)
 
 # Build only the libFuzzer binaries (scripts/fuzz): make fuzzers
 fuzzers: $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)
