@@ -17,22 +17,6 @@
 static struct device disk_devs[BLK_MAX_DISKS];
 static struct blk_set disks;
 
-static bool vm_stopping(void *arg)
-{
-	struct vm *vm = arg;
-	bool stopping;
-
-	pthread_mutex_lock(&vm->lock); /* a leaf: taken under t.lock */
-	stopping = vm->state == VM_STOPPING;
-	pthread_mutex_unlock(&vm->lock);
-	return stopping;
-}
-
-static void *gm_translate(void *arg, uint64_t gpa, uint64_t len)
-{
-	return guest_mem_gpa_to_hva(arg, gpa, len);
-}
-
 /* Whether a frame of [gpa, gpa+len) is in state s now (a racy look, for
  * counting only). */
 static bool range_in_state(struct guest_mem *gm, uint64_t gpa, uint64_t len, enum frame_state s)
@@ -56,19 +40,20 @@ static bool gm_migrating(void *arg, uint64_t gpa, uint64_t len)
 static int disk_init(struct device *dev, struct vm *vm)
 {
 	unsigned i = (unsigned)(dev - disk_devs);
-	struct vq_mem mem = { .translate = gm_translate, .arg = &vm->mem };
+	struct vq_mem mem;
 	struct blk_mem_probe probe = { gm_ballooned, gm_migrating, &vm->mem };
 	char err[PATH_MAX + 128];
-	struct blk *b = blk_create(&vm->cfg->disks[i], dev->base, &mem, &probe, err, sizeof(err));
+	struct blk *b;
 
+	virtio_vm_ram(vm, &mem);
+	b = blk_create(&vm->cfg->disks[i], dev->base, &mem, &probe, err, sizeof(err));
 	if (!b) {
 		log_info("%s", err);
 		return -1;
 	}
 	dev->priv = b;
 	disks.disk[disks.n++] = b;
-	virtio_mmio_wire_irq(vm, blk_transport(b));
-	blk_transport(b)->stop = (struct virtio_stop){ vm_stopping, vm };
+	virtio_mmio_attach(vm, blk_transport(b));
 	return disks.n == 1 ? control_register(blk_commands, &disks) : 0;
 }
 

@@ -49,6 +49,8 @@ void cli_usage(FILE *out)
 	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
 	      "      --disk PATH[,readonly][,serial=S]\n"
 	      "                            a virtio-blk disk on a raw image file (repeatable, at most 4)\n"
+	      "      --net tap=NAME[,mac=M]\n"
+	      "                            a virtio-net device on tap NAME (repeatable, at most 2)\n"
 	      "  -v, --verbose             log more\n"
 	      "\n"
 	      "Exit status: the guest's debug-exit value, or 64 usage, 70 VMM/KVM error,\n"
@@ -93,7 +95,7 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
-enum { OPT_DISK = 700 };
+enum { OPT_DISK = 700, OPT_NET };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -116,6 +118,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -211,6 +214,13 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			if (blk_spec_parse(optarg, &cfg->disks[cfg->ndisks], err, sizeof(err)) < 0)
 				USAGE_ERROR("%s", err);
 			cfg->ndisks++;
+			break;
+		case OPT_NET:
+			if (cfg->nnets == NET_MAX)
+				USAGE_ERROR("more than %d --net", NET_MAX);
+			if (net_spec_parse(optarg, cfg->nnets, &cfg->nets[cfg->nnets], err, sizeof(err)) < 0)
+				USAGE_ERROR("%s", err);
+			cfg->nnets++;
 			break;
 		case 'v':
 			cfg->verbose = true;

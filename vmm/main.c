@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "blk/device.h"
+#include "net/device.h"
 #include "vmm/check.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
@@ -43,5 +44,6 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	blk_register_disks(&cfg);
+	net_register_devices(&cfg);
 	return vm_run_main(&cfg);
 }

@@ -222,4 +222,32 @@ struct virtio_blk_discard_write_zeroes {
 };
 #define VIRTIO_BLK_WZ_F_UNMAP 1u /* WRITE_ZEROES only: the range may be deallocated */
 
+/* ---- the network device (5.1) ---- */
+#define VIRTIO_ID_NET 1u
+
+#define VIRTIO_NET_F_MAC    5  /* config mac is valid */
+#define VIRTIO_NET_F_STATUS 16 /* config status is valid */
+
+#define VIRTIO_NET_CFG_MAC    0x0 /* u8[6] */
+#define VIRTIO_NET_CFG_STATUS 0x6 /* le16 */
+#define VIRTIO_NET_CFG_SIZE   0x8
+#define VIRTIO_NET_S_LINK_UP  1
+
+/* Queues without MQ or CTRL_VQ: receiveq1 (0), transmitq1 (1). */
+#define VIRTIO_NET_RXQ 0
+#define VIRTIO_NET_TXQ 1
+
+/* Every packet on both queues starts with this header (VERSION_1: always
+ * the 12-byte form with num_buffers). */
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+#define VIRTIO_NET_HDR_GSO_NONE 0
+
 #endif
