@@ -37,6 +37,11 @@
  *           discard ranges with reserved flags, past the end, too long), and
  *           the rest of the queue full of 256 KiB reads into one victim
  *           frame, all in flight at once, round after round
+ *   net     the virtio-net device (the VM needs a --net): transmits that ask
+ *           for checksum or GSO offload (not offered), of 2 GiB, of 13 and
+ *           1519 bytes of frame, with a device-writable buffer, and the rest
+ *           of the transmit queue in 1518-byte broadcast frames; receive
+ *           buffers that are device-readable or 8 bytes long
  * vCPU 0 attacks; every other vCPU reads InterruptStatus in a loop, so the
  * device's lock is wanted from several vCPUs at once (and, in a flood, each
  * read serves a budget of chains left on the ring). Each program prints what
@@ -689,16 +694,83 @@ static void blk(void)
 	}
 }
 
+/* ---- net ---- */
+
+/* Transmit chains the device must drop (counted, never sent), and the rest
+ * of the transmit queue in valid frames of the largest size to the tap;
+ * receive chains it must refuse (readable, too small) for whatever frames
+ * the host sends meanwhile. */
+static void net(void)
+{
+	const uint64_t features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX);
+	const uint32_t hdr = sizeof(struct virtio_net_hdr);
+	uint8_t *good = take(hdr + 1518), *gso = take(hdr + 60), *csum = take(hdr + 60);
+	struct vq *rx = &vqs[0], *tx = &vqs[1];
+
+	memset(good + hdr, 0xff, 6); /* broadcast, from 52:54:00:..., ethertype 0x88b5 (local experimental) */
+	memcpy(good + hdr + 6, "\x52\x54\x00\x12\x34\x56\x88\xb5", 8);
+	memcpy(gso, good, hdr + 60);
+	memcpy(csum, good, hdr + 60);
+	((struct virtio_net_hdr *)gso)->gso_type = 4; /* TCPv6 */
+	((struct virtio_net_hdr *)csum)->flags = 1;   /* NEEDS_CSUM */
+	printf("hostile: net: per round transmits with offloads asked for, of 2 GiB, of 13 and 1519 bytes, with "
+	       "a writable buffer, the rest of the queue in 1518-byte frames; readable and 8-byte receive buffers\n");
+	for (uint64_t round = 1;; round++) {
+		unsigned pending = 0;
+
+		if (round == 1 || needs_reset()) {
+			if (round > 1)
+				printf("hostile: net: the device needs a reset (round %lu)\n", round);
+			if (virtio_start(&dev, dev_base, VIRTIO_ID_NET, features) < 0)
+				panic("hostile: the device would not start");
+			for (unsigned q = 0; q < 2; q++)
+				if (virtio_setup_queue(&dev, &vqs[q], (uint16_t)q, NUM, ring_mem[q]) < 0)
+					panic("hostile: queue %u set-up failed", q);
+			virtio_driver_ok(&dev);
+			for (unsigned i = 0; i < NUM / 2; i++)
+				if (vq_add(rx, &(struct vbuf){ victim, i % 2 ? 8 : 4096, i % 2 == 0 }, 1) < 0)
+					break;
+			vq_kick(rx);
+		}
+		add(tx, &(struct vbuf){ (uintptr_t)gso, hdr + 60, false }, 1);
+		add(tx, &(struct vbuf){ (uintptr_t)csum, hdr + 60, false }, 1);
+		add(tx, &(struct vbuf){ ram_gpa, (uint32_t)ram_len, false }, 1);
+		add(tx, &(struct vbuf){ (uintptr_t)good, hdr + 13, false }, 1);
+		add(tx, (struct vbuf[]){ { (uintptr_t)good, hdr + 1518, false }, { victim, 1, false } }, 2);
+		add(tx, (struct vbuf[]){ { (uintptr_t)good, hdr + 60, false }, { victim, 64, true } }, 2);
+		pending = 6;
+		while (vq_add(tx, &(struct vbuf){ (uintptr_t)good, hdr + 1518, false }, 1) >= 0)
+			pending++;
+		vq_kick(tx);
+		wr(VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1); /* whether asked or not */
+		for (unsigned k = 1; pending; k++) {
+			while (vq_used(tx, NULL) >= 0)
+				pending--;
+			while (vq_used(rx, NULL) >= 0) /* refused receive buffers come back: post them again */
+				(void)vq_add(rx, &(struct vbuf){ victim, 8, true }, 1);
+			if (k % 64 == 0 && needs_reset())
+				break;
+			if (k % 256 == 0) {
+				vq_kick(rx);
+				wr(VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
+			}
+			cpu_relax();
+		}
+		progress("net", round);
+	}
+}
+
 /* ---- all vCPUs ---- */
 
 int program_main(struct guest_env *env, unsigned cpu)
 {
 	const char *prog = env_arg(env, "prog");
+	uint32_t id;
 	static const struct {
 		const char *name;
 		void (*run)(void);
 	} progs[] = { { "flood", flood }, { "loops", loops }, { "caps", caps }, { "config", config },
-		      { "touch", touch }, { "blk", blk } };
+		      { "touch", touch }, { "blk", blk }, { "net", net } };
 
 	if (cpu != 0) {
 		while (!dev_base)
@@ -714,13 +786,14 @@ int program_main(struct guest_env *env, unsigned cpu)
 		if (strcmp(prog, progs[p].name))
 			continue;
 		pick_memory(env);
-		dev.base = virtio_find(env, progs[p].run == blk ? VIRTIO_ID_BLOCK : VIRTIO_ID_BALLOON, 0);
+		id = progs[p].run == blk ? VIRTIO_ID_BLOCK : progs[p].run == net ? VIRTIO_ID_NET : VIRTIO_ID_BALLOON;
+		dev.base = virtio_find(env, id, 0);
 		if (!dev.base)
-			panic("hostile: no %s in the device tree", progs[p].run == blk ? "virtio-blk" : "virtio-balloon");
+			panic("hostile: no virtio device %u in the device tree", id);
 		printf("hostile: %s on %u vCPUs (the others read InterruptStatus in a loop)\n", prog, env->ncpus);
 		dev_base = dev.base;
 		progs[p].run(); /* never returns */
 	}
-	printf("hostile: prog=%s: no such program (flood, loops, caps, config, touch, blk)\n", prog);
+	printf("hostile: prog=%s: no such program (flood, loops, caps, config, touch, blk, net)\n", prog);
 	return GUEST_FAIL;
 }
