@@ -16,10 +16,14 @@
  * wrote. It also checks GET_ID against serial=S when given, and that a read
  * past the end is refused with IOERR.
  *
- * bootargs: mib=N (default 8), rounds=N (default 3; 0 without verify: until
+ * bootargs: mib=N (default 8), rounds=N (default 3, 0 with verify or bench;
+ * 0 otherwise: until
  * a byte comes on COM1, how a test ends it once done), req=KIB (default 64,
  * at most 128: the device's size_max), inflight=N (default 8, at most 32),
- * verify=ROUND, serial=S, seconds=N (default 120: a limit). */
+ * verify=ROUND, serial=S, seconds=N (default 120: a limit), bench=OPS (after
+ * the rounds: OPS 4 KiB requests of each of sequential write, sequential
+ * read, random write, random read over the first `mib` MiB, `inflight`
+ * outstanding, each phase's IOPS printed; scripts/bench-blk). */
 #include "guest.h"
 #include "tsc.h"
 #include "virtio.h"
@@ -112,6 +116,46 @@ static void transfer(uint64_t data, uint64_t bytes, uint32_t req, unsigned infli
 	}
 }
 
+/* bench=OPS: OPS requests of 4 KiB of each kind (sequential or random
+ * read, write), inflight outstanding, over the first `bytes` of the disk;
+ * each phase's rate on the console. */
+static void bench(uint64_t data, uint64_t bytes, uint64_t ops, unsigned inflight)
+{
+	static const struct { const char *name; uint32_t type; bool random; } phases[] = {
+		{ "seq-write", VIRTIO_BLK_T_OUT, false }, { "seq-read", VIRTIO_BLK_T_IN, false },
+		{ "rand-write", VIRTIO_BLK_T_OUT, true }, { "rand-read", VIRTIO_BLK_T_IN, true },
+	};
+	uint64_t blocks = bytes / 4096;
+
+	for (unsigned p = 0; p < sizeof(phases) / sizeof(phases[0]); p++) {
+		uint64_t next = 0, x = 0x2545f4914f6cdd1dULL, t0 = rdtsc(), us;
+		unsigned out = 0, free_slots[MAX_INFLIGHT], nfree = 0;
+
+		for (unsigned s = 0; s < inflight; s++)
+			free_slots[nfree++] = s;
+		while (next < ops || out) {
+			while (next < ops && nfree) {
+				unsigned s = free_slots[--nfree];
+				uint64_t block = next % blocks;
+
+				if (phases[p].random) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+					block = x % blocks;
+				}
+				add(s, phases[p].type, block * 8, data + s * 4096, 4096, phases[p].type == VIRTIO_BLK_T_IN);
+				next++;
+				out++;
+			}
+			vq_kick(&q);
+			free_slots[nfree++] = reap(VIRTIO_BLK_S_OK);
+			out--;
+		}
+		us = (rdtsc() - t0) * 1000 / tsc_ms;
+		printf("blk: bench %s 4K qd %u: %lu ops in %lu us: %lu IOPS\n", phases[p].name, inflight, ops, us,
+		       us ? ops * 1000000 / us : 0);
+	}
+}
+
 static uint64_t fill(uint64_t *w, uint64_t n, uint64_t round)
 {
 	uint64_t sum = 0;
@@ -169,12 +213,12 @@ static void setup(const struct guest_env *env, uint64_t bytes, uint64_t *data)
 
 int program_main(struct guest_env *env, unsigned cpu)
 {
-	const char *verify = env_arg(env, "verify"), *serial = env_arg(env, "serial");
-	uint64_t mib = env_arg_u64(env, "mib", 8), rounds = env_arg_u64(env, "rounds", verify ? 0 : 3);
+	const char *verify = env_arg(env, "verify"), *serial = env_arg(env, "serial"), *benching = env_arg(env, "bench");
+	uint64_t mib = env_arg_u64(env, "mib", 8), rounds = env_arg_u64(env, "rounds", verify || benching ? 0 : 3);
 	uint64_t req = env_arg_u64(env, "req", 64) << 10, inflight = env_arg_u64(env, "inflight", 8);
 	uint64_t seconds = env_arg_u64(env, "seconds", 120);
 	uint64_t bytes = mib << 20, data, sum_w, sum_r, bad = 0;
-	bool until_input = !rounds && !verify;
+	bool until_input = !rounds && !verify && !benching;
 	uint64_t *w;
 
 	if (cpu != 0)
@@ -219,6 +263,8 @@ int program_main(struct guest_env *env, unsigned cpu)
 		if (bad || sum_w != sum_r)
 			return GUEST_FAIL;
 	}
+	if (benching)
+		bench(data, bytes, env_arg_u64(env, "bench", 0), (unsigned)inflight);
 	if (verify) {
 		uint64_t round = env_arg_u64(env, "verify", 0);
 

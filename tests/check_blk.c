@@ -406,6 +406,28 @@ START_TEST(test_many_in_flight)
 }
 END_TEST
 
+/* With EVENT_IDX a driver notifies only when the device asked: when one
+ * notification's budget ends exactly where the driver's chains do, the
+ * device must still ask for a kick on the next one (avail_event = 16), or
+ * a driver waiting on its used ring and adding one chain at a time never
+ * notifies again. */
+START_TEST(test_budget_end_asks_for_kick)
+{
+	uint16_t *avail_event = (uint16_t *)(guest.bytes + RINGS + VDRV_USED_OFF + VIRTQ_USED_AVAIL_EVENT(QNUM));
+
+	start(VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX));
+	for (unsigned i = 0; i < VIRTIO_MMIO_BUDGET; i++) {
+		header(HDR + i * 16, VIRTIO_BLK_T_IN, i);
+		publish((struct seg[]){ { HDR + i * 16, 16, false }, { DATA + i * 512, 512, true },
+					{ STATUS + i, 1, true } }, 3);
+	}
+	vdrv_notify(t, &drv);
+	ck_assert(blk_wait_idle(b, 5000));
+	ck_assert_uint_eq(vdrv_used_new(&drv), VIRTIO_MMIO_BUDGET);
+	ck_assert_uint_eq(*avail_event, VIRTIO_MMIO_BUDGET);
+}
+END_TEST
+
 /* A reset with requests queued: none is answered after it, the device works
  * after a new start. */
 START_TEST(test_reset_in_flight)
@@ -463,8 +485,10 @@ static Suite *make_suite(void)
 	tcase_add_test(rw, test_seg_max);
 	tcase_add_test(rw, test_many_in_flight);
 	tcase_add_test(rw, test_reset_in_flight);
+	tcase_add_test(rw, test_budget_end_asks_for_kick);
 	suite_add_tcase(s, rw);
 	tcase_add_checked_fixture(ro, setup_ro, teardown);
+	tcase_set_timeout(ro, 30);
 	tcase_add_test(ro, test_readonly);
 	suite_add_tcase(s, ro);
 	tcase_add_test(p, test_spec_parse);

@@ -86,7 +86,12 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct vq_chain *c)
 	int ret;
 
 	if (!t->budget[q] || stop_requested(t)) {
-		if (vq_has_avail(&t->vq[q]) && !(t->backlog & (1u << q))) {
+		/* an empty ring must still ask for the next kick (event-idx):
+		 * the budget may end exactly where the driver's chains did */
+		ret = vq_want_notify(&t->vq[q]);
+		if (ret < 0)
+			queue_broke(t, q);
+		else if (ret && !(t->backlog & (1u << q))) {
 			t->backlog |= 1u << q;
 			t->budget_cuts++;
 		}
