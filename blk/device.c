@@ -63,6 +63,15 @@ static void disk_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t 
 	virtio_mmio_access(blk_transport(dev->priv), offset, data, len, is_write);
 }
 
+static void disk_holds(struct device *dev, uint64_t *held, double *longest)
+{
+	struct blk_status s;
+
+	blk_get_status(dev->priv, &s);
+	*held = s.c.migration_held;
+	*longest = s.c.migration_hold_max;
+}
+
 static int disk_fdt(struct device *dev, void *fdt)
 {
 	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
@@ -92,6 +101,7 @@ void blk_register_disks(const struct vm_config *cfg)
 			.io = disk_io,
 			.fdt_node = disk_fdt,
 			.exit = disk_exit,
+			.migration_holds = disk_holds,
 		};
 		device_register(&disk_devs[i]);
 	}
