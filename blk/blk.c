@@ -222,6 +222,11 @@ void blk_destroy(struct blk *b)
 	free(b);
 }
 
+void blk_stop(struct blk *b)
+{
+	blk_io_stop(b);
+}
+
 struct virtio_mmio *blk_transport(struct blk *b)
 {
 	return &b->t;

@@ -110,6 +110,10 @@ struct blk *blk_create(const struct blk_spec *spec, uint64_t base, const struct 
 void blk_destroy(struct blk *b);
 struct virtio_mmio *blk_transport(struct blk *b);
 void blk_get_status(struct blk *b, struct blk_status *s);
+/* End the I/O threads (at the VM's stop, while the migrator still serves
+ * their faults); requests not yet done are dropped. blk_destroy does it
+ * too, if not done. */
+void blk_stop(struct blk *b);
 /* Wait up to timeout_ms until no request is in flight; whether none is. */
 bool blk_wait_idle(struct blk *b, unsigned timeout_ms);
 /* Name of a feature bit (NULL for none of ours). */

@@ -72,6 +72,11 @@ static void disk_holds(struct device *dev, uint64_t *held, double *longest)
 	*longest = s.c.migration_hold_max;
 }
 
+static void disk_quiesce(struct device *dev, struct vm *vm)
+{
+	blk_stop(dev->priv);
+}
+
 static int disk_fdt(struct device *dev, void *fdt)
 {
 	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
@@ -102,6 +107,7 @@ void blk_register_disks(const struct vm_config *cfg)
 			.fdt_node = disk_fdt,
 			.exit = disk_exit,
 			.migration_holds = disk_holds,
+			.quiesce = disk_quiesce,
 		};
 		device_register(&disk_devs[i]);
 	}

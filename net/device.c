@@ -45,6 +45,11 @@ static void net_dev_io(struct device *dev, struct vm *vm, uint64_t offset, uint8
 	virtio_mmio_access(net_transport(dev->priv), offset, data, len, is_write);
 }
 
+static void net_dev_quiesce(struct device *dev, struct vm *vm)
+{
+	net_stop(dev->priv);
+}
+
 static int net_dev_fdt(struct device *dev, void *fdt)
 {
 	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
@@ -74,6 +79,7 @@ void net_register_devices(const struct vm_config *cfg)
 			.io = net_dev_io,
 			.fdt_node = net_dev_fdt,
 			.exit = net_dev_exit,
+			.quiesce = net_dev_quiesce,
 		};
 		device_register(&net_devs[i]);
 	}

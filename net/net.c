@@ -386,14 +386,20 @@ struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, c
 	return n;
 }
 
+void net_stop(struct net *n)
+{
+	if (n->rx_started) {
+		eventfd_write(n->stop_fd, 1);
+		pthread_join(n->rx_thread, NULL);
+		n->rx_started = false;
+	}
+}
+
 void net_destroy(struct net *n)
 {
 	if (!n)
 		return;
-	if (n->rx_started) {
-		eventfd_write(n->stop_fd, 1);
-		pthread_join(n->rx_thread, NULL);
-	}
+	net_stop(n);
 	close(n->tap_fd);
 	if (n->kick_fd >= 0)
 		close(n->kick_fd);

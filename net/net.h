@@ -83,6 +83,9 @@ struct net;
  * socket), its receive thread started. NULL with a message in err. */
 struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, const struct vq_mem *mem,
 		       char *err, size_t errlen);
+/* End the receive thread (at the VM's stop, while the migrator still serves
+ * its faults); net_destroy does it too, if not done. */
+void net_stop(struct net *n);
 void net_destroy(struct net *n);
 struct virtio_mmio *net_transport(struct net *n);
 void net_get_status(struct net *n, struct net_status *s);
