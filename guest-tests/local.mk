@@ -37,3 +37,6 @@ SUFFIXES = .elf
 GUEST_VIRTIO = guest-tests/virtio.c guest-tests/virtio.h include/frameshift/virtio-abi.h
 guest-tests/balloon.elf guest-tests/hostile.elf guest-tests/blk.elf guest-tests/net.elf: $(GUEST_VIRTIO)
 EXTRA_DIST += $(GUEST_VIRTIO)
+# hostile.elf is two files: the disk and network attacks are hostile_io.c
+guest-tests/hostile.elf: guest-tests/hostile_io.c guest-tests/hostile.h
+EXTRA_DIST += guest-tests/hostile_io.c guest-tests/hostile.h
