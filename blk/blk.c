@@ -242,18 +242,9 @@ void blk_get_status(struct blk *b, struct blk_status *s)
 	memcpy(s->serial, b->spec.serial, sizeof(s->serial));
 	s->readonly = b->spec.readonly;
 	s->capacity = b->capacity;
-	s->base = t->base;
-	s->features = t->features;
-	s->driver_ok = (t->status & VIRTIO_STATUS_DRIVER_OK) != 0;
-	s->needs_reset = (t->status & VIRTIO_STATUS_NEEDS_RESET) != 0;
-	memcpy(s->needs_reset_why, t->needs_reset_why, sizeof(s->needs_reset_why));
 	s->inflight = b->inflight;
 	s->inflight_max = b->inflight_max;
-	memcpy(s->transport_errors, t->errors, sizeof(s->transport_errors));
-	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
-		for (unsigned e = 0; e < VQ_ERR_NR; e++)
-			s->queue_errors[e] += t->vq[q].errors[e];
-	s->budget_cuts = t->budget_cuts;
+	virtio_mmio_get_status(t, &s->t);
 	pthread_mutex_lock(&b->io_lock); /* migration_hold_max */
 	s->c = b->c;
 	pthread_mutex_unlock(&b->io_lock);

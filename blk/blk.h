@@ -90,15 +90,9 @@ struct blk_status {
 	char serial[VIRTIO_BLK_ID_BYTES + 1];
 	bool readonly;
 	uint64_t capacity;           /* sectors */
-	uint64_t base;
-	uint64_t features;           /* negotiated */
-	bool driver_ok, needs_reset;
-	char needs_reset_why[96];
 	unsigned inflight, inflight_max;
 	struct blk_counters c;
-	uint64_t transport_errors[VMMIO_ERR_NR];
-	uint64_t queue_errors[VQ_ERR_NR];
-	uint64_t budget_cuts;
+	struct virtio_mmio_status t;
 };
 
 struct blk;

@@ -3,19 +3,6 @@
  * I/O that waited on frames being migrated (docs/control-api.md). */
 #include "blk/control.h"
 
-static struct json_object *features_json(uint64_t f)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (unsigned bit = 0; bit < 64; bit++) {
-		const char *name = blk_feature_name(bit);
-
-		if (f & (1ULL << bit))
-			json_object_array_add(a, json_object_new_string(name ? name : "unknown"));
-	}
-	return a;
-}
-
 static struct json_object *requests_json(const struct blk_counters *c)
 {
 	struct json_object *o = json_object_new_object();
@@ -38,13 +25,8 @@ static struct json_object *errors_json(const struct blk_status *s)
 {
 	const struct blk_counters *c = &s->c;
 	struct json_object *o = json_object_new_object();
-	uint64_t total = c->guest_errors;
 
-	for (unsigned e = 0; e < VMMIO_ERR_NR; e++)
-		total += s->transport_errors[e];
-	for (unsigned e = VQ_OK + 1; e < VQ_ERR_NR; e++)
-		total += s->queue_errors[e];
-	json_add_int(o, "total", (int64_t)total);
+	json_add_int(o, "total", (int64_t)(c->guest_errors + virtio_mmio_status_errors(&s->t)));
 	json_add_int(o, "bad_layout", (int64_t)c->bad_layout);
 	json_add_int(o, "no_status", (int64_t)c->no_status);
 	json_add_int(o, "out_of_range", (int64_t)c->out_of_range);
@@ -54,7 +36,7 @@ static struct json_object *errors_json(const struct blk_status *s)
 	json_add_int(o, "segment_too_large", (int64_t)c->segment_too_large);
 	json_add_int(o, "config_errors", (int64_t)c->config_errors);
 	json_add_int(o, "ballooned_buffers", (int64_t)c->ballooned_buffers);
-	json_add_int(o, "budget_cuts", (int64_t)s->budget_cuts);
+	json_add_int(o, "budget_cuts", (int64_t)s->t.budget_cuts);
 	return o;
 }
 
@@ -68,11 +50,8 @@ static struct json_object *disk_json(struct blk *b)
 	json_add_str(o, "serial", s.serial);
 	json_add_bool(o, "readonly", s.readonly);
 	json_add_int(o, "sectors", (int64_t)s.capacity);
-	json_add_int(o, "mmio_base", (int64_t)s.base);
-	json_add_str(o, "driver", s.needs_reset ? "needs-reset" : s.driver_ok ? "ok" : "absent");
-	if (s.needs_reset)
-		json_add_str(o, "needs_reset_reason", s.needs_reset_why);
-	json_object_object_add(o, "features", features_json(s.features));
+	json_add_int(o, "mmio_base", (int64_t)s.t.base);
+	virtio_mmio_status_json(o, &s.t, blk_feature_name);
 	json_add_int(o, "inflight", s.inflight);
 	json_add_int(o, "inflight_max", s.inflight_max);
 	json_object_object_add(o, "requests", requests_json(&s.c));

@@ -7,10 +7,9 @@
 
 static struct json_object *net_json(struct net *n)
 {
-	struct json_object *o = json_object_new_object(), *f = json_object_new_array();
+	struct json_object *o = json_object_new_object();
 	struct json_object *p = json_object_new_object(), *e = json_object_new_object();
 	struct net_status s;
-	uint64_t total;
 	char mac[18];
 
 	net_get_status(n, &s);
@@ -18,15 +17,8 @@ static struct json_object *net_json(struct net *n)
 		 s.mac[4], s.mac[5]);
 	json_add_str(o, "tap", s.tap);
 	json_add_str(o, "mac", mac);
-	json_add_int(o, "mmio_base", (int64_t)s.base);
-	json_add_str(o, "driver", s.needs_reset ? "needs-reset" : s.driver_ok ? "ok" : "absent");
-	if (s.needs_reset)
-		json_add_str(o, "needs_reset_reason", s.needs_reset_why);
-	for (unsigned bit = 0; bit < 64; bit++)
-		if (s.features & (1ULL << bit))
-			json_object_array_add(f, json_object_new_string(net_feature_name(bit) ? net_feature_name(bit)
-											: "unknown"));
-	json_object_object_add(o, "features", f);
+	json_add_int(o, "mmio_base", (int64_t)s.t.base);
+	virtio_mmio_status_json(o, &s.t, net_feature_name);
 	json_add_int(p, "tx_packets", (int64_t)s.c.tx_packets);
 	json_add_int(p, "tx_bytes", (int64_t)s.c.tx_bytes);
 	json_add_int(p, "tx_dropped", (int64_t)s.c.tx_dropped);
@@ -34,19 +26,14 @@ static struct json_object *net_json(struct net *n)
 	json_add_int(p, "rx_bytes", (int64_t)s.c.rx_bytes);
 	json_add_int(p, "rx_waits", (int64_t)s.c.rx_waits);
 	json_object_object_add(o, "packets", p);
-	total = s.c.guest_errors;
-	for (unsigned k = 0; k < VMMIO_ERR_NR; k++)
-		total += s.transport_errors[k];
-	for (unsigned k = VQ_OK + 1; k < VQ_ERR_NR; k++)
-		total += s.queue_errors[k];
-	json_add_int(e, "total", (int64_t)total);
+	json_add_int(e, "total", (int64_t)(s.c.guest_errors + virtio_mmio_status_errors(&s.t)));
 	json_add_int(e, "tx_bad_buffer", (int64_t)s.c.tx_bad_buffer);
 	json_add_int(e, "tx_bad_header", (int64_t)s.c.tx_bad_header);
 	json_add_int(e, "tx_bad_size", (int64_t)s.c.tx_bad_size);
 	json_add_int(e, "rx_bad_buffer", (int64_t)s.c.rx_bad_buffer);
 	json_add_int(e, "rx_too_small", (int64_t)s.c.rx_too_small);
 	json_add_int(e, "config_errors", (int64_t)s.c.config_errors);
-	json_add_int(e, "budget_cuts", (int64_t)s.budget_cuts);
+	json_add_int(e, "budget_cuts", (int64_t)s.t.budget_cuts);
 	json_object_object_add(o, "errors", e);
 	return o;
 }

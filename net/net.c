@@ -422,16 +422,7 @@ void net_get_status(struct net *n, struct net_status *s)
 	pthread_mutex_lock(&t->lock);
 	memcpy(s->tap, n->spec.tap, sizeof(s->tap));
 	memcpy(s->mac, n->spec.mac, 6);
-	s->base = t->base;
-	s->features = t->features;
-	s->driver_ok = (t->status & VIRTIO_STATUS_DRIVER_OK) != 0;
-	s->needs_reset = (t->status & VIRTIO_STATUS_NEEDS_RESET) != 0;
-	memcpy(s->needs_reset_why, t->needs_reset_why, sizeof(s->needs_reset_why));
 	s->c = n->c;
-	memcpy(s->transport_errors, t->errors, sizeof(s->transport_errors));
-	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
-		for (unsigned e = 0; e < VQ_ERR_NR; e++)
-			s->queue_errors[e] += t->vq[q].errors[e];
-	s->budget_cuts = t->budget_cuts;
+	virtio_mmio_get_status(t, &s->t);
 	pthread_mutex_unlock(&t->lock);
 }

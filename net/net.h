@@ -67,14 +67,8 @@ struct net_counters {
 struct net_status {
 	char tap[IFNAMSIZ];
 	uint8_t mac[6];
-	uint64_t base;
-	uint64_t features;
-	bool driver_ok, needs_reset;
-	char needs_reset_why[96];
 	struct net_counters c;
-	uint64_t transport_errors[VMMIO_ERR_NR];
-	uint64_t queue_errors[VQ_ERR_NR];
-	uint64_t budget_cuts;
+	struct virtio_mmio_status t;
 };
 
 struct net;
