@@ -223,6 +223,11 @@ static const struct {
 	{ { "--cpus", NULL }, "'--cpus' needs a value" },
 	{ { "-v", "--append", NULL }, "'--append' needs a value" },
 	{ { "-m", NULL }, "needs a value" },
+	{ { "--disk", "x.img,bogus", "g", NULL }, "unknown option 'bogus'" },
+	{ { "--disk", ",readonly", "g", NULL }, "want PATH" },
+	{ { "--disk", "x.img,serial=123456789012345678901", "g", NULL }, "longer than 20" },
+	{ { "--net", "tap0", "g", NULL }, "want tap=NAME" },
+	{ { "--net", "tap=a,mac=01:00:00:00:00:00", "g", NULL }, "bad mac" },
 };
 
 START_TEST(usage_errors)
@@ -256,6 +261,28 @@ START_TEST(usage_errors)
 	ck_assert_msg(strstr(err_text, bad[_i].msg) != NULL, "'run%s': stderr '%s' lacks \"%s\"",
 		      args, err_text, bad[_i].msg);
 	ck_assert_msg(strstr(err_text, "--help") != NULL, "'run%s': no hint", args);
+}
+END_TEST
+
+START_TEST(disks_and_nets)
+{
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "--disk", "a.img,readonly,serial=S-1", "--disk", "b.img", "--net",
+			       "tap=t0", "--net", "tap=t1,mac=02:00:00:00:00:09", "g"), 0);
+	ck_assert_uint_eq(cfg.ndisks, 2);
+	ck_assert_str_eq(cfg.disks[0].path, "a.img");
+	ck_assert(cfg.disks[0].readonly && !cfg.disks[1].readonly);
+	ck_assert_str_eq(cfg.disks[0].serial, "S-1");
+	ck_assert_uint_eq(cfg.nnets, 2);
+	ck_assert_str_eq(cfg.nets[1].tap, "t1");
+	ck_assert_uint_eq(cfg.nets[0].mac[5], 0x56);
+	ck_assert_uint_eq(cfg.nets[1].mac[5], 0x09);
+	ck_assert_int_eq(PARSE(&cfg, "--disk", "a", "--disk", "b", "--disk", "c", "--disk", "d", "--disk", "e", "g"),
+			 EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_text, "more than 4 --disk"));
+	ck_assert_int_eq(PARSE(&cfg, "--net", "tap=a", "--net", "tap=b", "--net", "tap=c", "g"), EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_text, "more than 2 --net"));
 }
 END_TEST
 
@@ -531,6 +558,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, usage_errors, 0, (int)ARRAY_SIZE(bad));
 	tcase_add_test(tc, help);
 	tcase_add_test(tc, reparse_is_clean);
+	tcase_add_test(tc, disks_and_nets);
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(ts, sizes_ok);

@@ -359,6 +359,11 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 static void vm_teardown(struct vm *vm)
 {
 	control_stop(&vm->control);
+	/* devices' own threads end while the reader still serves their faults
+	 * (a copy into a ballooned frame waits for it) */
+	for (struct device *d = device_first(); d; d = d->next)
+		if (d->quiesce && d->priv)
+			d->quiesce(d, vm);
 	/* the reader calls the devices' hooks (a pending restore's putback):
 	 * it stops before they go */
 	migrator_stop_reader(&vm->migrator);
