@@ -104,7 +104,9 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 			ab->stats.ballooned++;
 		else if (node < 0)
 			ab->stats.shared++;
-		if (node < 0 || node == f->node || f->state != FRAME_MAPPED) {
+		/* a drained node's vCPUs use memory elsewhere: nothing goes there */
+		if (node < 0 || node == f->node || f->state != FRAME_MAPPED ||
+		    guest_mem_node_drained(gm, (unsigned)node)) {
 			a->streak = 0;
 		} else {
 			bool returning = a->left == node + 1;

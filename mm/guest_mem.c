@@ -1,5 +1,6 @@
 /* guest_mem.c - guest RAM built from per-node pools. */
 #include <errno.h>
+#include <fcntl.h>
 #include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,15 @@
 
 #include "mm/guest_mem.h"
 
+static void hugepage_count_path(int host_node, const char *name, char *path, size_t len)
+{
+	if (host_node >= 0)
+		snprintf(path, len, "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
+			 host_node, name);
+	else
+		snprintf(path, len, "/sys/kernel/mm/hugepages/hugepages-2048kB/%s", name);
+}
+
 /* A 2 MiB hugepage count the kernel keeps (free_hugepages, nr_hugepages)
  * for host_node, or for the whole host with -1; -1 if unreadable. */
 static long hugepage_count(int host_node, const char *name)
@@ -17,11 +27,7 @@ static long hugepage_count(int host_node, const char *name)
 	long n = -1;
 	FILE *f;
 
-	if (host_node >= 0)
-		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/hugepages/hugepages-2048kB/%s",
-			 host_node, name);
-	else
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-2048kB/%s", name);
+	hugepage_count_path(host_node, name, path, sizeof(path));
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -29,6 +35,23 @@ static long hugepage_count(int host_node, const char *name)
 		n = -1;
 	fclose(f);
 	return n;
+}
+
+long host_free_hugepages_read(int fd)
+{
+	char buf[32];
+	ssize_t n;
+	char *end;
+	long v;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	v = strtol(buf, &end, 10);
+	return end == buf || v < 0 ? -1 : v;
 }
 
 long host_free_hugepages(int host_node)
@@ -184,8 +207,10 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 	int ret;
 
 	memset(gm, 0, sizeof(*gm));
-	for (unsigned n = 0; n < MAX_NODES; n++)
+	for (unsigned n = 0; n < MAX_NODES; n++) {
 		gm->pools[n].fd = -1;
+		gm->free_hugepages_fd[n] = -1;
+	}
 	if (guest_mem_plan(cfg, &plan, err, errlen) < 0)
 		return -1;
 	for (int h = 0; h < MAX_NODES; h++)
@@ -214,6 +239,12 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		}
 		if (cfg->populate)
 			gm->pools[n].populate = cfg->populate;
+		if (cfg->backing == POOL_HUGETLB && !cfg->populate) {
+			char path[128];
+
+			hugepage_count_path(host, "free_hugepages", path, sizeof(path));
+			gm->free_hugepages_fd[n] = open(path, O_RDONLY | O_CLOEXEC);
+		}
 	}
 	for (unsigned n = 0; n < gm->nnodes; n++) {
 		if (pool_fill(&gm->pools[n], plan.want[n]) < plan.want[n] && gm->policy.mode != NUMA_PREFERRED) {
@@ -251,6 +282,12 @@ void guest_mem_destroy(struct guest_mem *gm)
 	gm->hva = NULL;
 	for (unsigned n = 0; n < MAX_NODES; n++)
 		pool_destroy(&gm->pools[n]);
+	/* only guest_mem_init's nodes: a guest_mem it never set up is all zeroes */
+	for (unsigned n = 0; n < gm->nnodes; n++) {
+		if (gm->free_hugepages_fd[n] >= 0)
+			close(gm->free_hugepages_fd[n]);
+		gm->free_hugepages_fd[n] = -1;
+	}
 	if (gm->ft.frames)
 		frame_table_destroy(&gm->ft);
 }

@@ -34,6 +34,13 @@ struct guest_mem {
 	bool simulated;         /* all pools live on one real node */
 	unsigned guest_nodes;
 	struct numa_policy policy;
+	/* nodes `ctl drain` emptied: no frame is placed or moved there
+	 * (mm/drain.h); a bit per node, changed under the frame table lock and
+	 * the migrator's lock, so a move that holds either sees it steady */
+	uint32_t drained;
+	/* per node: its host node's free_hugepages counter, opened at start
+	 * (the sandbox opens no file); -1 where the pool is not hugetlb */
+	int free_hugepages_fd[MAX_NODES];
 };
 
 /* What guest_mem_init will place where, decided before anything is allocated. */
@@ -78,5 +85,12 @@ unsigned guest_mem_vnode(const struct guest_mem *gm, uint32_t idx);
 
 /* Free hugepages on a host node as the kernel reports them (-1 if unknown). */
 long host_free_hugepages(int host_node);
+/* The same from a counter guest_mem_init opened (free_hugepages_fd). */
+long host_free_hugepages_read(int fd);
+
+static inline bool guest_mem_node_drained(const struct guest_mem *gm, unsigned node)
+{
+	return node < MAX_NODES && (gm->drained >> node & 1);
+}
 
 #endif

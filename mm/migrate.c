@@ -53,7 +53,7 @@
 
 static const char *const reason_names[MR_NR_REASONS] = {
 	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_AUTOBALANCE] = "autobalance",
-	[MR_COMPACTION] = "compaction",
+	[MR_COMPACTION] = "compaction", [MR_DRAIN] = "drain",
 };
 static const char *const step_names[MSTEP_NR] = {
 	[MSTEP_ISOLATE] = "isolate", [MSTEP_TARGET] = "target", [MSTEP_UNMAP] = "unmap",
@@ -484,7 +484,8 @@ int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n
 	uint64_t t0 = now_ns(), held0;
 
 	memset(res, 0, sizeof(*res));
-	if (target >= gm->nnodes || (unsigned)reason >= MR_NR_REASONS)
+	if (target >= gm->nnodes || (unsigned)reason >= MR_NR_REASONS ||
+	    guest_mem_node_drained(gm, target))
 		return -EINVAL;
 	for (uint32_t i = 0; i < n; i++)
 		if (frames[i] >= gm->ft.nframes)
@@ -505,6 +506,21 @@ int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n
 	if (res->max_hold > m->stats.max_hold)
 		m->stats.max_hold = res->max_hold;
 	return 0;
+}
+
+void migrate_result_add(struct migrate_result *sum, const struct migrate_result *part)
+{
+	sum->requested += part->requested;
+	sum->moved += part->moved;
+	sum->skipped += part->skipped;
+	sum->failed += part->failed;
+	sum->retries += part->retries;
+	sum->nocopy += part->nocopy;
+	sum->bytes += part->bytes;
+	sum->seconds += part->seconds;
+	sum->writes_held += part->writes_held;
+	if (part->max_hold > sum->max_hold)
+		sum->max_hold = part->max_hold;
 }
 
 int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,

@@ -21,6 +21,7 @@ enum migrate_reason {
 	MR_NUMATUNE,    /* a live policy change */
 	MR_AUTOBALANCE,
 	MR_COMPACTION,  /* a degraded frame back onto a hugepage (mm/reclaim.h) */
+	MR_DRAIN,       /* ctl drain: off a node being emptied (mm/drain.h) */
 	MR_NR_REASONS
 };
 
@@ -140,7 +141,8 @@ void migrator_new_gen(struct migrator *m, struct frame *f);
 
 /* Move frames[0..n) to node target. Per frame the outcome is moved, skipped
  * (already there, busy in async mode, not movable) or failed (put back exactly
- * as it was). Returns 0, or -EINVAL for a bad node or frame index. */
+ * as it was). Returns 0, or -EINVAL for a bad node or frame index, or a
+ * drained target (nothing moves there: mm/drain.h). */
 int migrate_frames(struct migrator *m, const uint32_t *frames, uint32_t n, unsigned target,
 		   enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res);
 /* The same for a caller that holds m->lock (the reader's tick, mm/migrator.c). */
@@ -154,6 +156,9 @@ void migrator_wake(struct migrator *m, uint32_t idx);
  * engine's copy method, but no migration entry and no remap. Guest memory is
  * untouched. Returns bytes copied (0 if target has no free page) and seconds. */
 uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seconds);
+
+/* Add part's counts to sum (the longest hold is kept). */
+void migrate_result_add(struct migrate_result *sum, const struct migrate_result *part);
 
 const char *migrate_reason_name(enum migrate_reason r);
 const char *migrate_step_name(enum migrate_step s);

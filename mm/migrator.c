@@ -163,7 +163,8 @@ bool migrator_tick(struct migrator *m)
 	if (pthread_mutex_trylock(&m->lock) != 0)
 		return true;
 	for (unsigned node = 0; node < gm->nnodes; node++)
-		more |= compact_node(m, node) > 0;
+		if (!guest_mem_node_drained(gm, node)) /* its frames are leaving */
+			more |= compact_node(m, node) > 0;
 	if (m->owner_tick)
 		more |= m->owner_tick(m->owner_tick_arg);
 	pthread_mutex_unlock(&m->lock);

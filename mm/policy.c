@@ -112,6 +112,14 @@ uint32_t numa_policy_misplaced(const struct numa_policy *pol, const struct frame
 	return n;
 }
 
+int numa_policy_exclude(struct numa_policy *pol, uint32_t mask)
+{
+	if (!(pol->nodemask & ~mask))
+		return -1;
+	pol->nodemask &= ~mask;
+	return 0;
+}
+
 void numa_policy_format(const struct numa_policy *pol, char *buf, size_t len)
 {
 	size_t off = (size_t)snprintf(buf, len, "%s:", numa_mode_name(pol->mode));

@@ -29,6 +29,9 @@ unsigned numa_policy_node_for(const struct numa_policy *pol, uint32_t idx);
  * caller holds the frame table lock. */
 uint32_t numa_policy_misplaced(const struct numa_policy *pol, const struct frame_table *ft,
 			       unsigned node, uint32_t *idx);
+/* Leave the nodes in mask (drained ones) out of pol. -1, pol unchanged,
+ * if that leaves none. */
+int numa_policy_exclude(struct numa_policy *pol, uint32_t mask);
 /* Format as the parse syntax. */
 void numa_policy_format(const struct numa_policy *pol, char *buf, size_t len);
 const char *numa_mode_name(enum numa_mode m);

@@ -104,17 +104,20 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 	return 0;
 }
 
-/* A zeroed page of the frame's node, or if that node has none, of any node,
- * mapped at frame idx. -ENOMEM if no pool has one. */
+/* A zeroed page of the frame's node, or if that node has none, of any node
+ * not drained, mapped at frame idx. -ENOMEM if no pool has one. */
 static int restore_on_pool_page(struct migrator *m, struct frame *f, uint32_t idx)
 {
 	struct guest_mem *gm = m->gm;
 
 	for (unsigned i = 0; i < gm->nnodes; i++) {
 		unsigned node = (f->node + i) % gm->nnodes;
-		uint32_t slot = pool_get_slot(&gm->pools[node]);
+		uint32_t slot;
 		int ret;
 
+		if (guest_mem_node_drained(gm, node))
+			continue;
+		slot = pool_get_slot(&gm->pools[node]);
 		if (slot == FRAME_NONE)
 			continue;
 		/* a recycled page still holds its last frame's data */

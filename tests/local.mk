@@ -47,6 +47,10 @@ tests_check_reclaim_LDADD = $(UNIT_LDADD)
 tests_check_autobalance_SOURCES = tests/check_autobalance.c tests/unit.h
 tests_check_autobalance_CFLAGS = $(UNIT_CFLAGS)
 tests_check_autobalance_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/check_drain
+tests_check_drain_SOURCES = tests/check_drain.c tests/unit.h
+tests_check_drain_CFLAGS = $(UNIT_CFLAGS)
+tests_check_drain_LDADD = $(UNIT_LDADD)
 tests_check_cli_SOURCES = tests/check_cli.c tests/unit.h
 tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)
@@ -101,6 +105,8 @@ KVM_SHELL_TESTS += tests/kvm-hostile.test
 KVM_SHELL_TESTS += tests/kvm-degraded.test
 # a moved frame's new page is mapped before the guest touches it
 KVM_SHELL_TESTS += tests/kvm-prefault.test
+# memory hot-remove: ctl drain and undrain (mm/drain.c)
+KVM_SHELL_TESTS += tests/kvm-drain.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test

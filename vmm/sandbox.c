@@ -65,6 +65,8 @@ static const int allowed[] = {
 	/* files we already hold: guest serial, logs, eventfds, uffd messages;
 	 * writev is glibc's for a fatal message (assert, malloc) */
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close),
+	/* the free_hugepages counters guest_mem_init opened (ctl drain) */
+	SCMP_SYS(pread64),
 	/* waiting */
 	SCMP_SYS(poll), SCMP_SYS(futex), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(restart_syscall),

@@ -44,11 +44,14 @@ l1_modules() {
 	done
 }
 
-# l1_qemu NODES MIB_PER_NODE SMP [TCG_THREAD]: sets the array QEMU to a TCG machine with
+# l1_qemu NODES MIB_PER_NODE SMP [TCG_THREAD [CPULESS]]: sets the array QEMU to a TCG machine with
 # AMD SVM and nested paging (-cpu max; NESTED_CPU overrides), NODES memory
 # backends of MIB_PER_NODE each, the vCPUs dealt out over the nodes (nodes
 # past SMP have memory only), and isa-debug-exit on port 0xf4 (a write of V
-# makes QEMU exit 2V+1). The caller adds -kernel, -initrd, -append, devices.
+# makes QEMU exit 2V+1). CPULESS (default 0) more nodes of memory and no
+# CPU follow, at SLIT distance 30 from every node (20 between the others):
+# slow memory, as a CXL expander shows (the drain and tiering scenarios).
+# The caller adds -kernel, -initrd, -append, devices.
 # TCG_THREAD (default single): one TCG thread runs all vCPUs. With one
 # thread per vCPU (multi), QEMU 7.2 kept running a stale translation of
 # kernel text that another vCPU had patched, and L1 locked up within 25-40
@@ -57,14 +60,21 @@ l1_modules() {
 # take multi: a Linux L2 brings up its CPUs by spinning on each other, which
 # one thread taking turns between vCPUs stretches from seconds to minutes.
 l1_qemu() {
-	local n=$1 per=$2 smp=$3 thread=${4:-single} i
+	local n=$1 per=$2 smp=$3 thread=${4:-single} cpuless=${5:-0} i j all
+	all=$((n + cpuless))
 	# shellcheck disable=SC2054 # commas inside QEMU option values
 	QEMU=(qemu-system-x86_64 -accel "tcg,thread=$thread,tb-size=256" -machine pc -cpu "${NESTED_CPU:-max}"
-		-smp "$smp,sockets=$smp,cores=1,threads=1" -m "$((per * n))M")
-	for ((i = 0; i < n; i++)); do
+		-smp "$smp,sockets=$smp,cores=1,threads=1" -m "$((per * all))M")
+	for ((i = 0; i < all; i++)); do
 		QEMU+=(-object "memory-backend-ram,id=ram$i,size=${per}M" -numa "node,nodeid=$i,memdev=ram$i")
 	done
 	for ((i = 0; i < smp; i++)); do QEMU+=(-numa "cpu,node-id=$((i % n)),socket-id=$i"); done
+	# QEMU wants every pair's distance once SLIT is given at all
+	for ((i = 0; cpuless > 0 && i < all; i++)); do
+		for ((j = i + 1; j < all; j++)); do
+			QEMU+=(-numa "dist,src=$i,dst=$j,val=$([ $j -ge "$n" ] && echo 30 || echo 20)")
+		done
+	done
 	QEMU+=(-nodefaults -no-reboot -display none -monitor none
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 }

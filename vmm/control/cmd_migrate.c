@@ -142,21 +142,6 @@ static void add_result(struct json_object *o, const struct migrate_result *res)
 	json_add_double(o, "max_hold_us", res->max_hold * 1e6);
 }
 
-static void result_add(struct migrate_result *sum, const struct migrate_result *part)
-{
-	sum->requested += part->requested;
-	sum->moved += part->moved;
-	sum->skipped += part->skipped;
-	sum->failed += part->failed;
-	sum->retries += part->retries;
-	sum->nocopy += part->nocopy;
-	sum->bytes += part->bytes;
-	sum->seconds += part->seconds;
-	sum->writes_held += part->writes_held;
-	if (part->max_hold > sum->max_hold)
-		sum->max_hold = part->max_hold;
-}
-
 #define PROGRESS_STEP 64 /* frames between progress lines */
 
 /* Move frames in steps, reporting progress between them when asked. */
@@ -174,7 +159,7 @@ static int migrate_with_progress(struct control_req *r, const uint32_t *idx, uin
 
 		if (migrate_frames(&vm->migrator, idx + done, k, to, mode, reason, &part) < 0)
 			return -1;
-		result_add(total, &part);
+		migrate_result_add(total, &part);
 		done += k;
 		if (progress)
 			reply_progress(r, done, n);
@@ -198,7 +183,10 @@ static int cmd_migrate(struct control_req *r)
 		control_error(r, "missing \"to_node\"");
 	else if (control_arg_int(r, "to_node", 0, 0, gm->nnodes - 1, &to) == 0 &&
 		 parse_mode(r, &mode) == 0 && select_frames(r, &fs) == 0) {
-		if (migrate_with_progress(r, fs.idx, fs.n, (unsigned)to, mode, MR_USER, &res) < 0)
+		if (guest_mem_node_drained(gm, (unsigned)to))
+			control_error(r, "node %lld is drained: nothing is placed there until "
+				      "ctl undrain --node %lld", (long long)to, (long long)to);
+		else if (migrate_with_progress(r, fs.idx, fs.n, (unsigned)to, mode, MR_USER, &res) < 0)
 			control_error(r, "bad frame or node");
 		else
 			ret = 0;
@@ -226,7 +214,7 @@ static int cmd_numatune(struct control_req *r)
 	struct guest_mem *gm = &vm->mem;
 	struct json_object *v;
 	const char *mode = "strict", *nodeset;
-	struct numa_policy pol;
+	struct numa_policy pol, place;
 	struct migrate_result total = { 0 };
 	uint32_t *idx, n;
 	char spec[96];
@@ -246,14 +234,23 @@ static int cmd_numatune(struct control_req *r)
 	if (numa_policy_parse(spec, &pol, r->err, sizeof(r->err)) < 0 ||
 	    numa_policy_check(&pol, gm->nnodes, r->err, sizeof(r->err)) < 0)
 		return -1;
+	/* frames go to the policy's nodes that are not drained */
+	place = pol;
+	pthread_mutex_lock(&gm->ft.lock);
+	if (numa_policy_exclude(&place, gm->drained) < 0) {
+		pthread_mutex_unlock(&gm->ft.lock);
+		return control_error(r, "every node of nodeset %s is drained (ctl undrain --node N first)",
+				     nodeset);
+	}
+	pthread_mutex_unlock(&gm->ft.lock);
 	idx = calloc(guest_mem_nframes(gm), sizeof(uint32_t));
 	if (!idx)
 		return control_error(r, "out of memory");
 	for (unsigned node = 0; node < gm->nnodes; node++) {
-		if (!(pol.nodemask & (1u << node)))
+		if (!(place.nodemask & (1u << node)))
 			continue;
 		pthread_mutex_lock(&gm->ft.lock);
-		n = numa_policy_misplaced(&pol, &gm->ft, node, idx);
+		n = numa_policy_misplaced(&place, &gm->ft, node, idx);
 		pthread_mutex_unlock(&gm->ft.lock);
 		/* the old policy stays in force if the moves cannot be made */
 		if (migrate_with_progress(r, idx, n, node, MIGRATE_SYNC, MR_NUMATUNE, &total) < 0) {

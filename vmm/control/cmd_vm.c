@@ -108,10 +108,11 @@ static int cmd_numastat(struct control_req *r)
 	struct vm *vm = r->priv;
 	struct guest_mem *gm = &vm->mem;
 	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES], degraded[MAX_NODES];
-	uint32_t total_degraded;
+	uint32_t total_degraded, drained;
 	uint64_t total = 0;
 
 	pthread_mutex_lock(&gm->ft.lock);
+	drained = gm->drained;
 	frame_table_count(&gm->ft, per_node, per_state);
 	total_degraded = frame_table_count_degraded(&gm->ft, degraded);
 	pthread_mutex_unlock(&gm->ft.lock);
@@ -125,6 +126,7 @@ static int cmd_numastat(struct control_req *r)
 		json_add_int(o, "frames", per_node[n]);
 		json_add_int(o, "mib", (int64_t)(per_node[n] * FRAME_SIZE >> 20));
 		json_add_int(o, "degraded", degraded[n]);
+		json_add_bool(o, "drained", drained >> n & 1);
 		json_object_array_add(nodes, o);
 		total += per_node[n];
 	}
@@ -264,7 +266,7 @@ static const struct control_cmd vm_commands[] = {
 
 /* In this order: an unknown command's error lists them so. */
 static const struct control_cmd *const vm_groups[] = {
-	vm_commands, migrate_commands, autobalance_commands, inject_commands,
+	vm_commands, migrate_commands, autobalance_commands, inject_commands, drain_commands,
 };
 
 int control_register_vm(struct vm *vm)
