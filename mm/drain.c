@@ -58,28 +58,30 @@ static uint32_t frames_on(struct guest_mem *gm, unsigned node, uint32_t *idx, ui
 }
 
 /* One pass: deal the frames in idx[0..n) out to the nodes that are not
- * drained, nearest (by node number after node, for now) first, as many as
- * each has room for (a ballooned frame takes none), and move them. */
+ * drained, nearest first (mm/tier.h: a fast node's frames go to another
+ * fast node while one has room), as many as each has room for (a ballooned
+ * frame takes none), and move them. */
 static void drain_pass(struct migrator *m, unsigned node, const uint32_t *idx, uint32_t n,
 		       const uint32_t room[MAX_NODES], uint32_t *to, struct drain_result *res)
 {
 	struct guest_mem *gm = m->gm;
 	uint32_t used[MAX_NODES] = { 0 };
+	uint32_t open = 0; /* nodes not drained with room left */
 
 	pthread_mutex_lock(&gm->ft.lock);
+	for (unsigned t = 0; t < gm->nnodes; t++)
+		if (!guest_mem_node_drained(gm, t) && room[t])
+			open |= 1u << t;
 	for (uint32_t k = 0; k < n; k++) {
 		bool ballooned = gm->ft.frames[idx[k]].state == FRAME_BALLOONED;
+		uint32_t may = ballooned ? ~gm->drained & ((1u << gm->nnodes) - 1) : open;
+		int t = tier_nearest(&gm->tiers, node, may & ~(1u << node));
 
-		to[k] = FRAME_NONE;
-		for (unsigned i = 1; i < gm->nnodes; i++) {
-			unsigned t = (node + i) % gm->nnodes;
-
-			if (guest_mem_node_drained(gm, t) || (!ballooned && used[t] >= room[t]))
-				continue;
-			used[t] += !ballooned;
-			to[k] = t;
-			break;
-		}
+		to[k] = t < 0 ? FRAME_NONE : (uint32_t)t;
+		if (t < 0 || ballooned)
+			continue;
+		if (++used[t] >= room[t])
+			open &= ~(1u << t);
 	}
 	pthread_mutex_unlock(&gm->ft.lock);
 	for (unsigned t = 0; t < gm->nnodes; t++) {

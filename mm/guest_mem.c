@@ -168,6 +168,8 @@ int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *pl
 		}
 		return -1;
 	}
+	if (tier_config_check(&cfg->tiers, plan->nnodes, err, errlen) < 0)
+		return -1;
 	for (uint32_t i = 0; i < plan->nframes; i++)
 		plan->want[start_node(cfg, plan->nnodes, plan->nframes, i)]++;
 	/* Every pool can hold the whole guest, so any policy change or migration
@@ -245,6 +247,17 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 			hugepage_count_path(host, "free_hugepages", path, sizeof(path));
 			gm->free_hugepages_fd[n] = open(path, O_RDONLY | O_CLOEXEC);
 		}
+	}
+	{
+		struct host_topology host;
+		int host_node[MAX_NODES];
+
+		host_topology_read(&host, "/sys/devices/virtual/memory_tiering");
+		for (unsigned n = 0; n < gm->nnodes; n++)
+			host_node[n] = gm->pools[n].host_node;
+		if (tiers_init(&gm->tiers, &cfg->tiers, gm->nnodes, gm->simulated, host_node, &host,
+			       err, errlen) < 0)
+			goto fail;
 	}
 	for (unsigned n = 0; n < gm->nnodes; n++) {
 		if (pool_fill(&gm->pools[n], plan.want[n]) < plan.want[n] && gm->policy.mode != NUMA_PREFERRED) {

@@ -12,6 +12,7 @@
 #include "mm/frame.h"
 #include "mm/policy.h"
 #include "mm/pool.h"
+#include "mm/tier.h"
 
 struct guest_mem_config {
 	uint64_t size;          /* bytes, a multiple of FRAME_SIZE */
@@ -20,6 +21,7 @@ struct guest_mem_config {
 	struct numa_policy policy;
 	uint32_t pool_reserve;  /* pre-touched spare pages per node */
 	pool_populate_fn populate; /* NULL: pool_populate_host */
+	struct tier_config tiers; /* --tiers, --sim-nodes K:S (mm/tier.h) */
 	unsigned guest_nodes;   /* >0: guest NUMA topology; virtual node v's RAM
 				 * (the v-th of guest_nodes equal slices) is placed
 				 * on node v % nodes, instead of by policy */
@@ -34,6 +36,7 @@ struct guest_mem {
 	bool simulated;         /* all pools live on one real node */
 	unsigned guest_nodes;
 	struct numa_policy policy;
+	struct tiers tiers;     /* fast and slow nodes, distances (fixed at start) */
 	/* nodes `ctl drain` emptied: no frame is placed or moved there
 	 * (mm/drain.h); a bit per node, changed under the frame table lock and
 	 * the migrator's lock, so a move that holds either sees it steady */

@@ -36,6 +36,7 @@ static void setup(void)
 {
 	struct guest_mem_config cfg = {
 		.size = GUEST_SIZE, .backing = POOL_SHMEM, .sim_nodes = 2, .pool_reserve = 1,
+		.tiers = { .sim_slow = 1 }, /* --sim-nodes 2:1: node 1 is slow memory */
 	};
 	char err[512] = "";
 
@@ -180,7 +181,11 @@ START_TEST(test_numastat)
 		/* interleave:0,1 splits the frames evenly */
 		ck_assert_int_eq(get_int(o, "frames"), NFRAMES / 2);
 		ck_assert_int_eq(get_int(o, "mib"), GUEST_SIZE / 2 >> 20);
+		ck_assert_int_eq(get_int(o, "tier"), n);
+		ck_assert(!json_object_get_boolean(get(o, "drained")));
 	}
+	ck_assert_int_eq(get_int(r, "tiers"), 2);
+	ck_assert_str_eq(get_str(r, "tiers_from"), "simulated");
 	ck_assert_int_eq(get_int(get(r, "total"), "frames"), NFRAMES);
 	ck_assert_int_eq(get_int(get(r, "total"), "mib"), GUEST_SIZE >> 20);
 	ck_assert_int_eq(json_object_object_length(states), FRAME_NR_STATES);
@@ -211,7 +216,7 @@ START_TEST(test_map_states)
 		ck_assert_int_eq(want[i], i % 2 ? '1' : '0');
 	ck_assert_int_eq(get_int(r, "first"), 0);
 	ck_assert(json_object_get_boolean(get(r, "simulated")));
-	ck_assert_str_eq(get_str(get(r, "legend"), "1"), "node 1");
+	ck_assert_str_eq(get_str(get(r, "legend"), "1"), "node 1, tier 1");
 	ck_assert_str_eq(get_str(get(r, "legend"), "B"), "ballooned");
 	json_object_put(r);
 

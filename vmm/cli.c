@@ -30,7 +30,10 @@ void cli_usage(FILE *out)
 	      "  -c, --cpus N              vCPUs (default 1, at most 64)\n"
 	      "      --numa-policy POLICY  initial placement: bind:NODES, interleave:NODES or\n"
 	      "                            preferred:NODE (default bind:0)\n"
-	      "      --sim-nodes K         run K simulated nodes, all on one host node\n"
+	      "      --sim-nodes K[:S]     run K simulated nodes, all on one host node; the last\n"
+	      "                            S of them a slower memory tier\n"
+	      "      --tiers LIST          memory tiers, fastest first: node lists with ':'\n"
+	      "                            between tiers, e.g. 0,1:2 (default: from the host)\n"
 	      "      --no-hugetlb          back guest RAM with shmem + THP instead of hugetlb pages\n"
 	      "      --pool-reserve N      pre-touched spare pages per node pool (default 4)\n"
 	      "      --copy-threads N      threads that copy frames during migration, the\n"
@@ -96,6 +99,7 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
 enum { OPT_DISK = 700, OPT_NET };
+enum { OPT_TIERS = 800 };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -119,6 +123,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "tiers", required_argument, NULL, OPT_TIERS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -156,8 +161,13 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 				USAGE_ERROR("%s", err);
 			break;
 		case OPT_SIM_NODES:
-			if (parse_uint(optarg, 1, MAX_NODES, &cfg->mem.sim_nodes) < 0)
-				USAGE_ERROR("bad --sim-nodes '%s' (want 1 to %d)", optarg, MAX_NODES);
+			if (tier_parse_sim_nodes(optarg, &cfg->mem.sim_nodes, &cfg->mem.tiers) < 0)
+				USAGE_ERROR("bad --sim-nodes '%s' (want K, 1 to %d, or K:S, the last S of "
+					    "the K nodes slow)", optarg, MAX_NODES);
+			break;
+		case OPT_TIERS:
+			if (tier_parse(optarg, &cfg->mem.tiers, err, sizeof(err)) < 0)
+				USAGE_ERROR("%s", err);
 			break;
 		case OPT_NO_HUGETLB:
 			cfg->mem.backing = POOL_THP;

@@ -455,7 +455,16 @@ static void show_numastat(struct json_object *r, const struct ctl_opts *o)
 	printf(" %12lld\n%-10s", (long long)jint(total, "frames"), "MiB");
 	for (size_t i = 0; i < n; i++)
 		printf(" %12.2f", jint(json_object_array_get_idx(nodes, i), "frames") * mib);
-	printf(" %12.2f\n", jint(total, "frames") * mib);
+	printf(" %12.2f\n%-10s", jint(total, "frames") * mib, "Tier");
+	for (size_t i = 0; i < n; i++) { /* memory tier, 0 fastest; a drained node says so */
+		struct json_object *node = json_object_array_get_idx(nodes, i), *d = jget(node, "drained");
+		char tier[16];
+
+		snprintf(tier, sizeof(tier), "%lld%s", (long long)jint(node, "tier"),
+			 d && json_object_get_boolean(d) ? " drained" : "");
+		printf(" %12s", tier);
+	}
+	printf("\n");
 	if (jint(total, "degraded")) { /* on 4 KiB pages while hugepages ran out */
 		printf("%-10s", "Degraded");
 		for (size_t i = 0; i < n; i++)

@@ -127,6 +127,7 @@ static int cmd_numastat(struct control_req *r)
 		json_add_int(o, "mib", (int64_t)(per_node[n] * FRAME_SIZE >> 20));
 		json_add_int(o, "degraded", degraded[n]);
 		json_add_bool(o, "drained", drained >> n & 1);
+		json_add_int(o, "tier", gm->tiers.tier[n]);
 		json_object_array_add(nodes, o);
 		total += per_node[n];
 	}
@@ -143,6 +144,8 @@ static int cmd_numastat(struct control_req *r)
 	reply_add_nodes(r->reply, gm);
 	json_add_int(r->reply, "frames", guest_mem_nframes(gm));
 	json_add_int(r->reply, "frame_size", FRAME_SIZE);
+	json_add_int(r->reply, "tiers", gm->tiers.ntiers);
+	json_add_str(r->reply, "tiers_from", tier_source_name(gm->tiers.source));
 	json_object_object_add(r->reply, "per_node", nodes);
 	json_object_object_add(r->reply, "total", sum);
 	json_object_object_add(r->reply, "states", states);
@@ -172,7 +175,7 @@ static struct json_object *map_legend(const struct guest_mem *gm)
 
 	for (unsigned n = 0; n < gm->nnodes; n++) {
 		key[0] = node_chars[n];
-		snprintf(val, sizeof(val), "node %u", n);
+		snprintf(val, sizeof(val), "node %u, tier %u", n, gm->tiers.tier[n]);
 		json_add_str(o, key, val);
 	}
 	json_add_str(o, "I", "isolated");
