@@ -57,25 +57,18 @@ static uint32_t frames_on(struct guest_mem *gm, unsigned node, uint32_t *idx, ui
 	return pages;
 }
 
-/* One pass: deal the frames in idx[0..n) out to the nodes that are not
- * drained, nearest first (mm/tier.h: a fast node's frames go to another
- * fast node while one has room), as many as each has room for (a ballooned
- * frame takes none), and move them. */
-static void drain_pass(struct migrator *m, unsigned node, const uint32_t *idx, uint32_t n,
-		       const uint32_t room[MAX_NODES], uint32_t *to, struct drain_result *res)
+void frames_deal(struct guest_mem *gm, unsigned from, const uint32_t *idx, uint32_t n,
+		 uint32_t mask, const uint32_t room[MAX_NODES], uint32_t *to)
 {
-	struct guest_mem *gm = m->gm;
-	uint32_t used[MAX_NODES] = { 0 };
-	uint32_t open = 0; /* nodes not drained with room left */
+	uint32_t used[MAX_NODES] = { 0 }, open = 0; /* nodes with room left */
 
-	pthread_mutex_lock(&gm->ft.lock);
+	mask &= ~(1u << from);
 	for (unsigned t = 0; t < gm->nnodes; t++)
-		if (!guest_mem_node_drained(gm, t) && room[t])
+		if ((mask >> t & 1) && room[t])
 			open |= 1u << t;
 	for (uint32_t k = 0; k < n; k++) {
 		bool ballooned = gm->ft.frames[idx[k]].state == FRAME_BALLOONED;
-		uint32_t may = ballooned ? ~gm->drained & ((1u << gm->nnodes) - 1) : open;
-		int t = tier_nearest(&gm->tiers, node, may & ~(1u << node));
+		int t = tier_nearest(&gm->tiers, from, ballooned ? mask : open);
 
 		to[k] = t < 0 ? FRAME_NONE : (uint32_t)t;
 		if (t < 0 || ballooned)
@@ -83,20 +76,39 @@ static void drain_pass(struct migrator *m, unsigned node, const uint32_t *idx, u
 		if (++used[t] >= room[t])
 			open &= ~(1u << t);
 	}
-	pthread_mutex_unlock(&gm->ft.lock);
-	for (unsigned t = 0; t < gm->nnodes; t++) {
-		uint32_t *list = malloc(n * sizeof(*list)), k = 0;
-		struct migrate_result part;
+}
 
-		if (!list)
-			return;
+void frames_move_dealt(struct migrator *m, const uint32_t *idx, const uint32_t *to, uint32_t n,
+		       enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res)
+{
+	uint32_t *list = malloc(n * sizeof(*list));
+
+	if (!list)
+		return;
+	for (unsigned t = 0; t < m->gm->nnodes; t++) {
+		struct migrate_result part;
+		uint32_t k = 0;
+
 		for (uint32_t i = 0; i < n; i++)
 			if (to[i] == t)
 				list[k++] = idx[i];
-		if (k && migrate_frames(m, list, k, t, MIGRATE_SYNC, MR_DRAIN, &part) == 0)
-			migrate_result_add(&res->moves, &part);
-		free(list);
+		if (k && migrate_frames(m, list, k, t, mode, reason, &part) == 0)
+			migrate_result_add(res, &part);
 	}
+	free(list);
+}
+
+/* One pass: the node's frames to the nodes not drained, nearest first (a
+ * fast node's frames stay on fast memory while it has room). */
+static void drain_pass(struct migrator *m, unsigned node, const uint32_t *idx, uint32_t n,
+		       const uint32_t room[MAX_NODES], uint32_t *to, struct drain_result *res)
+{
+	struct guest_mem *gm = m->gm;
+
+	pthread_mutex_lock(&gm->ft.lock);
+	frames_deal(gm, node, idx, n, ~gm->drained & ((1u << gm->nnodes) - 1), room, to);
+	pthread_mutex_unlock(&gm->ft.lock);
+	frames_move_dealt(m, idx, to, n, MIGRATE_SYNC, MR_DRAIN, &res->moves);
 }
 
 /* Give the drained node's free pool pages back to the host. */

@@ -29,6 +29,17 @@ struct drain_result {
  * the frame table lock. */
 uint32_t drain_room(struct guest_mem *gm, uint32_t skip, uint32_t room[MAX_NODES]);
 
+/* Deal the frames idx[0..n) of node from out to the nodes in mask, nearest
+ * first (mm/tier.h), as many as room[] allows (a ballooned frame takes
+ * none): to[k] is frame idx[k]'s node, FRAME_NONE where none has room. The
+ * caller holds the frame table lock. Drain and demotion share it. */
+void frames_deal(struct guest_mem *gm, unsigned from, const uint32_t *idx, uint32_t n,
+		 uint32_t mask, const uint32_t room[MAX_NODES], uint32_t *to);
+/* Move each frame idx[k] to to[k] (FRAME_NONE: it stays), one migrate_frames
+ * per target; the results add up in res. */
+void frames_move_dealt(struct migrator *m, const uint32_t *idx, const uint32_t *to, uint32_t n,
+		       enum migrate_mode mode, enum migrate_reason reason, struct migrate_result *res);
+
 /* Drain node: refused (-1, a message in err, nothing changed) for a bad
  * node, the last node not drained, or frames that the other nodes cannot
  * hold (drain_room). Otherwise the node is drained from now on and its

@@ -54,6 +54,7 @@
 static const char *const reason_names[MR_NR_REASONS] = {
 	[MR_USER] = "user", [MR_NUMATUNE] = "numatune", [MR_AUTOBALANCE] = "autobalance",
 	[MR_COMPACTION] = "compaction", [MR_DRAIN] = "drain",
+	[MR_DEMOTION] = "demotion", [MR_PROMOTION] = "promotion",
 };
 static const char *const step_names[MSTEP_NR] = {
 	[MSTEP_ISOLATE] = "isolate", [MSTEP_TARGET] = "target", [MSTEP_UNMAP] = "unmap",

@@ -22,6 +22,8 @@ enum migrate_reason {
 	MR_AUTOBALANCE,
 	MR_COMPACTION,  /* a degraded frame back onto a hugepage (mm/reclaim.h) */
 	MR_DRAIN,       /* ctl drain: off a node being emptied (mm/drain.h) */
+	MR_DEMOTION,    /* a cold frame to slower memory (mm/tier_policy.h) */
+	MR_PROMOTION,   /* a hot frame back to faster memory */
 	MR_NR_REASONS
 };
 
