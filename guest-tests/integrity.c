@@ -6,7 +6,9 @@
  * or misplaced write shows as a mismatch, reported with its frame.
  * bootargs: seconds=N (default 5) or passes=N; cpuN=A-B gives frames A..B to
  * vCPU N alone (all their words; the others leave them alone), to make
- * per-node working sets for the autobalance test. A byte on COM1 (written
+ * per-node working sets for the autobalance test; cold=A-B makes frames A..B
+ * cold: written in the first pass and checked at the end, left alone in
+ * between (the tiering tests' cold region). A byte on COM1 (written
  * to frameshift's stdin) ends the run early, with its verdict: how a test
  * that is done with the guest ends it, however slowly the host ran. */
 #include "guest.h"
@@ -20,6 +22,7 @@ struct result {
 static struct result results[GUEST_MAX_CPUS];
 static volatile int stop;
 static int owner[GUEST_MAX_CHUNKS]; /* per chunk: its only writer, or -1: all share */
+static bool cold[GUEST_MAX_CHUNKS];  /* per chunk: written first, checked last, else untouched */
 
 /* Parse a "A-B" frame range; false if absent or malformed. */
 static bool frame_range(const char *s, uint64_t *a, uint64_t *b)
@@ -57,6 +60,18 @@ static void assign_owners(const struct guest_env *env)
 		}
 		printf("integrity: frames %lu-%lu belong to vCPU %u\n", a, b, cpu);
 	}
+	if (env_arg(env, "cold")) {
+		uint64_t a, b;
+
+		if (!frame_range(env_arg(env, "cold"), &a, &b))
+			panic("integrity: bad cold=%s (want FIRST-LAST frames)\n", env_arg(env, "cold"));
+		for (unsigned c = 0; c < env->nchunks; c++) {
+			uint64_t frame = env->chunks[c].gpa >> FS_FRAME_SHIFT;
+
+			cold[c] = frame >= a && frame <= b;
+		}
+		printf("integrity: frames %lu-%lu are cold\n", a, b);
+	}
 }
 
 static inline uint64_t pattern(uint64_t gpa, uint64_t seq)
@@ -68,8 +83,9 @@ static inline uint64_t pattern(uint64_t gpa, uint64_t seq)
 	return x ^ (x >> 31);
 }
 
-/* One pass over this vCPU's words of every chunk: check seq-1, write seq. */
-static void pass(const struct guest_env *env, unsigned cpu, uint64_t seq, struct result *r)
+/* One pass over this vCPU's words of every chunk: check seq-1, write seq.
+ * A cold chunk is written in pass 0 and checked in the final pass only. */
+static void pass(const struct guest_env *env, unsigned cpu, uint64_t seq, bool final, struct result *r)
 {
 	/* each vCPU starts its sweep at its own offset: vCPUs walking memory in
 	 * lockstep would be an odd workload, and one the host's write sampling
@@ -77,22 +93,23 @@ static void pass(const struct guest_env *env, unsigned cpu, uint64_t seq, struct
 	for (unsigned k = 0; k < env->nchunks; k++) {
 		unsigned c = (k + cpu * env->nchunks / env->ncpus) % env->nchunks;
 		bool shared = owner[c] < 0;
+		uint64_t s = cold[c] && seq ? 1 : seq;
 		uint64_t *p = (uint64_t *)env->chunks[c].gpa + (shared ? cpu : 0);
 		uint64_t *end = (uint64_t *)(env->chunks[c].gpa + env->chunks[c].size);
 		unsigned stride = shared ? env->ncpus : 1;
 
-		if (!shared && owner[c] != (int)cpu)
+		if ((!shared && owner[c] != (int)cpu) || (cold[c] && seq && !final))
 			continue;
 		for (; p < end; p += stride) {
-			uint64_t want = seq ? pattern((uint64_t)p, seq - 1) : 0;
+			uint64_t want = s ? pattern((uint64_t)p, s - 1) : 0;
 
-			if (seq && *p != want && !r->mismatches++) {
+			if (s && *p != want && !r->mismatches++) {
 				r->first_gpa = (uint64_t)p;
 				r->expected = want;
 				r->found = *p;
 				r->pass = seq;
 			}
-			*p = pattern((uint64_t)p, seq);
+			*p = pattern((uint64_t)p, s);
 			r->words++;
 		}
 	}
@@ -113,14 +130,14 @@ int program_main(struct guest_env *env, unsigned cpu)
 	cpu_barrier(); /* owners known before anyone writes */
 	/* pass 0 only writes (memory starts as zero) */
 	for (uint64_t seq = 0; !stop; seq++) {
-		pass(env, cpu, seq, r);
+		pass(env, cpu, seq, false, r);
 		r->passes++;
 		if (r->mismatches || (passes ? r->passes >= passes : rdtsc() >= end) ||
 		    (cpu == 0 && console_input()))
 			stop = 1;
 	}
 	/* final check of what the last pass wrote */
-	pass(env, cpu, r->passes, r);
+	pass(env, cpu, r->passes, true, r);
 	if (r->mismatches)
 		printf("integrity: vCPU %u: MISMATCH at 0x%lx (frame %lu) pass %lu: expected 0x%016lx found 0x%016lx\n",
 		       cpu, r->first_gpa, r->first_gpa >> FS_FRAME_SHIFT, r->pass,

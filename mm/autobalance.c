@@ -42,6 +42,8 @@ void autobalance_note_writes(struct autobalance *ab, uint32_t idx, unsigned node
 	ab->stats.samples += count;
 	ab->stats.node_samples[node] += count;
 	pthread_mutex_unlock(&ab->lock);
+	if (ab->heat)
+		heat_note(ab->heat, idx, HEAT_WRITE, count);
 }
 
 /* The node with at least threshold% of a frame's writes, or -1. */
@@ -104,9 +106,11 @@ uint32_t autobalance_tick(struct autobalance *ab, double window_s)
 			ab->stats.ballooned++;
 		else if (node < 0)
 			ab->stats.shared++;
-		/* a drained node's vCPUs use memory elsewhere: nothing goes there */
+		/* a drained node's vCPUs use memory elsewhere: nothing goes there;
+		 * between tiers the tiering policy decides (mm/tier_policy.h) */
 		if (node < 0 || node == f->node || f->state != FRAME_MAPPED ||
-		    guest_mem_node_drained(gm, (unsigned)node)) {
+		    guest_mem_node_drained(gm, (unsigned)node) ||
+		    gm->tiers.tier[node] != gm->tiers.tier[f->node]) {
 			a->streak = 0;
 		} else {
 			bool returning = a->left == node + 1;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/heat.h"
 #include "mm/migrate.h"
 
 struct frame_access {
@@ -57,6 +58,7 @@ struct autobalance {
 	unsigned confirm;         /* windows in a row */
 	unsigned cooldown;        /* windows */
 	struct autobalance_stats stats;
+	struct heat *heat;        /* also told of every write sample (--tiering), or NULL */
 };
 
 int autobalance_init(struct autobalance *ab, struct migrator *m, double rate_mib_s);

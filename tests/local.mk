@@ -113,6 +113,8 @@ KVM_SHELL_TESTS += tests/kvm-degraded.test
 KVM_SHELL_TESTS += tests/kvm-prefault.test
 # memory hot-remove: ctl drain and undrain (mm/drain.c)
 KVM_SHELL_TESTS += tests/kvm-drain.test
+# memory tiering: --tiering, ctl tier (mm/tier_policy.c)
+KVM_SHELL_TESTS += tests/kvm-tiering.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test

@@ -43,6 +43,8 @@ void cli_usage(FILE *out)
 	      "                            by --cpu-nodes); slice v starts on node v % nodes\n"
 	      "      --autobalance         move frames to the node whose vCPUs write them\n"
 	      "      --autobalance-rate R  at most R MiB/s of such moves (default 256)\n"
+	      "      --tiering             move cold frames to slower memory tiers, hot ones back\n"
+	      "      --tiering-rate R      at most R MiB/s of promotions (default 64)\n"
 	      "      --api-socket PATH     serve the JSON control API on a unix socket (mode 0600)\n"
 	      "      --append STRING       boot arguments for the guest (FDT /chosen/bootargs)\n"
 	      "      --kernel BZIMAGE      boot a Linux kernel instead of a test guest\n"
@@ -99,7 +101,7 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
 enum { OPT_DISK = 700, OPT_NET };
-enum { OPT_TIERS = 800 };
+enum { OPT_TIERS = 800, OPT_TIERING, OPT_TIERING_RATE };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -124,6 +126,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "tiers", required_argument, NULL, OPT_TIERS },
+		{ "tiering", no_argument, NULL, OPT_TIERING },
+		{ "tiering-rate", required_argument, NULL, OPT_TIERING_RATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -135,6 +139,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	cfg->cpus = 1;
 	cfg->copy_threads = 1;
 	cfg->autobalance_rate = 256;
+	cfg->tiering_rate = 64;
 	cfg->mem.size = 64ULL << 20;
 	cfg->mem.backing = POOL_HUGETLB;
 	cfg->mem.pool_reserve = 4;
@@ -165,6 +170,17 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 				USAGE_ERROR("bad --sim-nodes '%s' (want K, 1 to %d, or K:S, the last S of "
 					    "the K nodes slow)", optarg, MAX_NODES);
 			break;
+		case OPT_TIERING:
+			cfg->tiering = true;
+			break;
+		case OPT_TIERING_RATE: {
+			unsigned rate;
+
+			if (parse_uint(optarg, 1, 1u << 20, &rate) < 0)
+				USAGE_ERROR("bad --tiering-rate '%s' (MiB/s, 1 or more)", optarg);
+			cfg->tiering_rate = rate;
+			break;
+		}
 		case OPT_TIERS:
 			if (tier_parse(optarg, &cfg->mem.tiers, err, sizeof(err)) < 0)
 				USAGE_ERROR("%s", err);

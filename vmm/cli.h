@@ -31,6 +31,8 @@ struct vm_config {
 	uint8_t cpu_nodes[64];
 	bool autobalance;      /* sample writes with dirty rings, move frames */
 	double autobalance_rate; /* MiB/s */
+	bool tiering;          /* --tiering: demote cold frames, promote hot ones (mm/tier_policy.h) */
+	double tiering_rate;   /* promotions, MiB/s */
 	bool verbose;
 	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
 	unsigned ndisks;       /* --disk, repeatable (blk/) */

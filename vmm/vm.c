@@ -28,6 +28,13 @@
 #include "lib/clock.h"
 #include "vmm/vm.h"
 
+/* KVM dirty rings sample guest writes for the balancer and the heat of
+ * --tiering (mm/heat.h). */
+static bool vm_samples_writes(const struct vm_config *cfg)
+{
+	return cfg->autobalance || cfg->tiering;
+}
+
 static void vcpu_io(struct vcpu *v, enum device_space space, uint64_t addr, uint8_t *data,
 		    uint32_t len, bool is_write)
 {
@@ -200,7 +207,7 @@ static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index,
 		snprintf(err, errlen, "setting up vCPU %u's CPUID: %s", index, strerror(errno));
 		return -1;
 	}
-	if (vm->cfg->autobalance && dirty_ring_map(&v->ring, v->fd) < 0) {
+	if (vm_samples_writes(vm->cfg) && dirty_ring_map(&v->ring, v->fd) < 0) {
 		snprintf(err, errlen, "mapping vCPU %u's dirty ring: %s", index, strerror(errno));
 		return -1;
 	}
@@ -304,19 +311,28 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 				 vm->cfg->cpu_nodes[i], vm->mem.nnodes == 1 ? "is" : "are", vm->mem.nnodes);
 			return EXIT_USAGE;
 		}
-	if (vm->cfg->autobalance) {
+	if (vm_samples_writes(vm->cfg)) {
 		int ret = dirty_ring_enable(vm->vm_fd);
 
 		if (ret < 0) {
-			snprintf(err, errlen, "--autobalance needs KVM dirty rings (KVM_CAP_DIRTY_LOG_RING): %s",
-				 strerror(-ret));
+			snprintf(err, errlen, "--%s needs KVM dirty rings (KVM_CAP_DIRTY_LOG_RING): %s",
+				 vm->cfg->autobalance ? "autobalance" : "tiering", strerror(-ret));
 			return EXIT_OSERR;
 		}
 		if (autobalance_init(&vm->balance, &vm->migrator, vm->cfg->autobalance_rate) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return EXIT_OSERR;
 		}
-		autobalance_set_enabled(&vm->balance, true);
+		/* --tiering alone: the balancer samples writes for the heat, moves nothing */
+		autobalance_set_enabled(&vm->balance, vm->cfg->autobalance);
+	}
+	if (vm->cfg->tiering) {
+		if (tiering_init(&vm->tiering, &vm->migrator, vm->cfg->tiering_rate) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return EXIT_OSERR;
+		}
+		vm->balance.heat = &vm->tiering.heat;
+		tiering_set_enabled(&vm->tiering, true);
 	}
 	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0) < 0) {
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
@@ -384,6 +400,7 @@ static void vm_teardown(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	autobalance_destroy(&vm->balance);
+	tiering_destroy(&vm->tiering);
 	migrator_destroy(&vm->migrator);
 	guest_mem_destroy(&vm->mem);
 	linux_boot_free(vm->linux_boot);
@@ -445,6 +462,8 @@ static void *balance_thread(void *arg)
 		kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0);
 		balance_harvest(vm);
 		autobalance_tick(&vm->balance, BALANCE_PERIOD_MS / 1000.0);
+		if (vm->cfg->tiering)
+			tiering_period(&vm->tiering, BALANCE_PERIOD_MS / 1000.0);
 	}
 out:
 	return NULL;
@@ -506,7 +525,7 @@ int vm_run_main(const struct vm_config *cfg)
 			vm_request_exit(&vm, EXIT_OSERR, "cannot start vCPU thread %u", started);
 			break;
 		}
-	if (cfg->autobalance && started == vm.ncpus)
+	if (vm_samples_writes(cfg) && started == vm.ncpus)
 		vm.balancing = !pthread_create(&vm.balance_thread, NULL, balance_thread, &vm);
 	/* after the vCPU threads exist, so a `pause` has threads to kick */
 	if (cfg->api_socket && control_start(&vm.control, cfg->api_socket, err, sizeof(err)) < 0)

@@ -11,6 +11,7 @@
 #include "mm/guest_mem.h"
 #include "mm/autobalance.h"
 #include "mm/migrate.h"
+#include "mm/tier_policy.h"
 #include "vmm/dirty_ring.h"
 #include "vmm/cli.h"
 
@@ -39,7 +40,8 @@ struct vm {
 	bool kvm_pre_fault_memory; /* KVM offers it (reported in ctl info, not used) */
 	struct guest_mem mem;
 	struct migrator migrator;
-	struct autobalance balance;
+	struct autobalance balance; /* samples writes with --autobalance or --tiering */
+	struct tiering tiering;  /* with --tiering */
 	pthread_t balance_thread;
 	bool balancing;          /* the balance thread runs */
 	struct vcpu *vcpus;

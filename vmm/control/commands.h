@@ -12,6 +12,7 @@ extern const struct control_cmd migrate_commands[];     /* cmd_migrate.c: migrat
 extern const struct control_cmd autobalance_commands[]; /* cmd_autobalance.c */
 extern const struct control_cmd inject_commands[];      /* cmd_inject.c: fault injection */
 extern const struct control_cmd drain_commands[];       /* cmd_drain.c: drain, undrain */
+extern const struct control_cmd tier_commands[];        /* cmd_tier.c: tier */
 
 /* Register cmd_vm.c's commands, then each group above, with vm as their priv
  * (-1 with a logged message, none registered); unregister them all. */
