@@ -104,6 +104,11 @@ struct migrator {
 				* frames are prefaulted (mm/migrate.c) */
 	uint64_t *fault_time;  /* per frame: ns of the first held write in this move, 0 if none */
 	uint8_t *restore_pending; /* per frame: touched while ballooned, no page yet */
+	bool minor_faults;     /* the uffd has hugetlb minor faults: reads can be sampled */
+	/* told of each sampled access (mm/heat_sample.h), from the reader;
+	 * set before sampling starts */
+	void (*access)(void *arg, uint32_t idx, bool write);
+	void *access_arg;
 };
 
 /* A userfaultfd (O_CLOEXEC | flags), or -1 with a message that says how to

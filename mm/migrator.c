@@ -24,6 +24,7 @@
 
 #include "lib/clock.h"
 #include "mm/copy.h"
+#include "mm/heat_sample.h"
 #include "mm/migrate.h"
 #include "mm/reclaim.h"
 
@@ -64,6 +65,10 @@ void migrator_handle_fault(struct migrator *m, const struct uffd_msg *msg, uint3
 	idx = (uint32_t)(addr >> FRAME_SHIFT);
 	f = &m->gm->ft.frames[idx];
 	stale = (int32_t)(__atomic_load_n(&f->gen, __ATOMIC_ACQUIRE) - seq0) > 0;
+	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR) {
+		heat_sample_fault(m, idx, msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE);
+		return;
+	}
 	if (!(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)) {
 		int ret = stale ? 1 : frame_fault_restore(m, idx);
 
@@ -239,6 +244,8 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 		  char *err, size_t errlen)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_WP_HUGETLBFS_SHMEM };
+	struct uffdio_api avail = { .api = UFFD_API };
+	int probe;
 
 	memset(m, 0, sizeof(*m));
 	m->gm = gm;
@@ -252,6 +259,16 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	m->uffd = uffd_open(O_NONBLOCK, err, errlen);
 	if (m->uffd < 0)
 		return -1;
+	/* the features are agreed once per userfaultfd, and asking for one the
+	 * kernel lacks fails: ask a throwaway one what there is (read sampling,
+	 * mm/heat_sample.h, needs minor faults on hugetlb) */
+	probe = uffd_open(0, err, errlen);
+	if (probe >= 0 && ioctl(probe, UFFDIO_API, &avail) == 0 &&
+	    (avail.features & UFFD_FEATURE_MINOR_HUGETLBFS))
+		api.features |= UFFD_FEATURE_MINOR_HUGETLBFS;
+	if (probe >= 0)
+		close(probe);
+	m->minor_faults = api.features & UFFD_FEATURE_MINOR_HUGETLBFS;
 	if (ioctl(m->uffd, UFFDIO_API, &api) < 0) {
 		snprintf(err, errlen, "this kernel cannot write-protect hugetlb/shmem memory with "
 			 "userfaultfd (UFFD_FEATURE_WP_HUGETLBFS_SHMEM, Linux 5.19+): %s", strerror(errno));

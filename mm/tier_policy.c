@@ -3,7 +3,18 @@
 #include <string.h>
 
 #include "mm/drain.h"
+#include "mm/heat_sample.h"
 #include "mm/tier_policy.h"
+
+#define SAMPLE_SHARE 16   /* read sampling looks at 1/16 of the frames a period */
+#define SAMPLE_MAX 64     /* and at most this many: its cost (docs/benchmarks.md) */
+
+static void sampled_access(void *arg, uint32_t idx, bool write)
+{
+	struct tiering *t = arg;
+
+	heat_note(&t->heat, idx, write ? HEAT_WRITE : HEAT_READ, 1);
+}
 
 int tiering_init(struct tiering *t, struct migrator *m, double promote_rate_mib_s)
 {
@@ -25,11 +36,20 @@ int tiering_init(struct tiering *t, struct migrator *m, double promote_rate_mib_
 	t->promote_confirm = 2;
 	t->hold_periods = 60;
 	t->low_frames = nframes / 32 > 2 ? nframes / 32 : 2;
+	t->sample_frames = nframes / SAMPLE_SHARE;
+	if (t->sample_frames < 1)
+		t->sample_frames = 1;
+	if (t->sample_frames > SAMPLE_MAX)
+		t->sample_frames = SAMPLE_MAX;
+	m->access_arg = t;
+	__atomic_store_n(&m->access, sampled_access, __ATOMIC_RELEASE);
 	return 0;
 }
 
 void tiering_destroy(struct tiering *t)
 {
+	if (t->m)
+		__atomic_store_n(&t->m->access, NULL, __ATOMIC_RELEASE);
 	heat_destroy(&t->heat);
 	free(t->tf);
 	t->tf = NULL;
@@ -226,6 +246,7 @@ static uint32_t promotions(struct tiering *t)
 uint32_t tiering_period(struct tiering *t, double period_s)
 {
 	struct guest_mem *gm = t->m->gm;
+	uint32_t moved;
 	double cap;
 	bool on;
 
@@ -255,9 +276,10 @@ uint32_t tiering_period(struct tiering *t, double period_s)
 	pthread_mutex_unlock(&t->lock);
 	pthread_mutex_unlock(&t->heat.lock);
 	pthread_mutex_unlock(&gm->ft.lock);
-	if (!on)
-		return 0;
-	return watermark_demotions(t) + promotions(t);
+	moved = on ? watermark_demotions(t) + promotions(t) : 0;
+	/* the next frames' reads, seen in the coming period */
+	heat_sample_next(t->m, &t->sample_cursor, t->sample_frames);
+	return moved;
 }
 
 void tiering_histogram(struct tiering *t, uint32_t hist[MAX_NODES][HEAT_BUCKETS])

@@ -17,7 +17,10 @@
  * it may be demoted, a demoted one needs promote_confirm hot periods, so a
  * frame touched now and then does not ping-pong. Moves are async (busy
  * frames are skipped, tried next period) with reasons demotion and
- * promotion. Between nodes of one tier the autobalancer decides. */
+ * promotion. Between nodes of one tier the autobalancer decides.
+ * Reads are sampled too where the host can (mm/heat_sample.h): each period
+ * arms the next sample_frames frames in turn, so a frame is looked at every
+ * nframes / sample_frames periods; cold_periods must be longer. */
 #ifndef FRAMESHIFT_MM_TIER_POLICY_H
 #define FRAMESHIFT_MM_TIER_POLICY_H
 
@@ -57,9 +60,13 @@ struct tiering {
 	unsigned promote_confirm;    /* hot periods in a row before a promotion */
 	unsigned hold_periods;       /* after a promotion, before a demotion */
 	uint32_t low_frames;         /* the low watermark, frames */
+	uint32_t sample_frames;      /* frames armed for read sampling each period */
+	uint32_t sample_cursor;      /* the next of them */
 	struct tiering_stats stats;
 };
 
+/* Also makes t the migrator's access hook (read samples): the reader must
+ * be stopped (migrator_stop_reader) before tiering_destroy. */
 int tiering_init(struct tiering *t, struct migrator *m, double promote_rate_mib_s);
 void tiering_destroy(struct tiering *t);
 void tiering_set_enabled(struct tiering *t, bool on);

@@ -45,6 +45,8 @@ void cli_usage(FILE *out)
 	      "      --autobalance-rate R  at most R MiB/s of such moves (default 256)\n"
 	      "      --tiering             move cold frames to slower memory tiers, hot ones back\n"
 	      "      --tiering-rate R      at most R MiB/s of promotions (default 64)\n"
+	      "      --tiering-sample N    frames read-sampled each second (default 1/16 of\n"
+	      "                            them, at most 64; 0: writes only)\n"
 	      "      --api-socket PATH     serve the JSON control API on a unix socket (mode 0600)\n"
 	      "      --append STRING       boot arguments for the guest (FDT /chosen/bootargs)\n"
 	      "      --kernel BZIMAGE      boot a Linux kernel instead of a test guest\n"
@@ -101,7 +103,7 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
 enum { OPT_DISK = 700, OPT_NET };
-enum { OPT_TIERS = 800, OPT_TIERING, OPT_TIERING_RATE };
+enum { OPT_TIERS = 800, OPT_TIERING, OPT_TIERING_RATE, OPT_TIERING_SAMPLE };
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -128,6 +130,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "tiers", required_argument, NULL, OPT_TIERS },
 		{ "tiering", no_argument, NULL, OPT_TIERING },
 		{ "tiering-rate", required_argument, NULL, OPT_TIERING_RATE },
+		{ "tiering-sample", required_argument, NULL, OPT_TIERING_SAMPLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -140,6 +143,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	cfg->copy_threads = 1;
 	cfg->autobalance_rate = 256;
 	cfg->tiering_rate = 64;
+	cfg->tiering_sample = -1;
 	cfg->mem.size = 64ULL << 20;
 	cfg->mem.backing = POOL_HUGETLB;
 	cfg->mem.pool_reserve = 4;
@@ -179,6 +183,14 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			if (parse_uint(optarg, 1, 1u << 20, &rate) < 0)
 				USAGE_ERROR("bad --tiering-rate '%s' (MiB/s, 1 or more)", optarg);
 			cfg->tiering_rate = rate;
+			break;
+		}
+		case OPT_TIERING_SAMPLE: {
+			unsigned n;
+
+			if (parse_uint(optarg, 0, 1u << 20, &n) < 0)
+				USAGE_ERROR("bad --tiering-sample '%s' (frames, 0 or more)", optarg);
+			cfg->tiering_sample = (int)n;
 			break;
 		}
 		case OPT_TIERS:

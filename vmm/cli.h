@@ -33,6 +33,7 @@ struct vm_config {
 	double autobalance_rate; /* MiB/s */
 	bool tiering;          /* --tiering: demote cold frames, promote hot ones (mm/tier_policy.h) */
 	double tiering_rate;   /* promotions, MiB/s */
+	int tiering_sample;    /* frames armed for read sampling a period; -1: the default */
 	bool verbose;
 	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
 	unsigned ndisks;       /* --disk, repeatable (blk/) */

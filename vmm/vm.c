@@ -332,6 +332,8 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 			return EXIT_OSERR;
 		}
 		vm->balance.heat = &vm->tiering.heat;
+		if (vm->cfg->tiering_sample >= 0)
+			vm->tiering.sample_frames = (uint32_t)vm->cfg->tiering_sample;
 		tiering_set_enabled(&vm->tiering, true);
 	}
 	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0) < 0) {

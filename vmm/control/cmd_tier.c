@@ -63,6 +63,8 @@ static void add_status(struct control_req *r, struct vm *vm)
 	json_add_int(r->reply, "promote_confirm", t->promote_confirm);
 	json_add_int(r->reply, "hold_periods", t->hold_periods);
 	json_add_int(r->reply, "low_frames", t->low_frames);
+	json_add_bool(r->reply, "read_sampling", t->m->minor_faults);
+	json_add_int(r->reply, "sample_frames", t->sample_frames);
 	pthread_mutex_unlock(&t->lock);
 	reply_add_nodes(r->reply, gm);
 	json_add_int(r->reply, "tiers", gm->tiers.ntiers);
