@@ -10,7 +10,9 @@
 #include "vmm/control/dispatch.h"
 #include "vmm/control/reply.h"
 
-#define CONTROL_MAX_TABLES 8
+/* the VM's groups (commands.h: 6) and one per device kind (balloon, disks,
+ * nets), with room to grow */
+#define CONTROL_MAX_TABLES 16
 
 static struct {
 	const struct control_cmd *cmds;
