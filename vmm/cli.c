@@ -11,6 +11,7 @@
 #include "lib/util.h"
 #include "vmm/cli.h"
 #include "vmm/control/server.h"
+#include "vmm/domain/domain.h"
 #include "include/frameshift/guest-abi.h"
 #include "lib/log.h"
 
@@ -20,7 +21,9 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: frameshift run [OPTIONS] GUEST.elf\n"
 	      "       frameshift run [OPTIONS] --kernel BZIMAGE [--initrd FILE] [--cmdline STRING]\n"
+	      "       frameshift run --domain FILE.xml [OPTIONS]\n"
 	      "       frameshift check [OPTIONS] [GUEST.elf | --kernel BZIMAGE ...]\n"
+	      "       frameshift domxml-to-native FILE.xml\n"
 	      "       frameshift ctl [--json | --get KEY.PATH...] [--wait SECONDS] [--no-color] SOCKET COMMAND\n"
 	      "                      [--ARG VALUE...]\n"
 	      "       frameshift --version | --help\n"
@@ -46,6 +49,10 @@ void cli_usage(FILE *out)
 	      "      --initrd FILE         initramfs for --kernel\n"
 	      "      --cmdline STRING      kernel command line (default: console=ttyS0 reboot=k\n"
 	      "                            panic=-1 ...); virtio-mmio devices are appended\n"
+	      "      --current-memory SIZE the balloon's target from the start (guest memory,\n"
+	      "                            a multiple of 4K; libvirt's currentMemory)\n"
+	      "      --domain FILE.xml     run a libvirt domain (docs/domain.md): its run options\n"
+	      "                            come first, options given here after them\n"
 	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
 	      "  -v, --verbose             log more\n"
 	      "\n"
@@ -91,6 +98,63 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
+enum { OPT_CURRENT_MEMORY = 700 };
+
+/* --domain FILE (or --domain=FILE) in argv: its index, or -1. */
+static int find_domain_arg(int argc, char **argv, const char **path)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return -1;
+		if (!strncmp(argv[i], "--domain=", 9)) {
+			*path = argv[i] + 9;
+			return i;
+		}
+		if (!strcmp(argv[i], "--domain")) {
+			*path = i + 1 < argc ? argv[i + 1] : NULL;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* run --domain FILE [OPTIONS]: the domain's options, then the others, parsed
+ * as one command line (a later option wins). They and the domain's text
+ * stay for the process's life: cfg points into them. */
+static int parse_domain_run(int argc, char **argv, int at, const char *path, struct vm_config *cfg)
+{
+	static struct domain_args loaded;
+	static char *loaded_text;
+	static char *merged[DOMAIN_MAX_ARGS + 64];
+	char err[512];
+	int n, ret, skip = strchr(argv[at], '=') ? 1 : 2;
+
+	if (!path || !*path) {
+		fprintf(stderr, "frameshift %s: --domain needs a FILE.xml\nTry 'frameshift --help'.\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	domain_args_free(&loaded);
+	free(loaded_text);
+	if (domain_load(path, &loaded, &loaded_text, err, sizeof(err)) < 0) {
+		fprintf(stderr, "frameshift %s: %s\n", argv[0], err);
+		return EXIT_USAGE;
+	}
+	if ((size_t)(loaded.argc + argc) > sizeof(merged) / sizeof(merged[0])) {
+		fprintf(stderr, "frameshift %s: too many options\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	n = 0;
+	merged[n++] = argv[0];
+	for (int i = 1; i < loaded.argc; i++)
+		merged[n++] = loaded.argv[i];
+	for (int i = 1; i < argc; i++)
+		if (i < at || i >= at + skip)
+			merged[n++] = argv[i];
+	merged[n] = NULL;
+	ret = cli_parse_run(n, merged, cfg);
+	cfg->domain_xml = loaded_text;
+	return ret;
+}
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -112,13 +176,17 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "current-memory", required_argument, NULL, OPT_CURRENT_MEMORY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char err[256];
-	int c;
+	const char *domain;
+	int c, at = find_domain_arg(argc, argv, &domain);
 
+	if (at > 0)
+		return parse_domain_run(argc, argv, at, domain, cfg);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cpus = 1;
 	cfg->copy_threads = 1;
@@ -198,6 +266,11 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CMDLINE:
 			cfg->cmdline = optarg;
 			break;
+		case OPT_CURRENT_MEMORY:
+			if (parse_size(optarg, &cfg->current_memory) < 0 || !cfg->current_memory ||
+			    cfg->current_memory % 4096)
+				USAGE_ERROR("bad --current-memory '%s' (a multiple of 4K, e.g. 192M)", optarg);
+			break;
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
@@ -216,6 +289,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			USAGE_ERROR("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (cfg->current_memory > cfg->mem.size)
+		USAGE_ERROR("--current-memory is larger than --mem");
 	if (cfg->mem.guest_nodes && cfg->mem.guest_nodes > cfg->mem.size / FRAME_SIZE)
 		USAGE_ERROR("--guest-numa %u needs at least %u frames of guest RAM", cfg->mem.guest_nodes,
 			    cfg->mem.guest_nodes);

@@ -31,6 +31,8 @@ struct vm_config {
 	double autobalance_rate; /* MiB/s */
 	bool verbose;
 	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
+	uint64_t current_memory; /* --current-memory: the balloon's target at start; 0: none */
+	const char *domain_xml; /* run --domain: the domain's text, for ctl dumpxml */
 };
 
 /* Parse `run` arguments (argv[0] is "run", or "check": the guest is optional). Returns 0, or EXIT_USAGE after
