@@ -5,3 +5,8 @@ DOMAIN_SOURCES = vmm/domain/domain.h vmm/domain/dom.h vmm/domain/parse.c vmm/dom
 libframeshift_a_SOURCES += $(DOMAIN_SOURCES)
 # libxml2 is in LIBS (configure.ac), as every program links the library
 AM_CFLAGS += $(LIBXML2_CFLAGS) $(LIBVIRT_CFLAGS)
+
+UNIT_TESTS += tests/check_domain
+tests_check_domain_SOURCES = tests/check_domain.c tests/unit.h
+tests_check_domain_CFLAGS = $(UNIT_CFLAGS)
+tests_check_domain_LDADD = $(UNIT_LDADD)
