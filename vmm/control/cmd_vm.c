@@ -253,7 +253,7 @@ static const struct control_cmd vm_commands[] = {
 
 /* In this order: an unknown command's error lists them so. */
 static const struct control_cmd *const vm_groups[] = {
-	vm_commands, migrate_commands, autobalance_commands, inject_commands,
+	vm_commands, migrate_commands, autobalance_commands, inject_commands, domain_commands,
 };
 
 int control_register_vm(struct vm *vm)

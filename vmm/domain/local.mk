@@ -2,7 +2,7 @@
 DOMAIN_SOURCES = vmm/domain/domain.h vmm/domain/dom.h vmm/domain/parse.c vmm/domain/emit.c \
 	vmm/domain/map_memory.c vmm/domain/map_cpu.c vmm/domain/map_os.c vmm/domain/map_devices.c \
 	vmm/domain/map_misc.c vmm/domain/native.c
-libframeshift_a_SOURCES += $(DOMAIN_SOURCES)
+libframeshift_a_SOURCES += $(DOMAIN_SOURCES) vmm/control/cmd_domain.c vmm/control/cmd_dumpxml.c
 # libxml2 is in LIBS (configure.ac), as every program links the library
 AM_CFLAGS += $(LIBXML2_CFLAGS) $(LIBVIRT_CFLAGS)
 
