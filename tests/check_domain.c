@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/cli.h"
 #include "vmm/domain/domain.h"
 #include "tests/unit.h"
 
@@ -296,6 +297,32 @@ START_TEST(schema)
 }
 END_TEST
 
+/* run --domain FILE [OPTIONS]: the domain's options, then the command
+ * line's (which win), then the domain's guest */
+START_TEST(run_domain)
+{
+	char path[] = "/tmp/check_domain_xml_XXXXXX", xml[1024];
+	char *argv[] = { "run", "--domain", path, "--mem", "128M", NULL };
+	struct vm_config cfg;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(xml, sizeof(xml), "<domain type='kvm'>\n<name>r</name>\n<memory unit='MiB'>64</memory>\n"
+		 "<vcpu>2</vcpu>\n<os><type arch='x86_64'>hvm</type><kernel>%s</kernel><cmdline>a=1</cmdline></os>\n"
+		 "</domain>\n", guest);
+	ck_assert_int_eq(write(fd, xml, strlen(xml)), (ssize_t)strlen(xml));
+	close(fd);
+	ck_assert_int_eq(cli_parse_run(5, argv, &cfg), 0);
+	ck_assert_uint_eq(cfg.mem.size, 128ULL << 20);
+	ck_assert_uint_eq(cfg.cpus, 2);
+	ck_assert_str_eq(cfg.guest_path, guest);
+	ck_assert_str_eq(cfg.append, "a=1");
+	ck_assert_ptr_nonnull(cfg.domain_xml);
+	ck_assert_ptr_nonnull(strstr(cfg.domain_xml, "<name>r</name>"));
+	unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("domain");
@@ -318,6 +345,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, metadata);
 	tcase_add_test(tc, document);
 	tcase_add_test(tc, schema);
+	tcase_add_test(tc, run_domain);
 	suite_add_tcase(s, tc);
 	return s;
 }

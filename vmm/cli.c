@@ -98,41 +98,21 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
-enum { OPT_CURRENT_MEMORY = 700 };
+enum { OPT_CURRENT_MEMORY = 700, OPT_DOMAIN };
 
-/* --domain FILE (or --domain=FILE) in argv: its index, or -1. */
-static int find_domain_arg(int argc, char **argv, const char **path)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return -1;
-		if (!strncmp(argv[i], "--domain=", 9)) {
-			*path = argv[i] + 9;
-			return i;
-		}
-		if (!strcmp(argv[i], "--domain")) {
-			*path = i + 1 < argc ? argv[i + 1] : NULL;
-			return i;
-		}
-	}
-	return -1;
-}
-
-/* run --domain FILE [OPTIONS]: the domain's options, then the others, parsed
- * as one command line (a later option wins). They and the domain's text
+/* run --domain FILE [OPTIONS]: the domain's options, then the others, then
+ * the domain's guest, parsed as one command line (a later option wins). They and the domain's text
  * stay for the process's life: cfg points into them. */
-static int parse_domain_run(int argc, char **argv, int at, const char *path, struct vm_config *cfg)
+static bool parsing_domain; /* inside parse_domain_run: no second --domain */
+
+static int parse_domain_run(int argc, char **argv, int at, int skip, const char *path, struct vm_config *cfg)
 {
 	static struct domain_args loaded;
 	static char *loaded_text;
 	static char *merged[DOMAIN_MAX_ARGS + 64];
 	char err[512];
-	int n, ret, skip = strchr(argv[at], '=') ? 1 : 2;
+	int n, ret;
 
-	if (!path || !*path) {
-		fprintf(stderr, "frameshift %s: --domain needs a FILE.xml\nTry 'frameshift --help'.\n", argv[0]);
-		return EXIT_USAGE;
-	}
 	domain_args_free(&loaded);
 	free(loaded_text);
 	if (domain_load(path, &loaded, &loaded_text, err, sizeof(err)) < 0) {
@@ -145,13 +125,18 @@ static int parse_domain_run(int argc, char **argv, int at, const char *path, str
 	}
 	n = 0;
 	merged[n++] = argv[0];
-	for (int i = 1; i < loaded.argc; i++)
+	for (int i = 1; i < loaded.noptions; i++)
 		merged[n++] = loaded.argv[i];
 	for (int i = 1; i < argc; i++)
 		if (i < at || i >= at + skip)
 			merged[n++] = argv[i];
+	/* the test guest's path last: options stop at the first path */
+	for (int i = loaded.noptions; i < loaded.argc; i++)
+		merged[n++] = loaded.argv[i];
 	merged[n] = NULL;
+	parsing_domain = true;
 	ret = cli_parse_run(n, merged, cfg);
+	parsing_domain = false;
 	cfg->domain_xml = loaded_text;
 	return ret;
 }
@@ -177,16 +162,15 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 		{ "current-memory", required_argument, NULL, OPT_CURRENT_MEMORY },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char err[256];
-	const char *domain;
-	int c, at = find_domain_arg(argc, argv, &domain);
+	const char *domain = NULL;
+	int c, domain_at = 0, domain_skip = 0;
 
-	if (at > 0)
-		return parse_domain_run(argc, argv, at, domain, cfg);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cpus = 1;
 	cfg->copy_threads = 1;
@@ -266,6 +250,14 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CMDLINE:
 			cfg->cmdline = optarg;
 			break;
+		case OPT_DOMAIN:
+			if (parsing_domain || domain)
+				USAGE_ERROR("--domain given twice");
+			domain = optarg;
+			/* "--domain FILE" or "--domain=FILE": where it stands, to drop it */
+			domain_skip = strcmp(argv[optind - 1], optarg) ? 1 : 2;
+			domain_at = optind - domain_skip;
+			break;
 		case OPT_CURRENT_MEMORY:
 			if (parse_size(optarg, &cfg->current_memory) < 0 || !cfg->current_memory ||
 			    cfg->current_memory % 4096)
@@ -289,6 +281,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			USAGE_ERROR("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (domain)
+		return parse_domain_run(argc, argv, domain_at, domain_skip, domain, cfg);
 	if (cfg->current_memory > cfg->mem.size)
 		USAGE_ERROR("--current-memory is larger than --mem");
 	if (cfg->mem.guest_nodes && cfg->mem.guest_nodes > cfg->mem.size / FRAME_SIZE)

@@ -28,9 +28,10 @@ struct domain_host {
 };
 void domain_host_probe(struct domain_host *h);
 
-/* The run options a domain means: argv[0] is "run"; the strings are owned. */
+/* The run options a domain means: argv[0] is "run"; the strings are owned.
+ * argv[noptions..argc-1] is the test guest's path, if it has one. */
 struct domain_args {
-	int argc;
+	int argc, noptions;
 	char *argv[DOMAIN_MAX_ARGS + 1];
 };
 void domain_args_free(struct domain_args *a);

@@ -186,6 +186,7 @@ int dom_emit(struct domain *d, struct domain_args *a)
 	if (d->kernel_is_elf) {
 		if (d->cmdline)
 			bad |= add(a, "--append") | add(a, "%s", d->cmdline);
+		a->noptions = a->argc;
 		bad |= add(a, "%s", d->kernel);
 	} else {
 		bad |= add(a, "--kernel") | add(a, "%s", d->kernel);
@@ -193,6 +194,7 @@ int dom_emit(struct domain *d, struct domain_args *a)
 			bad |= add(a, "--initrd") | add(a, "%s", d->initrd);
 		if (d->cmdline)
 			bad |= add(a, "--cmdline") | add(a, "%s", d->cmdline);
+		a->noptions = a->argc;
 	}
 	if (bad) {
 		domain_args_free(a);

@@ -10,3 +10,8 @@ UNIT_TESTS += tests/check_domain
 tests_check_domain_SOURCES = tests/check_domain.c tests/unit.h
 tests_check_domain_CFLAGS = $(UNIT_CFLAGS)
 tests_check_domain_LDADD = $(UNIT_LDADD)
+
+# docs/examples/*.xml, booted from their domain XML (tests/kvm-domain.test)
+KVM_SHELL_TESTS += tests/kvm-domain.test
+EXTRA_DIST += docs/examples/numa-strict.xml docs/examples/interleave-balloon.xml docs/examples/linux-numa.xml \
+	docs/domain.md

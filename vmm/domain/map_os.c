@@ -72,6 +72,8 @@ int map_os(struct domain *d, xmlNode *n)
 	if (!d->kernel)
 		return dom_error(d, n, "needs a <kernel>: frameshift boots a kernel or a test-guest ELF "
 				 "directly (no firmware, no boot disk)");
+	if (d->kernel_is_elf && d->kernel[0] == '-')
+		return dom_error(d, n, "a test guest's path may not begin with '-' (it would read as an option)");
 	if (d->kernel_is_elf && d->initrd)
 		return dom_error(d, n, "<initrd> is for a Linux kernel, and <kernel> is a test-guest ELF");
 	return 0;
