@@ -15,3 +15,15 @@ tests_check_domain_LDADD = $(UNIT_LDADD)
 KVM_SHELL_TESTS += tests/kvm-domain.test
 EXTRA_DIST += docs/examples/numa-strict.xml docs/examples/interleave-balloon.xml docs/examples/linux-numa.xml \
 	docs/domain.md
+
+# domain: the domain XML front end over any input (tests/fuzz/fuzz_domain.c)
+FUZZ_NAMES += domain
+check_PROGRAMS += tests/fuzz/replay-domain
+if FUZZERS
+check_PROGRAMS += tests/fuzz/fuzz-domain
+endif
+tests_fuzz_replay_domain_SOURCES = tests/fuzz/fuzz_domain.c $(FUZZ_REPLAY)
+tests_fuzz_replay_domain_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_domain_SOURCES = tests/fuzz/fuzz_domain.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_domain_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_domain_LDFLAGS = $(FUZZ_LIBFUZZER)
