@@ -125,10 +125,10 @@ END_TEST
 
 START_TEST(numatune)
 {
-	ck_maps(MEM "<numatune><memory mode='strict' nodeset='0-1'/></numatune>", "--numa-policy bind:0-1");
+	ck_maps(MEM "<numatune><memory mode='strict' nodeset='0-1'/></numatune>", "--numa-policy bind:0,1");
 	ck_maps(MEM "<numatune><memory nodeset='1'/></numatune>", "--numa-policy bind:1");
 	ck_maps(MEM "<numatune><memory mode='restrictive' nodeset='0,1'/></numatune>", "--numa-policy bind:0,1");
-	ck_maps(MEM "<numatune><memory mode='interleave' nodeset='0-1'/></numatune>", "--numa-policy interleave:0-1");
+	ck_maps(MEM "<numatune><memory mode='interleave' nodeset='0-1'/></numatune>", "--numa-policy interleave:0,1");
 	ck_maps(MEM "<numatune><memory mode='preferred' nodeset='1'/></numatune>", "--numa-policy preferred:1");
 	ck_refuses(MEM "<numatune>\n<memory mode='strict' nodeset='0-2'/></numatune>",
 		   "t.xml:4: <memory>: nodeset '0-2' is not a list of this host's nodes below 2");

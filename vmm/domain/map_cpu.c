@@ -147,10 +147,17 @@ static int map_numa_memory(struct domain *d, xmlNode *n)
 	ret = dom_set(d, n, "nodeset", nodeset, host_nodes(d), &mask);
 	if (ret == 0 && !strcmp(mode, "preferred") && (mask & (mask - 1)))
 		ret = dom_error(d, n, "preferred takes one node, not '%s'", nodeset);
-	if (ret == 0)
-		snprintf(d->policy, sizeof(d->policy), "%s:%s", mode, nodeset);
 	xmlFree(nodeset);
-	return ret;
+	if (ret < 0)
+		return -1;
+	/* the nodes one by one, as numatune reports them: a domain and its
+	 * dumpxml mean the same options */
+	size_t off = (size_t)snprintf(d->policy, sizeof(d->policy), "%s:", mode);
+	for (unsigned node = 0; node < 64; node++)
+		if (mask & (1ULL << node))
+			off += (size_t)snprintf(d->policy + off, sizeof(d->policy) - off, "%s%u",
+						d->policy[off - 1] == ':' ? "" : ",", node);
+	return 0;
 }
 
 static int map_memnode(struct domain *d, xmlNode *n)

@@ -418,6 +418,8 @@ void domain_host_probe(struct domain_host *h)
 	long cpus = sysconf(_SC_NPROCESSORS_CONF);
 
 	h->nnodes = numa ? (unsigned)numa_max_node() + 1 : 1;
+	if (h->nnodes > MAX_NODES) /* frameshift's most */
+		h->nnodes = MAX_NODES;
 	h->ncpus = cpus > 0 ? (int)cpus : 1;
 	h->node_of_cpu = host_node_of_cpu;
 }
