@@ -89,7 +89,7 @@ void reply_numatune(struct json_object *reply, const struct numa_policy *pol)
 	json_add_str(reply, "text", text);
 }
 
-static struct balloon *find_balloon(void)
+struct balloon *control_find_balloon(void)
 {
 	for (struct device *d = device_first(); d; d = d->next)
 		if (!strcmp(d->name, "virtio-balloon"))
@@ -116,7 +116,7 @@ static void add_stat(struct json_object *stats, char *text, size_t len, int tag,
  * libvirt's tags; asks the guest for fresh ones, waiting up to wait_ms. */
 static int cmd_dommemstat(struct control_req *r)
 {
-	struct balloon *b = find_balloon();
+	struct balloon *b = control_find_balloon();
 	struct json_object *stats;
 	struct balloon_status s;
 	char text[1024] = "";
@@ -151,7 +151,7 @@ static int cmd_dommemstat(struct control_req *r)
 /* setmem SIZE: the guest's memory, as virsh setmem (a bare number is KiB). */
 static int cmd_setmem(struct control_req *r)
 {
-	struct balloon *b = find_balloon();
+	struct balloon *b = control_find_balloon();
 	struct json_object *v;
 	const char *size;
 	uint64_t bytes;

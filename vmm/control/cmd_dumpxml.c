@@ -12,7 +12,6 @@
 
 #include "balloon/balloon.h"
 #include "vmm/control/commands.h"
-#include "vmm/device.h"
 #include "vmm/domain/domain.h"
 #include "vmm/vm.h"
 
@@ -117,11 +116,11 @@ static void set_placement(xmlNode *root, struct guest_mem *gm)
 int cmd_dumpxml(struct control_req *r)
 {
 	struct vm *vm = r->priv;
-	struct balloon *b = NULL;
+	struct balloon *b = control_find_balloon();
 	struct numa_policy pol;
 	xmlDoc *doc;
-	xmlChar *out = NULL;
-	int len = 0;
+	xmlBuffer *buf;
+	const char *text = NULL;
 
 	if (!vm->cfg->domain_xml)
 		return control_error(r, "dumpxml needs a VM started with run --domain FILE.xml");
@@ -129,9 +128,6 @@ int cmd_dumpxml(struct control_req *r)
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
 	if (!doc)
 		return control_error(r, "cannot read the domain back");
-	for (struct device *d = device_first(); d; d = d->next)
-		if (!strcmp(d->name, "virtio-balloon"))
-			b = d->priv;
 	if (b) {
 		struct balloon_status s;
 
@@ -144,15 +140,17 @@ int cmd_dumpxml(struct control_req *r)
 	pthread_mutex_unlock(&vm->mem.ft.lock);
 	set_numatune(xmlDocGetRootElement(doc), &pol);
 	set_placement(xmlDocGetRootElement(doc), &vm->mem);
-	xmlDocDumpFormatMemory(doc, &out, &len, 1);
+	/* the <domain> element alone, as virsh dumpxml writes it: no XML
+	 * declaration, no comments around it */
+	buf = xmlBufferCreate();
+	if (buf && xmlNodeDump(buf, doc, xmlDocGetRootElement(doc), 0, 1) > 0)
+		text = (const char *)xmlBufferContent(buf);
 	xmlFreeDoc(doc);
-	if (!out)
+	if (!text) {
+		xmlBufferFree(buf);
 		return control_error(r, "out of memory");
-	/* without the XML declaration, as virsh dumpxml writes it */
-	const char *text = (const char *)out;
-	if (!strncmp(text, "<?xml", 5) && strchr(text, '\n'))
-		text = strchr(text, '\n') + 1;
+	}
 	json_add_str(r->reply, "text", text);
-	xmlFree(out);
+	xmlBufferFree(buf);
 	return 0;
 }

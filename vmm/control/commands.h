@@ -17,6 +17,9 @@ struct json_object;
 struct numa_policy;
 /* numatune's reply in virsh's words: numa_mode, numa_nodeset, text (cmd_domain.c) */
 void reply_numatune(struct json_object *reply, const struct numa_policy *pol);
+/* The VM's virtio-balloon (registered devices, vmm/device.h); NULL if none. */
+struct balloon;
+struct balloon *control_find_balloon(void);
 /* dumpxml: the running domain as libvirt XML (cmd_dumpxml.c) */
 struct control_req;
 int cmd_dumpxml(struct control_req *r);
