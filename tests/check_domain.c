@@ -94,6 +94,7 @@ END_TEST
 START_TEST(current_memory)
 {
 	ck_maps(MEM "<currentMemory unit='MiB'>48</currentMemory>", "--current-memory 49152K");
+	ck_maps(MEM "<currentMemory unit='MiB'>64</currentMemory>", "--mem 64M --cpus 1 --no-hugetlb");
 	ck_refuses(MEM "<currentMemory unit='MiB'>128</currentMemory>", "<currentMemory> is larger than <memory>");
 	ck_refuses(MEM "<currentMemory unit='b'>1000</currentMemory>", "t.xml:3: <currentMemory>: must be a non-zero multiple of 4 KiB");
 }

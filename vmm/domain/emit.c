@@ -157,7 +157,9 @@ int dom_emit(struct domain *d, struct domain_args *a)
 
 	bad |= add(a, "--mem") | add(a, "%" PRIu64 "M", d->memory >> 20);
 	bad |= add(a, "--cpus") | add(a, "%u", d->vcpus);
-	if (d->current_memory)
+	/* all of <memory> (what virsh dumpxml writes for a guest never
+	 * ballooned) is the balloon's default: no option */
+	if (d->current_memory && d->current_memory != d->memory)
 		bad |= add(a, "--current-memory") | add(a, "%" PRIu64 "K", d->current_memory >> 10);
 	if (d->policy[0])
 		bad |= add(a, "--numa-policy") | add(a, "%s", d->policy);
