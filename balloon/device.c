@@ -13,19 +13,6 @@
 #include "lib/log.h"
 #include "vmm/vm.h"
 
-/* The VM is stopping (quit, a signal, the guest's end): the transport pops
- * no more chains, so the vCPU serving a notification leaves at once. */
-static bool vm_stopping(void *arg)
-{
-	struct vm *vm = arg;
-	bool stopping;
-
-	pthread_mutex_lock(&vm->lock); /* a leaf: taken under t.lock */
-	stopping = vm->state == VM_STOPPING;
-	pthread_mutex_unlock(&vm->lock);
-	return stopping;
-}
-
 static int balloon_dev_init(struct device *dev, struct vm *vm)
 {
 	struct balloon *b = balloon_create(&vm->mem, &vm->migrator, dev->base);
@@ -35,8 +22,7 @@ static int balloon_dev_init(struct device *dev, struct vm *vm)
 		return -1;
 	}
 	dev->priv = b;
-	virtio_mmio_wire_irq(vm, balloon_transport(b)); /* --kernel: an edge on its IRQ */
-	balloon_transport(b)->stop = (struct virtio_stop){ vm_stopping, vm };
+	virtio_mmio_attach(vm, balloon_transport(b));
 	/* --current-memory (libvirt's currentMemory): the driver finds the
 	 * target when it starts */
 	if (vm->cfg->current_memory && balloon_set_target(b, vm->cfg->current_memory) < 0) {

@@ -1,4 +1,4 @@
-/* hostile - a guest that attacks its virtio-balloon device, for as long as
+/* hostile - a guest that attacks its virtio devices, for as long as
  * the host lets it run, so that a test can time the host's control commands
  * meanwhile (tests/kvm-hostile.test; issue 13). It never ends by itself.
  *
@@ -30,40 +30,50 @@
  *           has no hugepages left), then writes every word of the ballooned
  *           frames without deflating them, checks every word, deflates, and
  *           again (without waiting); a lost write ends the VM with FAIL
+ *   blk     the virtio-blk device (the VM needs a --disk): every request
+ *           the device must refuse (sectors past the end and near 2^64,
+ *           2 GiB segments, no or a readable status byte, a short header,
+ *           data in the wrong direction, half sectors, an unknown type,
+ *           discard ranges with reserved flags, past the end, too long), and
+ *           the rest of the queue full of 256 KiB reads into one victim
+ *           frame, all in flight at once, round after round
+ *   net     the virtio-net device (the VM needs a --net): transmits that ask
+ *           for checksum or GSO offload (not offered), of 2 GiB, of 13 and
+ *           1519 bytes of frame, with a device-writable buffer, and the rest
+ *           of the transmit queue in 1518-byte broadcast frames; receive
+ *           buffers that are device-readable or 8 bytes long
  * vCPU 0 attacks; every other vCPU reads InterruptStatus in a loop, so the
  * device's lock is wanted from several vCPUs at once (and, in a flood, each
  * read serves a budget of chains left on the ring). Each program prints what
- * it does once, then "round N" at N = 1, 2, 4, 8, ... */
-#include "guest.h"
+ * it does once, then "round N" at N = 1, 2, 4, 8, ... The blk and net
+ * programs are in hostile_io.c. */
+#include "hostile.h"
 #include "tsc.h"
-#include "virtio.h"
 
-#define PAGE 4096ULL
-#define NUM 256				/* queue size (the device's QueueNumMax) */
 #define PFNS_MAX 256			/* the device's caps, one past each is sent */
 #define STATS_MAX 32
 #define REPORT_MAX (128ULL << 20)
 #define ARENA_BYTES (4 * 3 * PAGE + 16 * PAGE)	/* 4 rings, buffers */
 
-static struct vdev dev;
-static volatile uintptr_t dev_base;	/* set by vCPU 0, then the others start */
-static struct vq vqs[4];
-static void *ring_mem[4];
+struct vdev dev;
+volatile uintptr_t dev_base;	/* set by vCPU 0, then the others start */
+struct vq vqs[4];
+void *ring_mem[4];
 static uint64_t arena_start, arena_next, arena_end;
-static uint64_t victim;		/* a whole free frame no program uses itself */
-static uint64_t ram_gpa, ram_len;	/* the largest RAM range, len < 4 GiB */
+uint64_t victim;		/* a whole free frame no program uses itself */
+uint64_t ram_gpa, ram_len;	/* the largest RAM range, len < 4 GiB */
 
-static void wr(uint32_t reg, uint32_t v)
+void wr(uint32_t reg, uint32_t v)
 {
 	virtio_write32(&dev, reg, v);
 }
 
-static uint32_t rd(uint32_t reg)
+uint32_t rd(uint32_t reg)
 {
 	return virtio_read32(&dev, reg);
 }
 
-static void *take(uint64_t bytes)
+void *take(uint64_t bytes)
 {
 	uint64_t p = arena_next;
 
@@ -117,12 +127,12 @@ static void start_device(uint64_t features, unsigned nq)
 	virtio_driver_ok(&dev);
 }
 
-static bool needs_reset(void)
+bool needs_reset(void)
 {
 	return rd(VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET;
 }
 
-static void progress(const char *prog, uint64_t round)
+void progress(const char *prog, uint64_t round)
 {
 	if (!(round & (round - 1)))
 		printf("hostile: %s: round %lu\n", prog, round);
@@ -330,7 +340,7 @@ static uint32_t *victim_pfns(unsigned n)
 }
 
 /* Add a chain (panics if the ring is full: every chain comes back). */
-static void add(struct vq *q, const struct vbuf *b, unsigned n)
+void add(struct vq *q, const struct vbuf *b, unsigned n)
 {
 	if (vq_add(q, b, n) < 0)
 		panic("hostile: queue %u full", q->index);
@@ -575,11 +585,12 @@ static void touch(void)
 int program_main(struct guest_env *env, unsigned cpu)
 {
 	const char *prog = env_arg(env, "prog");
+	uint32_t id;
 	static const struct {
 		const char *name;
 		void (*run)(void);
 	} progs[] = { { "flood", flood }, { "loops", loops }, { "caps", caps }, { "config", config },
-		      { "touch", touch } };
+		      { "touch", touch }, { "blk", blk }, { "net", net } };
 
 	if (cpu != 0) {
 		while (!dev_base)
@@ -595,13 +606,14 @@ int program_main(struct guest_env *env, unsigned cpu)
 		if (strcmp(prog, progs[p].name))
 			continue;
 		pick_memory(env);
-		dev.base = virtio_find(env, VIRTIO_ID_BALLOON, 0);
+		id = progs[p].run == blk ? VIRTIO_ID_BLOCK : progs[p].run == net ? VIRTIO_ID_NET : VIRTIO_ID_BALLOON;
+		dev.base = virtio_find(env, id, 0);
 		if (!dev.base)
-			panic("hostile: no virtio-balloon in the device tree");
+			panic("hostile: no virtio device %u in the device tree", id);
 		printf("hostile: %s on %u vCPUs (the others read InterruptStatus in a loop)\n", prog, env->ncpus);
 		dev_base = dev.base;
 		progs[p].run(); /* never returns */
 	}
-	printf("hostile: prog=%s: no such program (flood, loops, caps, config, touch)\n", prog);
+	printf("hostile: prog=%s: no such program (flood, loops, caps, config, touch, blk, net)\n", prog);
 	return GUEST_FAIL;
 }

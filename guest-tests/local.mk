@@ -3,7 +3,7 @@
 # to add one, add its .elf here.
 GUEST_ELFS = guest-tests/hello.elf guest-tests/memcheck.elf guest-tests/spin.elf \
 	guest-tests/integrity.elf guest-tests/stall.elf guest-tests/balloon.elf \
-	guest-tests/hostile.elf
+	guest-tests/hostile.elf guest-tests/blk.elf guest-tests/net.elf
 
 GUEST_RUNTIME = guest-tests/entry.S guest-tests/cpu.c guest-tests/runtime.c \
 	guest-tests/console.c guest-tests/env.c guest-tests/string.c
@@ -32,8 +32,11 @@ SUFFIXES = .elf
 	$(AM_V_CCLD)$(MKDIR_P) $(@D) && \
 	$(CC) $(GUEST_CC_FLAGS) $(GUEST_LD_FLAGS) -o $@ $(filter %.c %.S,$^) $(FDT_LIBS)
 
-# balloon.elf and hostile.elf also link the small virtio-mmio driver
-# (guest-tests/virtio.c).
+# balloon.elf, hostile.elf, blk.elf and net.elf also link the small
+# virtio-mmio driver (guest-tests/virtio.c).
 GUEST_VIRTIO = guest-tests/virtio.c guest-tests/virtio.h include/frameshift/virtio-abi.h
-guest-tests/balloon.elf guest-tests/hostile.elf: $(GUEST_VIRTIO)
+guest-tests/balloon.elf guest-tests/hostile.elf guest-tests/blk.elf guest-tests/net.elf: $(GUEST_VIRTIO)
 EXTRA_DIST += $(GUEST_VIRTIO)
+# hostile.elf is two files: the disk and network attacks are hostile_io.c
+guest-tests/hostile.elf: guest-tests/hostile_io.c guest-tests/hostile.h
+EXTRA_DIST += guest-tests/hostile_io.c guest-tests/hostile.h

@@ -17,7 +17,9 @@
  *                             threads. Nothing to undo: the source is only read
  *   remap_frames              mmap(MAP_FIXED) the new page over the frame's
  *                             guest range; KVM's MMU notifiers drop the old
- *                             second-level entries. Undone by undo_remap
+ *                             second-level entries; MADV_POPULATE_WRITE maps
+ *                             the new page before anyone touches it. Undone
+ *                             by undo_remap
  *   finish_moves              frame MAPPED on the target list, old page back to
  *                             its pool, held writers woken: they complete on the
  *                             new page. A frame that failed at any phase goes
@@ -331,7 +333,18 @@ static void copy_pages(struct batch *b)
 	trace(b, MSTEP_COPY);
 }
 
-/* Phase 5: the guest range shows the new page. */
+/* The new page of frame idx into this process's page tables, writable,
+ * before the guest is let at it: MAP_FIXED leaves the range empty, and the
+ * first guest access after the wake would fault through the host and then
+ * KVM (docs/migration.md, "No refault after the remap"). Best effort: a
+ * failure leaves only that refault. */
+static void prefault_frame(struct migrator *m, uint32_t idx)
+{
+	if (m->populate_write)
+		madvise(guest_mem_frame_hva(m->gm, idx), FRAME_SIZE, MADV_POPULATE_WRITE);
+}
+
+/* Phase 5: the guest range shows the new page, already mapped. */
 static void remap_frames(struct batch *b)
 {
 	for (uint32_t i = 0; i < b->nmoves; i++) {
@@ -342,6 +355,8 @@ static void remap_frames(struct batch *b)
 		mv->remap_tried = true;
 		mv->err = inject_fail(b->m, MSTEP_REMAP) ? -ENOMEM :
 			  guest_mem_map_page(b->m->gm, mv->idx, b->target, mv->dst_slot);
+		if (!mv->err)
+			prefault_frame(b->m, mv->idx);
 	}
 	trace(b, MSTEP_REMAP);
 }

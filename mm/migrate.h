@@ -97,6 +97,8 @@ struct migrator {
 	int small_fd;          /* ordinary-page memfd over guest RAM: degraded frames'
 				* pages, at their frames' offsets (made before the
 				* sandbox, which allows no memfd_create) */
+	bool populate_write;   /* the kernel has MADV_POPULATE_WRITE (5.14+): remapped
+				* frames are prefaulted (mm/migrate.c) */
 	uint64_t *fault_time;  /* per frame: ns of the first held write in this move, 0 if none */
 	uint8_t *restore_pending; /* per frame: touched while ballooned, no page yet */
 };

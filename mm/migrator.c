@@ -219,6 +219,21 @@ int uffd_open(int flags, char *err, size_t errlen)
 	return fd;
 }
 
+/* Does madvise know MADV_POPULATE_WRITE? A kernel before 5.14 says EINVAL;
+ * then a remapped frame is left to fault in on its first access. */
+static bool populate_write_works(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok;
+
+	if (p == MAP_FAILED)
+		return false;
+	ok = madvise(p, (size_t)page, MADV_POPULATE_WRITE) == 0;
+	munmap(p, (size_t)page);
+	return ok;
+}
+
 int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_threads,
 		  char *err, size_t errlen)
 {
@@ -231,6 +246,7 @@ int migrator_init(struct migrator *m, struct guest_mem *gm, unsigned copy_thread
 	m->small_fd = -1;
 	m->copy_threads = copy_threads ? copy_threads : 1;
 	m->inject.rng = 0x9e3779b97f4a7c15ULL;
+	m->populate_write = populate_write_works();
 	pthread_mutex_init(&m->lock, NULL);
 	m->uffd = uffd_open(O_NONBLOCK, err, errlen);
 	if (m->uffd < 0)

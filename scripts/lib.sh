@@ -11,6 +11,21 @@
 : "${FRAMESHIFT:?set FRAMESHIFT to the frameshift binary before sourcing scripts/lib.sh}"
 CHECKS_FAILED=${CHECKS_FAILED:-0}
 
+# vcpu_host_faults PID: the page faults frameshift PID's vCPU 0 thread has
+# taken in the host so far (minor and major, /proc/PID/task/*/stat): a guest
+# access to memory the host has not mapped faults there, through KVM.
+# 1, with a message on stderr, if PID has no such thread.
+vcpu_host_faults() {
+	for _vf_task in /proc/"$1"/task/*; do
+		[ "$(cat "$_vf_task/comm" 2>/dev/null)" = vcpu0 ] || continue
+		# fields 10 and 12 (comm, field 2, is "(vcpu0)": no spaces)
+		awk '{ print $10 + $12 }' "$_vf_task/stat"
+		return
+	done
+	echo "no vcpu0 thread in process '$1' (threads: $(cat /proc/"$1"/task/*/comm 2>/dev/null | tr '\n' ' '))" >&2
+	return 1
+}
+
 # wait_for_socket SOCK PID [SECONDS]: wait until the VM PID serves SOCK, at
 # most SECONDS (60: filling pools is slow under emulation, in the nested
 # platform). 1, with a message on stderr, if PID ended or time ran out.

@@ -10,6 +10,8 @@
  *   numacheck backing PID BYTES          which pool file and offset back each
  *                                        frame (/proc/PID/smaps), and whether
  *                                        that file has a page there
+ *   numacheck mapped PID BYTES           whether PID's page tables map each
+ *                                        frame's page now (/proc/PID/smaps)
  *   numacheck hugepages [PID]            free hugepages per node (sysfs) and
  *                                        the pages PID's pool files hold
  *   numacheck kmove PID BYTES NODE       the kernel's move_pages(2) moves the
@@ -51,6 +53,12 @@
  *        ordinary pages (degraded)>
  *   present=<per frame: 1 the pool file has a page at that offset, 0 not>
  *   backing=<per frame N:OFFSET_MiB, comma-separated, '-' for none>
+ *
+ * mapped: mapped=<per frame: 1 if its mapping's smaps block counts any of it
+ * as mapped (Rss, Shared_Hugetlb or Private_Hugetlb above 0), else 0>. A
+ * frame frameshift just remapped is 0 until someone touches it, unless it was
+ * prefaulted. A mapping of several frames (ballooned, degraded) counts for
+ * each of them. Like backing, it faults nothing in.
  *
  * hugepages: free=F0,F1,... from /sys/devices/system/node/node<N>; with PID,
  * pool_pages=P0,P1,... the 2 MiB pages each pool file holds (fstat st_blocks,
@@ -144,12 +152,14 @@ static int node_count(void)
 struct backing {
 	int node;          /* the pool file's frameshift node, -1: none, SMALL_PAGES */
 	unsigned long off; /* offset in the pool file */
+	bool mapped;       /* in PID's page tables now (smaps) */
 };
 
 /* One mapping of /proc/PID/smaps as the range finder sees it. */
 struct vma {
 	unsigned long a, b, off;
 	int node;  /* memfd:frameshift-node<N>: N; -1 anonymous; SMALL_PAGES; -2 anything else */
+	unsigned long mapped_kb; /* Rss + Shared_Hugetlb + Private_Hugetlb */
 };
 
 /* Is v a piece of guest RAM: one frame of a pool file, or ballooned or
@@ -172,7 +182,7 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 	char path[64], line[4096];
 	unsigned long run_start = 0, run_end = 0, n = bytes / FRAME;
 	struct backing *own = fb ? NULL : calloc(n, sizeof(*own));
-	struct vma v = { 0, 0, 0, -2 };
+	struct vma v = { 0, 0, 0, -2, 0 };
 	FILE *f;
 
 	if (bytes < 2 * FRAME || bytes % FRAME)
@@ -186,6 +196,7 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long a, b, off;
 		char *p;
+		unsigned long kb;
 		int at = 0;
 
 		/* a mapping's header line: "A-B perms offset dev inode   path"
@@ -195,7 +206,12 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 			p[strcspn(p, "\n")] = 0;
 			v = (struct vma){ a, b, off, !*p ? -1 : !strncmp(p, POOL_NAME, strlen(POOL_NAME)) ?
 					  atoi(p + strlen(POOL_NAME)) :
-					  !strncmp(p, SMALL_PAGES_NAME, strlen(SMALL_PAGES_NAME)) ? SMALL_PAGES : -2 };
+					  !strncmp(p, SMALL_PAGES_NAME, strlen(SMALL_PAGES_NAME)) ? SMALL_PAGES : -2, 0 };
+			continue;
+		}
+		if (sscanf(line, "Rss: %lu kB", &kb) == 1 || sscanf(line, "Shared_Hugetlb: %lu kB", &kb) == 1 ||
+		    sscanf(line, "Private_Hugetlb: %lu kB", &kb) == 1) {
+			v.mapped_kb += kb;
 			continue;
 		}
 		/* VmFlags ends each mapping's block: decide on it here */
@@ -213,6 +229,7 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 
 			fa->node = v.node;
 			fa->off = v.node < 0 ? 0 : v.off + (a - v.a);
+			fa->mapped = v.mapped_kb > 0;
 		}
 		run_end = v.b;
 		if (run_end - run_start == bytes && run_start % FRAME == 0) {
@@ -509,6 +526,20 @@ static int cmd_backing(pid_t pid, unsigned long bytes)
 	return 0;
 }
 
+static int cmd_mapped(pid_t pid, unsigned long bytes)
+{
+	unsigned long start, n = bytes / FRAME;
+	struct backing *fb = calloc(n, sizeof(*fb));
+
+	find_range(pid, bytes, &start, fb);
+	printf("mapped=");
+	for (unsigned long i = 0; i < n; i++)
+		putchar(fb[i].mapped ? '1' : '0');
+	printf("\n");
+	free(fb);
+	return 0;
+}
+
 /* A number from a sysfs file, or -1 if it cannot be read. */
 static long read_long(const char *path)
 {
@@ -598,7 +629,7 @@ static int cmd_memcpy(unsigned long bytes, int from, int to, int reps)
 
 int main(int argc, char **argv)
 {
-	const char *usage = "usage: numacheck range|where|backing PID BYTES | hugepages [PID] | "
+	const char *usage = "usage: numacheck range|where|backing|mapped PID BYTES | hugepages [PID] | "
 			    "kmove PID BYTES NODE | memcpy BYTES FROM TO REPS | "
 			    "verify PID SOCK [--map ERE] [--counts N,N,...]";
 
@@ -618,6 +649,8 @@ int main(int argc, char **argv)
 		return cmd_where(atoi(argv[2]), size_arg(argv[3]));
 	if (!strcmp(argv[1], "backing") && argc == 4)
 		return cmd_backing(atoi(argv[2]), size_arg(argv[3]));
+	if (!strcmp(argv[1], "mapped") && argc == 4)
+		return cmd_mapped(atoi(argv[2]), size_arg(argv[3]));
 	if (!strcmp(argv[1], "kmove") && argc == 5)
 		return cmd_kmove(atoi(argv[2]), size_arg(argv[3]), atoi(argv[4]));
 	if (!strcmp(argv[1], "verify") && argc >= 4)

@@ -1,5 +1,6 @@
 /* check_cli.c - `frameshift run` option parsing, size parsing, the path
- * lookup of `frameshift ctl --get` and how ctl escapes what it prints. */
+ * lookup of `frameshift ctl --get`, how ctl draws a map and how it escapes
+ * what it prints. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -222,6 +223,11 @@ static const struct {
 	{ { "--cpus", NULL }, "'--cpus' needs a value" },
 	{ { "-v", "--append", NULL }, "'--append' needs a value" },
 	{ { "-m", NULL }, "needs a value" },
+	{ { "--disk", "x.img,bogus", "g", NULL }, "unknown option 'bogus'" },
+	{ { "--disk", ",readonly", "g", NULL }, "want PATH" },
+	{ { "--disk", "x.img,serial=123456789012345678901", "g", NULL }, "longer than 20" },
+	{ { "--net", "tap0", "g", NULL }, "want tap=NAME" },
+	{ { "--net", "tap=a,mac=01:00:00:00:00:00", "g", NULL }, "bad mac" },
 };
 
 START_TEST(usage_errors)
@@ -255,6 +261,28 @@ START_TEST(usage_errors)
 	ck_assert_msg(strstr(err_text, bad[_i].msg) != NULL, "'run%s': stderr '%s' lacks \"%s\"",
 		      args, err_text, bad[_i].msg);
 	ck_assert_msg(strstr(err_text, "--help") != NULL, "'run%s': no hint", args);
+}
+END_TEST
+
+START_TEST(disks_and_nets)
+{
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "--disk", "a.img,readonly,serial=S-1", "--disk", "b.img", "--net",
+			       "tap=t0", "--net", "tap=t1,mac=02:00:00:00:00:09", "g"), 0);
+	ck_assert_uint_eq(cfg.ndisks, 2);
+	ck_assert_str_eq(cfg.disks[0].path, "a.img");
+	ck_assert(cfg.disks[0].readonly && !cfg.disks[1].readonly);
+	ck_assert_str_eq(cfg.disks[0].serial, "S-1");
+	ck_assert_uint_eq(cfg.nnets, 2);
+	ck_assert_str_eq(cfg.nets[1].tap, "t1");
+	ck_assert_uint_eq(cfg.nets[0].mac[5], 0x56);
+	ck_assert_uint_eq(cfg.nets[1].mac[5], 0x09);
+	ck_assert_int_eq(PARSE(&cfg, "--disk", "a", "--disk", "b", "--disk", "c", "--disk", "d", "--disk", "e", "g"),
+			 EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_text, "more than 4 --disk"));
+	ck_assert_int_eq(PARSE(&cfg, "--net", "tap=a", "--net", "tap=b", "--net", "tap=c", "g"), EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err_text, "more than 2 --net"));
 }
 END_TEST
 
@@ -382,6 +410,92 @@ START_TEST(ctl_get_missing)
 }
 END_TEST
 
+/* What ctl_show_map printed for a map reply of `frames` frames, cells[i]
+ * being frame i's character. */
+static char map_text[1 << 16];
+
+static void show_map_of(const char *cells, size_t frames)
+{
+	struct json_object *r = json_object_new_object();
+	FILE *out = tmpfile();
+	int saved_out = dup(STDOUT_FILENO);
+	size_t n;
+
+	ck_assert_ptr_nonnull(out);
+	json_object_object_add(r, "frames", json_object_new_int64((int64_t)frames));
+	json_object_object_add(r, "frame_size", json_object_new_int64(2 << 20));
+	json_object_object_add(r, "first", json_object_new_int64(0));
+	json_object_object_add(r, "map", json_object_new_string_len(cells, (int)frames));
+	fflush(stdout);
+	dup2(fileno(out), STDOUT_FILENO);
+	ctl_show_map(r, false);
+	fflush(stdout);
+	dup2(saved_out, STDOUT_FILENO);
+	close(saved_out);
+	rewind(out);
+	n = fread(map_text, 1, sizeof(map_text) - 1, out);
+	map_text[n] = '\0';
+	fclose(out);
+	json_object_put(r);
+}
+
+static unsigned count_lines(const char *text, size_t *longest)
+{
+	unsigned lines = 0;
+
+	*longest = 0;
+	for (const char *l = text, *nl; *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		ck_assert_ptr_nonnull(nl);
+		if ((size_t)(nl - l) > *longest)
+			*longest = (size_t)(nl - l);
+		lines++;
+	}
+	return lines;
+}
+
+/* A 16 GiB guest (8192 frames) half on each node, one frame migrating: the
+ * rows that repeat the row above are counted, not drawn again. */
+START_TEST(map_large_guest_is_a_screenful)
+{
+	static char cells[8192];
+	size_t longest;
+
+	memset(cells, '0', 4096);
+	memset(cells + 4096, '1', 4096);
+	cells[100] = 'M';
+	show_map_of(cells, sizeof(cells));
+	ck_assert_uint_eq(count_lines(map_text, &longest), 6); /* header, 4 rows, legend */
+	ck_assert_uint_le(longest, 100);
+	ck_assert_str_eq(map_text,
+		"guest memory map: frames 0-8191 of 8192, 2 MiB each, 64 per row\n"
+		"0x000000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000\n"
+		"0x008000000  0000000000000000 0000000000000000 0000M00000000000 0000000000000000\n"
+		"0x010000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000  x62 rows\n"
+		"0x200000000  1111111111111111 1111111111111111 1111111111111111 1111111111111111  x64 rows\n"
+		"legend:\n");
+}
+END_TEST
+
+/* Rows that differ are all drawn; a short last row is never counted as a
+ * repeat of a full one. */
+START_TEST(map_rows_that_differ)
+{
+	char cells[200];
+
+	for (size_t i = 0; i < sizeof(cells); i++)
+		cells[i] = i / 64 % 2 ? '1' : '0';
+	show_map_of(cells, sizeof(cells));
+	ck_assert_str_eq(map_text,
+		"guest memory map: frames 0-199 of 200, 2 MiB each, 64 per row\n"
+		"0x00000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000\n"
+		"0x08000000  1111111111111111 1111111111111111 1111111111111111 1111111111111111\n"
+		"0x10000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000\n"
+		"0x18000000  11111111\n"
+		"legend:\n");
+}
+END_TEST
+
 /* text -> as ctl shows it to people, and inside its JSON output */
 static const struct {
 	const char *in, *text, *json;
@@ -444,6 +558,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, usage_errors, 0, (int)ARRAY_SIZE(bad));
 	tcase_add_test(tc, help);
 	tcase_add_test(tc, reparse_is_clean);
+	tcase_add_test(tc, disks_and_nets);
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(ts, sizes_ok);
@@ -453,6 +568,8 @@ static Suite *make_suite(void)
 	TCase *tg = tcase_create("ctl_get");
 	tcase_add_loop_test(tg, ctl_get_found, 0, (int)ARRAY_SIZE(ctl_found));
 	tcase_add_loop_test(tg, ctl_get_missing, 0, (int)ARRAY_SIZE(ctl_missing));
+	tcase_add_test(tg, map_large_guest_is_a_screenful);
+	tcase_add_test(tg, map_rows_that_differ);
 	suite_add_tcase(s, tg);
 
 	TCase *te = tcase_create("escape");

@@ -4,10 +4,12 @@
  * sleep); the VM's commands over the socket are tests/check_control.c's. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -263,6 +265,33 @@ START_TEST(test_pipelined)
 }
 END_TEST
 
+/* A client that connects the moment the socket's path appears (as scripts'
+ * wait_for_socket lets them) is served: the path appears only once the
+ * socket listens. Forking the exit-time unlinker between bind and listen
+ * refused such clients under load. */
+static void *start_in_thread(void *arg)
+{
+	start(5000, 5000, 60000);
+	return arg;
+}
+
+START_TEST(test_path_appears_listening)
+{
+	struct stat st;
+	pthread_t t;
+	int fd;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, start_in_thread, NULL), 0);
+	while (stat(sock_path, &st) < 0)
+		;
+	fd = test_control_connect(sock_path);
+	ck_assert_msg(fd >= 0, "connect as the path appeared: %s", strerror(errno));
+	pthread_join(t, NULL);
+	info_ms(fd);
+	close(fd);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("server");
@@ -275,6 +304,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_long_command);
 	tcase_add_test(tc, test_pipelined);
+	tcase_add_test(tc, test_path_appears_listening);
 	suite_add_tcase(s, tc);
 	return s;
 }

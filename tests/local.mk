@@ -63,6 +63,18 @@ tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
 tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
 tests_check_balloon_LDADD = $(UNIT_LDADD)
 
+# blk/: virtio-blk on a temporary image
+UNIT_TESTS += tests/check_blk
+tests_check_blk_SOURCES = tests/check_blk.c tests/unit.h
+tests_check_blk_CFLAGS = $(UNIT_CFLAGS)
+tests_check_blk_LDADD = $(UNIT_LDADD)
+
+# net/: virtio-net on a socket pair
+UNIT_TESTS += tests/check_net
+tests_check_net_SOURCES = tests/check_net.c tests/unit.h
+tests_check_net_CFLAGS = $(UNIT_CFLAGS)
+tests_check_net_LDADD = $(UNIT_LDADD)
+
 # vmm/linux.c: the Linux boot protocol, MP table; vmm/uart.c: the 8250 model
 UNIT_TESTS += tests/check_linux tests/check_uart
 tests_check_linux_SOURCES = tests/check_linux.c tests/unit.h
@@ -81,11 +93,14 @@ tests_check_acpi_LDADD = $(UNIT_LDADD)
 # them inside the nested platform's L1 (scripts/nested-run), which has one;
 # run by hand there, they skip (exit 77). sandbox.test is in tests/fuzz/local.mk.
 KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test \
-	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test
+	tests/kvm-autobalance.test tests/soak.test tests/kvm-balloon.test tests/kvm-blk.test \
+	tests/kvm-net.test
 # a hostile guest (guest-tests/hostile.elf) against the VMM's responsiveness
 KVM_SHELL_TESTS += tests/kvm-hostile.test
 # the host out of hugepages: degraded frames, and back by compaction
 KVM_SHELL_TESTS += tests/kvm-degraded.test
+# a moved frame's new page is mapped before the guest touches it
+KVM_SHELL_TESTS += tests/kvm-prefault.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "virtio/mmio.h"
+#include "lib/command.h"
 #include "lib/log.h"
 
 static const char *const error_names[VMMIO_ERR_NR] = {
@@ -86,7 +87,12 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct vq_chain *c)
 	int ret;
 
 	if (!t->budget[q] || stop_requested(t)) {
-		if (vq_has_avail(&t->vq[q]) && !(t->backlog & (1u << q))) {
+		/* an empty ring must still ask for the next kick (event-idx):
+		 * the budget may end exactly where the driver's chains did */
+		ret = vq_want_notify(&t->vq[q]);
+		if (ret < 0)
+			queue_broke(t, q);
+		else if (ret && !(t->backlog & (1u << q))) {
 			t->backlog |= 1u << q;
 			t->budget_cuts++;
 		}
@@ -490,4 +496,44 @@ int virtio_mmio_fdt_node(void *fdt, uint64_t base, uint64_t size)
 	    (err = fdt_property(fdt, "dma-coherent", NULL, 0)) < 0)
 		return err;
 	return fdt_end_node(fdt);
+}
+
+void virtio_mmio_get_status(const struct virtio_mmio *t, struct virtio_mmio_status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = t->base;
+	s->features = t->features;
+	s->driver_ok = (t->status & VIRTIO_STATUS_DRIVER_OK) != 0;
+	s->needs_reset = (t->status & VIRTIO_STATUS_NEEDS_RESET) != 0;
+	memcpy(s->needs_reset_why, t->needs_reset_why, sizeof(s->needs_reset_why));
+	memcpy(s->transport_errors, t->errors, sizeof(s->transport_errors));
+	for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+		for (unsigned e = 0; e < VQ_ERR_NR; e++)
+			s->queue_errors[e] += t->vq[q].errors[e];
+	s->budget_cuts = t->budget_cuts;
+}
+
+uint64_t virtio_mmio_status_errors(const struct virtio_mmio_status *s)
+{
+	uint64_t total = 0;
+
+	for (unsigned e = 0; e < VMMIO_ERR_NR; e++)
+		total += s->transport_errors[e];
+	for (unsigned e = VQ_OK + 1; e < VQ_ERR_NR; e++)
+		total += s->queue_errors[e];
+	return total;
+}
+
+void virtio_mmio_status_json(struct json_object *o, const struct virtio_mmio_status *s,
+			     const char *(*feature_name)(unsigned bit))
+{
+	struct json_object *f = json_object_new_array();
+
+	json_add_str(o, "driver", s->needs_reset ? "needs-reset" : s->driver_ok ? "ok" : "absent");
+	if (s->needs_reset)
+		json_add_str(o, "needs_reset_reason", s->needs_reset_why);
+	for (unsigned bit = 0; bit < 64; bit++)
+		if (s->features & (1ULL << bit))
+			json_object_array_add(f, json_object_new_string(feature_name(bit) ? feature_name(bit) : "unknown"));
+	json_object_object_add(o, "features", f);
 }

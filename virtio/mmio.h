@@ -150,6 +150,26 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, struct vq_chain *c);
 /* Push and count a failure like virtio_mmio_pop. */
 int virtio_mmio_push(struct virtio_mmio *t, unsigned q, uint16_t head, uint32_t written);
 
+/* The transport's part of a device's status (ctl disks, nets). */
+struct virtio_mmio_status {
+	uint64_t base;
+	uint64_t features;           /* negotiated */
+	bool driver_ok, needs_reset;
+	char needs_reset_why[96];
+	uint64_t transport_errors[VMMIO_ERR_NR];
+	uint64_t queue_errors[VQ_ERR_NR]; /* summed over the queues */
+	uint64_t budget_cuts;
+};
+/* With t->lock held. */
+void virtio_mmio_get_status(const struct virtio_mmio *t, struct virtio_mmio_status *s);
+/* The driver's errors the transport and its queues counted. */
+uint64_t virtio_mmio_status_errors(const struct virtio_mmio_status *s);
+/* "driver" (absent, ok, needs-reset), "needs_reset_reason" (only then) and
+ * "features" (by feature_name; "unknown" where it has none) into a reply. */
+struct json_object;
+void virtio_mmio_status_json(struct json_object *o, const struct virtio_mmio_status *s,
+			     const char *(*feature_name)(unsigned bit));
+
 static inline bool virtio_has_feature(const struct virtio_mmio *t, unsigned bit)
 {
 	return t->features & VIRTIO_BIT(bit);

@@ -152,6 +152,26 @@ static int write_avail_event(struct virtqueue *vq)
 	return 0;
 }
 
+int vq_want_notify(struct virtqueue *vq)
+{
+	if (!vq->ready)
+		return 0;
+	if (vq->broken)
+		return -1;
+	if (read_avail_idx(vq) < 0)
+		return -1;
+	if (vq->last_avail != vq->avail_idx || !vq->event_idx)
+		return vq->last_avail != vq->avail_idx;
+	/* ask for a kick on the next buffer, then look again: the driver may
+	 * have added one before it saw the request */
+	if (write_avail_event(vq) < 0)
+		return -1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (read_avail_idx(vq) < 0)
+		return -1;
+	return vq->last_avail != vq->avail_idx;
+}
+
 static bool inflight_test(const struct virtqueue *vq, uint16_t head)
 {
 	return vq->inflight_map[head / 64] & (1ULL << (head % 64));
@@ -181,21 +201,10 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	if (vq->broken)
 		return -1;
 	if (vq->last_avail == vq->avail_idx) {
-		if (read_avail_idx(vq) < 0)
-			return -1;
-		if (vq->last_avail == vq->avail_idx) {
-			if (!vq->event_idx)
-				return 0;
-			/* ask for a kick on the next buffer, then look again: the
-			 * driver may have added one before it saw the request */
-			if (write_avail_event(vq) < 0)
-				return -1;
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (read_avail_idx(vq) < 0)
-				return -1;
-			if (vq->last_avail == vq->avail_idx)
-				return 0;
-		}
+		int more = vq_want_notify(vq);
+
+		if (more <= 0)
+			return more;
 	}
 	slot = vq_ptr(vq, vq->avail_gpa + VIRTQ_AVAIL_RING(vq->last_avail % vq->num), 2);
 	if (!slot)
@@ -293,15 +302,6 @@ bool vq_should_signal(struct virtqueue *vq)
 	vq->signalled_used = vq->used_idx;
 	vq->signalled_valid = true;
 	return !valid || virtq_need_event(event, vq->used_idx, old);
-}
-
-bool vq_has_avail(struct virtqueue *vq)
-{
-	if (!vq->ready || vq->broken)
-		return false;
-	if (vq->last_avail != vq->avail_idx)
-		return true;
-	return read_avail_idx(vq) == 0 && vq->last_avail != vq->avail_idx;
 }
 
 static void *flat_translate(void *arg, uint64_t gpa, uint64_t len)

@@ -111,6 +111,13 @@ enum vq_error vq_enable(struct virtqueue *vq, uint16_t num_max);
  * or -1 when the queue is broken (vq->error says why; counted once). */
 int vq_pop(struct virtqueue *vq, struct vq_chain *c);
 
+/* Whether the driver has made buffers available that we have not popped:
+ * 1 yes, 0 no, and then (with event-idx) the driver is asked to notify on
+ * the next one it adds; -1 when the queue is broken (counted once). A device
+ * that stops popping with the ring empty must call it, or a driver that
+ * notifies only when asked never will again. */
+int vq_want_notify(struct virtqueue *vq);
+
 /* Return a chain to the driver with `written` bytes written into it. */
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 
@@ -121,10 +128,6 @@ bool vq_should_signal(struct virtqueue *vq);
 /* Mark the queue broken with this error (counted), e.g. a device-level
  * problem the transport turns into DEVICE_NEEDS_RESET. */
 void vq_break(struct virtqueue *vq, enum vq_error e);
-
-/* Whether the driver has made buffers available that we have not popped.
- * false when not ready, broken, or the ring cannot be read. */
-bool vq_has_avail(struct virtqueue *vq);
 
 /* A vq_mem over one host buffer that stands for guest RAM [0, size). */
 struct vq_flat_mem {

@@ -54,6 +54,10 @@ void cli_usage(FILE *out)
 	      "      --domain FILE.xml     run a libvirt domain (docs/domain.md): its run options\n"
 	      "                            come first, options given here after them\n"
 	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
+	      "      --disk PATH[,readonly][,serial=S]\n"
+	      "                            a virtio-blk disk on a raw image file (repeatable, at most 4)\n"
+	      "      --net tap=NAME[,mac=M]\n"
+	      "                            a virtio-net device on tap NAME (repeatable, at most 2)\n"
 	      "  -v, --verbose             log more\n"
 	      "\n"
 	      "Exit status: the guest's debug-exit value, or 64 usage, 70 VMM/KVM error,\n"
@@ -98,7 +102,8 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
 
 enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
-enum { OPT_CURRENT_MEMORY = 700, OPT_DOMAIN };
+enum { OPT_DISK = 700, OPT_NET };
+enum { OPT_CURRENT_MEMORY = 800, OPT_DOMAIN };
 
 /* run --domain FILE [OPTIONS]: the domain's options, then the others, then
  * the domain's guest, parsed as one command line (a later option wins). They and the domain's text
@@ -161,6 +166,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "current-memory", required_argument, NULL, OPT_CURRENT_MEMORY },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -266,6 +273,20 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
+		case OPT_DISK:
+			if (cfg->ndisks == BLK_MAX_DISKS)
+				USAGE_ERROR("more than %d --disk", BLK_MAX_DISKS);
+			if (blk_spec_parse(optarg, &cfg->disks[cfg->ndisks], err, sizeof(err)) < 0)
+				USAGE_ERROR("%s", err);
+			cfg->ndisks++;
+			break;
+		case OPT_NET:
+			if (cfg->nnets == NET_MAX)
+				USAGE_ERROR("more than %d --net", NET_MAX);
+			if (net_spec_parse(optarg, cfg->nnets, &cfg->nets[cfg->nnets], err, sizeof(err)) < 0)
+				USAGE_ERROR("%s", err);
+			cfg->nnets++;
+			break;
 		case 'v':
 			cfg->verbose = true;
 			break;
@@ -309,6 +330,23 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 	return 0;
 }
 
+/* path exists and is a regular file we may read (and write, for a disk
+ * that is not readonly). */
+static int check_file(const char *path, const char *what, int mode, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || access(path, mode) < 0) {
+		snprintf(err, errlen, "cannot open %s (%s): %s", path, what, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s (%s) is not a regular file", path, what);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	const struct { const char *path, *what; } files[] = {
@@ -317,21 +355,13 @@ int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 		{ cfg->initrd_path, "--initrd" },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		struct stat st;
-
-		if (!files[i].path)
-			continue;
-		if (stat(files[i].path, &st) < 0 || access(files[i].path, R_OK) < 0) {
-			snprintf(err, errlen, "cannot open %s (%s): %s", files[i].path, files[i].what,
-				 strerror(errno));
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (files[i].path && check_file(files[i].path, files[i].what, R_OK, err, errlen) < 0)
 			return -1;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "%s (%s) is not a regular file", files[i].path, files[i].what);
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		if (check_file(cfg->disks[i].path, "--disk", cfg->disks[i].readonly ? R_OK : R_OK | W_OK,
+			       err, errlen) < 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "blk/blk.h"
 #include "mm/guest_mem.h"
+#include "net/net.h"
 
 /* Process exit statuses that are not the guest's own debug-exit value. */
 #define EXIT_USAGE    64 /* bad command line (sysexits EX_USAGE) */
@@ -31,6 +33,10 @@ struct vm_config {
 	double autobalance_rate; /* MiB/s */
 	bool verbose;
 	bool no_seccomp;       /* --no-seccomp: no sandbox (vmm/sandbox.c) */
+	unsigned ndisks;       /* --disk, repeatable (blk/) */
+	struct blk_spec disks[BLK_MAX_DISKS];
+	unsigned nnets;        /* --net, repeatable (net/) */
+	struct net_spec nets[NET_MAX];
 	uint64_t current_memory; /* --current-memory: the balloon's target at start; 0: none */
 	const char *domain_xml; /* run --domain: the domain's text, for ctl dumpxml */
 };

@@ -400,6 +400,7 @@ static void show_info(struct json_object *r, const struct ctl_opts *o)
 {
 	int64_t fsz = jint(r, "frame_size") ? jint(r, "frame_size") : 1;
 	struct json_object *pools = jget(r, "pools"), *ctl = jget(r, "control");
+	struct json_object *pf = jget(r, "prefault");
 
 	printf("memory:  %lld MiB in %lld frames of %lld MiB\n",
 	       (long long)(jint(r, "memory_bytes") >> 20), (long long)jint(r, "frames"),
@@ -419,6 +420,9 @@ static void show_info(struct json_object *r, const struct ctl_opts *o)
 		       (long long)jint(p, "populated"), (long long)jint(p, "free"),
 		       (long long)jint(p, "pages_returned"));
 	}
+	if (pf)
+		printf("prefault after a move: MADV_POPULATE_WRITE %s, KVM_PRE_FAULT_MEMORY %s\n",
+		       jbool(pf, "populate_write") ? "in use" : "unavailable", jstr(pf, "kvm_pre_fault_memory"));
 	if (ctl)
 		printf("control: %lld request%s, %lld error%s, %lld client%s\n",
 		       (long long)jint(ctl, "requests"), plural(jint(ctl, "requests")),
@@ -496,13 +500,17 @@ static void put_cell(char c, const struct ctl_opts *o)
 		putchar(c);
 }
 
-static void show_map(struct json_object *r, const struct ctl_opts *o)
+/* Rows of MAP_ROW cells; a row that repeats the one above is not drawn again
+ * but counted on it ("x64 rows"), so a large guest with long runs on one node
+ * stays a screenful: 16 GiB on two nodes is two rows, not 128. */
+void ctl_show_map(struct json_object *r, bool color)
 {
 	struct json_object *map = jget(r, "map"), *legend = jget(r, "legend");
 	const char *cells = map ? json_object_get_string(map) : "";
 	size_t count = map ? (size_t)json_object_get_string_len(map) : 0;
 	uint64_t fsz = jint(r, "frame_size"), first = jint(r, "first");
 	uint64_t end = (first + count) * fsz;
+	struct ctl_opts o = { .color = color };
 	int width = 8;
 
 	while (width < 16 && end >> (4 * width))
@@ -512,24 +520,38 @@ static void show_map(struct json_object *r, const struct ctl_opts *o)
 	printf("guest memory map: frames %llu-%llu of %lld, %llu MiB each, %d per row\n",
 	       (unsigned long long)first, (unsigned long long)(first + count - 1),
 	       (long long)jint(r, "frames"), (unsigned long long)(fsz >> 20), MAP_ROW);
-	for (size_t i = 0; i < count; i++) {
-		if (i % MAP_ROW == 0)
-			printf("%s0x%0*llx ", i ? "\n" : "", width,
-			       (unsigned long long)((first + i) * fsz));
-		if (i % MAP_GROUP == 0)
-			putchar(' ');
-		put_cell(cells[i], o);
+	for (size_t row = 0; row < count; ) {
+		size_t len = count - row < MAP_ROW ? count - row : MAP_ROW, same = 1;
+
+		while (row + (same + 1) * MAP_ROW <= count &&
+		       !memcmp(cells + row, cells + row + same * MAP_ROW, MAP_ROW))
+			same++;
+		printf("0x%0*llx ", width, (unsigned long long)((first + row) * fsz));
+		for (size_t i = 0; i < len; i++) {
+			if (i % MAP_GROUP == 0)
+				putchar(' ');
+			put_cell(cells[row + i], &o);
+		}
+		if (same > 1)
+			printf("  x%zu rows", same);
+		putchar('\n');
+		row += same * MAP_ROW;
 	}
-	printf("\nlegend:");
+	printf("legend:");
 	if (legend) {
 		json_object_object_foreach(legend, c, what) {
 			printf("  ");
-			put_cell(c[0], o);
+			put_cell(c[0], &o);
 			printf(" %s", json_object_get_string(what));
 		}
 	}
 	putchar('\n');
 	simulated_note(r);
+}
+
+static void show_map(struct json_object *r, const struct ctl_opts *o)
+{
+	ctl_show_map(r, o->color);
 }
 
 static void show_state(struct json_object *r, const struct ctl_opts *o)

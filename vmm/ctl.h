@@ -14,4 +14,8 @@ int ctl_main(int argc, char **argv);
  * none; a JSON null found there is *value == NULL. */
 bool ctl_path_get(struct json_object *reply, const char *path, struct json_object **value);
 
+/* How `ctl map` draws a map reply on stdout: 64 frames a row, a row that
+ * repeats the one above counted on it instead of drawn again. */
+void ctl_show_map(struct json_object *reply, bool color);
+
 #endif

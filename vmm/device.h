@@ -23,6 +23,12 @@ struct device {
 	/* Describe the device in the guest's device tree (optional). */
 	int (*fdt_node)(struct device *dev, void *fdt);
 	void (*exit)(struct device *dev, struct vm *vm);
+	/* Stop the device's own threads, before the migrator's reader stops
+	 * (optional): a thread of it may wait on a userfaultfd fault. */
+	void (*quiesce)(struct device *dev, struct vm *vm);
+	/* Its I/O that met frames being migrated (`ctl stats` "devices";
+	 * optional): requests held, and the longest one's time in seconds. */
+	void (*migration_holds)(struct device *dev, uint64_t *held, double *longest);
 	void *priv;
 	struct device *next;
 };

@@ -114,3 +114,31 @@ void virtio_mmio_wire_irq(struct vm *vm, struct virtio_mmio *t)
 	t->irq.arg = w;
 	t->irq.raise = virtio_raise;
 }
+
+/* The VM is stopping (quit, a signal, the guest's end). */
+static bool vm_stopping(void *arg)
+{
+	struct vm *vm = arg;
+	bool stopping;
+
+	pthread_mutex_lock(&vm->lock); /* a leaf: taken under t.lock */
+	stopping = vm->state == VM_STOPPING;
+	pthread_mutex_unlock(&vm->lock);
+	return stopping;
+}
+
+void virtio_mmio_attach(struct vm *vm, struct virtio_mmio *t)
+{
+	virtio_mmio_wire_irq(vm, t); /* --kernel: an edge on its IRQ */
+	t->stop = (struct virtio_stop){ vm_stopping, vm };
+}
+
+static void *gm_translate(void *arg, uint64_t gpa, uint64_t len)
+{
+	return guest_mem_gpa_to_hva(arg, gpa, len);
+}
+
+void virtio_vm_ram(struct vm *vm, struct vq_mem *mem)
+{
+	*mem = (struct vq_mem){ .translate = gm_translate, .arg = &vm->mem };
+}

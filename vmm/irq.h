@@ -12,6 +12,7 @@
 
 struct vm;
 struct virtio_mmio;
+struct vq_mem;
 
 #define IRQ_I8042_KBD 1
 #define IRQ_SERIAL    4
@@ -33,5 +34,12 @@ unsigned virtio_mmio_irq_of(uint64_t base);
 /* Give a virtio-mmio transport its interrupt (an edge on its IRQ whenever
  * InterruptStatus gets a bit) when the VM has an irqchip. */
 void virtio_mmio_wire_irq(struct vm *vm, struct virtio_mmio *t);
+/* Everything a virtio-mmio device needs of the VM: its interrupt
+ * (virtio_mmio_wire_irq) and its stop hook (the VM stopping: no more chains
+ * popped, so a vCPU in a notification leaves at once). */
+void virtio_mmio_attach(struct vm *vm, struct virtio_mmio *t);
+/* Guest RAM as a device reaches it: any range wholly in guest RAM
+ * (guest_mem_gpa_to_hva), whatever its frame's state. */
+void virtio_vm_ram(struct vm *vm, struct vq_mem *mem);
 
 #endif

@@ -13,6 +13,9 @@
 #ifndef KVM_X86_QUIRK_SLOT_ZAP_ALL
 #define KVM_X86_QUIRK_SLOT_ZAP_ALL (1 << 7)
 #endif
+#ifndef KVM_CAP_PRE_FAULT_MEMORY
+#define KVM_CAP_PRE_FAULT_MEMORY 236 /* Linux 6.10 */
+#endif
 
 int kvm_open_vm(int *kvm_fd, int *vm_fd, char *err, size_t errlen)
 {
@@ -61,6 +64,11 @@ int kvm_disable_slot_zap_all(int vm_fd)
 	if (quirks <= 0 || !(quirks & KVM_X86_QUIRK_SLOT_ZAP_ALL))
 		return 0;
 	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+}
+
+bool kvm_has_pre_fault_memory(int vm_fd)
+{
+	return ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PRE_FAULT_MEMORY) > 0;
 }
 
 int kvm_set_memory(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blk/device.h"
+#include "net/device.h"
 #include "vmm/check.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
@@ -42,5 +44,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "check"))
 		return check_main(&cfg);
 	ret = cli_validate(&cfg);
-	return ret ? ret : vm_run_main(&cfg);
+	if (ret)
+		return ret;
+	blk_register_disks(&cfg);
+	net_register_devices(&cfg);
+	return vm_run_main(&cfg);
 }

@@ -80,6 +80,10 @@ static const int allowed[] = {
 	SCMP_SYS(gettid), SCMP_SYS(getpid),
 	/* json-c's hash seed, at the control thread's first request */
 	SCMP_SYS(getrandom),
+	/* virtio-blk's I/O threads on the --disk images opened at set-up:
+	 * reads and writes into guest RAM, the guest's flush (blk/io.c);
+	 * discard and write-zeroes use fallocate, above */
+	SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(fdatasync),
 };
 
 #ifdef FRAMESHIFT_SANITIZERS

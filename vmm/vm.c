@@ -297,6 +297,7 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 		return EXIT_OSERR;
 	if (!kvm_disable_slot_zap_all(vm->vm_fd))
 		log_debug("KVM_X86_QUIRK_SLOT_ZAP_ALL cannot be disabled on this kernel");
+	vm->kvm_pre_fault_memory = kvm_has_pre_fault_memory(vm->vm_fd);
 	for (unsigned i = 0; i < vm->cfg->ncpu_nodes; i++)
 		if (vm->cfg->cpu_nodes[i] >= vm->mem.nnodes) {
 			snprintf(err, errlen, "--cpu-nodes names node %u but there %s only %u",
@@ -358,6 +359,11 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 static void vm_teardown(struct vm *vm)
 {
 	control_stop(&vm->control);
+	/* devices' own threads end while the reader still serves their faults
+	 * (a copy into a ballooned frame waits for it) */
+	for (struct device *d = device_first(); d; d = d->next)
+		if (d->quiesce && d->priv)
+			d->quiesce(d, vm);
 	/* the reader calls the devices' hooks (a pending restore's putback):
 	 * it stops before they go */
 	migrator_stop_reader(&vm->migrator);

@@ -36,6 +36,7 @@ struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd, vm_fd;
 	int vcpu_mmap_size;
+	bool kvm_pre_fault_memory; /* KVM offers it (reported in ctl info, not used) */
 	struct guest_mem mem;
 	struct migrator migrator;
 	struct autobalance balance;

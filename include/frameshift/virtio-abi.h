@@ -166,4 +166,88 @@ struct virtio_balloon_stat {
 #define VIRTIO_BALLOON_S_HTLB_PGFAIL   9
 #define VIRTIO_BALLOON_S_NR            10
 
+/* ---- the block device (5.2) ---- */
+#define VIRTIO_ID_BLOCK 2u
+
+#define VIRTIO_BLK_F_SIZE_MAX     1  /* config size_max: the largest data segment */
+#define VIRTIO_BLK_F_SEG_MAX      2  /* config seg_max: data segments per request */
+#define VIRTIO_BLK_F_RO           5
+#define VIRTIO_BLK_F_FLUSH        9
+#define VIRTIO_BLK_F_DISCARD      13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+#define VIRTIO_BLK_SECTOR_SHIFT 9
+#define VIRTIO_BLK_SECTOR_SIZE  (1u << VIRTIO_BLK_SECTOR_SHIFT)
+
+/* Config space offsets (struct virtio_blk_config), the fields frameshift
+ * fills; the rest reads as zero. */
+#define VIRTIO_BLK_CFG_CAPACITY            0x00 /* le64, sectors */
+#define VIRTIO_BLK_CFG_SIZE_MAX            0x08 /* le32 */
+#define VIRTIO_BLK_CFG_SEG_MAX             0x0c /* le32 */
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS 0x24 /* le32 */
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG     0x28 /* le32 */
+#define VIRTIO_BLK_CFG_DISCARD_ALIGN       0x2c /* le32, sectors */
+#define VIRTIO_BLK_CFG_MAX_WZ_SECTORS      0x30 /* le32 */
+#define VIRTIO_BLK_CFG_MAX_WZ_SEG          0x34 /* le32 */
+#define VIRTIO_BLK_CFG_WZ_MAY_UNMAP        0x38 /* u8 */
+#define VIRTIO_BLK_CFG_SIZE                0x3c
+
+/* A request: this header (device-readable), data, then one status byte
+ * (device-writable, the chain's last). The spec lets a driver frame these
+ * across descriptors as it likes. */
+struct virtio_blk_outhdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+#define VIRTIO_BLK_T_IN           0
+#define VIRTIO_BLK_T_OUT          1
+#define VIRTIO_BLK_T_FLUSH        4
+#define VIRTIO_BLK_T_GET_ID       8
+#define VIRTIO_BLK_T_DISCARD      11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_ID_BYTES 20 /* GET_ID: the serial, NUL-padded, not terminated if 20 long */
+
+/* The data of DISCARD and WRITE_ZEROES: an array of these. */
+struct virtio_blk_discard_write_zeroes {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+#define VIRTIO_BLK_WZ_F_UNMAP 1u /* WRITE_ZEROES only: the range may be deallocated */
+
+/* ---- the network device (5.1) ---- */
+#define VIRTIO_ID_NET 1u
+
+#define VIRTIO_NET_F_MAC    5  /* config mac is valid */
+#define VIRTIO_NET_F_STATUS 16 /* config status is valid */
+
+#define VIRTIO_NET_CFG_MAC    0x0 /* u8[6] */
+#define VIRTIO_NET_CFG_STATUS 0x6 /* le16 */
+#define VIRTIO_NET_CFG_SIZE   0x8
+#define VIRTIO_NET_S_LINK_UP  1
+
+/* Queues without MQ or CTRL_VQ: receiveq1 (0), transmitq1 (1). */
+#define VIRTIO_NET_RXQ 0
+#define VIRTIO_NET_TXQ 1
+
+/* Every packet on both queues starts with this header (VERSION_1: always
+ * the 12-byte form with num_buffers). */
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+#define VIRTIO_NET_HDR_GSO_NONE 0
+
 #endif

@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vq_should_signal(&vq);
 			break;
 		case 4:
-			vq_has_avail(&vq);
+			vq_want_notify(&vq);
 			break;
 		case 5: { /* the driver rewrites up to 8 bytes of guest RAM */
 			uint32_t off = (uint32_t)fuzz_take(&in, 2);

@@ -13,16 +13,18 @@
 #
 # Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
 # below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
-FUZZ_NAMES = control elf fdt parse virtq balloon server
+FUZZ_NAMES = control elf fdt parse virtq balloon server blk net
 FUZZ_LDADD = tests/libtestsupport.a libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
 FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
 FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 check_PROGRAMS += tests/fuzz/replay-control tests/fuzz/replay-elf tests/fuzz/replay-fdt \
-	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon tests/fuzz/replay-server
+	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon tests/fuzz/replay-server \
+	tests/fuzz/replay-blk tests/fuzz/replay-net
 if FUZZERS
 check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fdt \
-	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon tests/fuzz/fuzz-server
+	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon tests/fuzz/fuzz-server \
+	tests/fuzz/fuzz-blk tests/fuzz/fuzz-net
 endif
 
 # control: control_handle_line() on a VM without KVM (vmm/control/)
@@ -67,6 +69,18 @@ tests_fuzz_replay_server_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_server_SOURCES = tests/fuzz/fuzz_server.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_server_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_server_LDFLAGS = $(FUZZ_LIBFUZZER)
+# blk: virtio-blk requests through its virtio-mmio transport, on a temporary image (blk/)
+tests_fuzz_replay_blk_SOURCES = tests/fuzz/fuzz_blk.c $(FUZZ_REPLAY)
+tests_fuzz_replay_blk_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_blk_SOURCES = tests/fuzz/fuzz_blk.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_blk_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_blk_LDFLAGS = $(FUZZ_LIBFUZZER)
+# net: virtio-net transmit and receive chains and headers, a socket pair as the tap (net/)
+tests_fuzz_replay_net_SOURCES = tests/fuzz/fuzz_net.c $(FUZZ_REPLAY)
+tests_fuzz_replay_net_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_net_SOURCES = tests/fuzz/fuzz_net.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_net_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_net_LDFLAGS = $(FUZZ_LIBFUZZER)
 
 # Build only the libFuzzer binaries (scripts/fuzz): make fuzzers
 fuzzers: $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)

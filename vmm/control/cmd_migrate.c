@@ -16,6 +16,7 @@
 #include "mm/policy.h"
 #include "vmm/control/commands.h"
 #include "vmm/control/reply.h"
+#include "vmm/device.h"
 #include "vmm/vm.h"
 
 struct frame_set {
@@ -284,6 +285,30 @@ reply:
 	return 0;
 }
 
+/* Per device that does I/O into guest memory, what of it met frames being
+ * migrated. */
+static struct json_object *device_holds_json(void)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (struct device *d = device_first(); d; d = d->next) {
+		struct json_object *o;
+		uint64_t held = 0;
+		double longest = 0;
+
+		if (!d->migration_holds || !d->priv)
+			continue;
+		d->migration_holds(d, &held, &longest);
+		o = json_object_new_object();
+		json_add_str(o, "name", d->name);
+		json_add_int(o, "mmio_base", (int64_t)d->base);
+		json_add_int(o, "io_held", (int64_t)held);
+		json_add_double(o, "longest_hold_us", longest * 1e6);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static int cmd_stats(struct control_req *r)
 {
 	struct vm *vm = r->priv;
@@ -337,6 +362,7 @@ static int cmd_stats(struct control_req *r)
 	json_object_object_add(r->reply, "migrate", reasons);
 	json_object_object_add(r->reply, "per_node", nodes);
 	json_object_object_add(r->reply, "faults_injected", faults);
+	json_object_object_add(r->reply, "devices", device_holds_json());
 	return 0;
 }
 

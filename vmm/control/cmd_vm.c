@@ -59,6 +59,16 @@ static struct json_object *pools_json(struct guest_mem *gm)
 	return arr;
 }
 
+/* How a remapped frame is made usable before the guest touches it. */
+static struct json_object *prefault_json(const struct vm *vm)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_add_bool(o, "populate_write", vm->migrator.populate_write);
+	json_add_str(o, "kvm_pre_fault_memory", vm->kvm_pre_fault_memory ? "not used" : "unavailable");
+	return o;
+}
+
 static int cmd_info(struct control_req *r)
 {
 	struct vm *vm = r->priv;
@@ -78,6 +88,7 @@ static int cmd_info(struct control_req *r)
 	reply_add_nodes(r->reply, gm);
 	json_add_str(r->reply, "policy", policy);
 	json_object_object_add(r->reply, "pools", pools_json(gm));
+	json_object_object_add(r->reply, "prefault", prefault_json(vm));
 
 	if (vm->control) {
 		struct json_object *c = json_object_new_object();

@@ -411,6 +411,11 @@ static int server_listen(struct control_server *srv, const struct sockaddr_un *a
 		snprintf(err, errlen, "--api-socket %s: cannot bind: %s", srv->path, strerror(berr));
 		return -1;
 	}
+	/* at once: a client may connect as soon as it sees the path */
+	if (listen(srv->listen_fd, CONTROL_MAX_CLIENTS) < 0) {
+		snprintf(err, errlen, "--api-socket %s: cannot listen: %s", srv->path, strerror(errno));
+		return -1;
+	}
 	if (lstat(srv->path, &st) < 0) {
 		snprintf(err, errlen, "--api-socket %s: %s", srv->path, strerror(errno));
 		return -1;
@@ -420,10 +425,6 @@ static int server_listen(struct control_server *srv, const struct sockaddr_un *a
 	srv->unlink_fd = sandbox_unlink_later(srv->path, st.st_dev, st.st_ino, err, errlen);
 	if (srv->unlink_fd < 0)
 		return -1;
-	if (listen(srv->listen_fd, CONTROL_MAX_CLIENTS) < 0) {
-		snprintf(err, errlen, "--api-socket %s: cannot listen: %s", srv->path, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 

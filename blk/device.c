@@ -1,0 +1,114 @@
+/* device.c - each --disk as a frameshift device: virtio-mmio window 1 + i
+ * (the balloon has window 0), its interrupt, a virtio_mmio@ node in the
+ * device tree (a --kernel guest finds it on the command line), MMIO exits
+ * handed to the transport, and the `disks` command. The one file of blk/
+ * that knows the VMM; linked into the frameshift binary only. */
+#include <stdio.h>
+
+#include "blk/control.h"
+#include "blk/device.h"
+#include "include/frameshift/guest-abi.h"
+#include "lib/log.h"
+#include "vmm/control/dispatch.h"
+#include "vmm/device.h"
+#include "vmm/irq.h"
+#include "vmm/vm.h"
+
+static struct device disk_devs[BLK_MAX_DISKS];
+static struct blk_set disks;
+
+/* Whether a frame of [gpa, gpa+len) is in state s now (a racy look, for
+ * counting only). */
+static bool range_in_state(struct guest_mem *gm, uint64_t gpa, uint64_t len, enum frame_state s)
+{
+	for (uint64_t fr = gpa >> FRAME_SHIFT; len && fr <= (gpa + len - 1) >> FRAME_SHIFT; fr++)
+		if (fr < gm->ft.nframes && __atomic_load_n(&gm->ft.frames[fr].state, __ATOMIC_RELAXED) == s)
+			return true;
+	return false;
+}
+
+static bool gm_ballooned(void *arg, uint64_t gpa, uint64_t len)
+{
+	return range_in_state(arg, gpa, len, FRAME_BALLOONED);
+}
+
+static bool gm_migrating(void *arg, uint64_t gpa, uint64_t len)
+{
+	return range_in_state(arg, gpa, len, FRAME_MIGRATING);
+}
+
+static int disk_init(struct device *dev, struct vm *vm)
+{
+	unsigned i = (unsigned)(dev - disk_devs);
+	struct vq_mem mem;
+	struct blk_mem_probe probe = { gm_ballooned, gm_migrating, &vm->mem };
+	char err[PATH_MAX + 128];
+	struct blk *b;
+
+	virtio_vm_ram(vm, &mem);
+	b = blk_create(&vm->cfg->disks[i], dev->base, &mem, &probe, err, sizeof(err));
+	if (!b) {
+		log_info("%s", err);
+		return -1;
+	}
+	dev->priv = b;
+	disks.disk[disks.n++] = b;
+	virtio_mmio_attach(vm, blk_transport(b));
+	return disks.n == 1 ? control_register(blk_commands, &disks) : 0;
+}
+
+static void disk_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t *data, uint32_t len,
+		    bool is_write)
+{
+	virtio_mmio_access(blk_transport(dev->priv), offset, data, len, is_write);
+}
+
+static void disk_holds(struct device *dev, uint64_t *held, double *longest)
+{
+	struct blk_status s;
+
+	blk_get_status(dev->priv, &s);
+	*held = s.c.migration_held;
+	*longest = s.c.migration_hold_max;
+}
+
+static void disk_quiesce(struct device *dev, struct vm *vm)
+{
+	blk_stop(dev->priv);
+}
+
+static int disk_fdt(struct device *dev, void *fdt)
+{
+	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
+}
+
+static void disk_exit(struct device *dev, struct vm *vm)
+{
+	if (!dev->priv)
+		return;
+	if (disks.n) {
+		control_unregister(blk_commands); /* the control server has stopped */
+		disks.n = 0;
+	}
+	blk_destroy(dev->priv);
+	dev->priv = NULL;
+}
+
+void blk_register_disks(const struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->ndisks && i < BLK_MAX_DISKS; i++) {
+		disk_devs[i] = (struct device){
+			.name = "virtio-blk",
+			.space = DEV_MMIO,
+			.base = FS_MMIO_BASE + (1 + i) * VIRTIO_MMIO_WINDOW,
+			.len = VIRTIO_MMIO_WINDOW,
+			.init = disk_init,
+			.io = disk_io,
+			.fdt_node = disk_fdt,
+			.exit = disk_exit,
+			.migration_holds = disk_holds,
+			.quiesce = disk_quiesce,
+		};
+		device_register(&disk_devs[i]);
+	}
+}
