@@ -23,6 +23,12 @@ static int balloon_dev_init(struct device *dev, struct vm *vm)
 	}
 	dev->priv = b;
 	virtio_mmio_attach(vm, balloon_transport(b));
+	/* --current-memory (libvirt's currentMemory): the driver finds the
+	 * target when it starts */
+	if (vm->cfg->current_memory && balloon_set_target(b, vm->cfg->current_memory) < 0) {
+		log_info("virtio-balloon: cannot set the target to --current-memory");
+		return -1;
+	}
 	return control_register(balloon_commands, b);
 }
 

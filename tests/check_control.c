@@ -272,7 +272,7 @@ END_TEST
 START_TEST(test_string_arg_takes_int)
 {
 	expect_error("{\"cmd\":\"numatune\",\"nodeset\":1,\"mode\":\"bogus\"}",
-		     "\"mode\" must be strict, preferred or interleave");
+		     "\"mode\" must be strict, preferred, interleave or restrictive");
 	expect_error("{\"cmd\":\"numatune\",\"nodeset\":true}",
 		     "argument \"nodeset\" must be of type string");
 	expect_error("{\"cmd\":\"numatune\",\"nodeset\":1.5}",

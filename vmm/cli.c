@@ -11,6 +11,7 @@
 #include "lib/util.h"
 #include "vmm/cli.h"
 #include "vmm/control/server.h"
+#include "vmm/domain/domain.h"
 #include "include/frameshift/guest-abi.h"
 #include "lib/log.h"
 
@@ -20,7 +21,9 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: frameshift run [OPTIONS] GUEST.elf\n"
 	      "       frameshift run [OPTIONS] --kernel BZIMAGE [--initrd FILE] [--cmdline STRING]\n"
+	      "       frameshift run --domain FILE.xml [OPTIONS]\n"
 	      "       frameshift check [OPTIONS] [GUEST.elf | --kernel BZIMAGE ...]\n"
+	      "       frameshift domxml-to-native FILE.xml\n"
 	      "       frameshift ctl [--json | --get KEY.PATH...] [--wait SECONDS] [--no-color] SOCKET COMMAND\n"
 	      "                      [--ARG VALUE...]\n"
 	      "       frameshift --version | --help\n"
@@ -53,6 +56,10 @@ void cli_usage(FILE *out)
 	      "      --initrd FILE         initramfs for --kernel\n"
 	      "      --cmdline STRING      kernel command line (default: console=ttyS0 reboot=k\n"
 	      "                            panic=-1 ...); virtio-mmio devices are appended\n"
+	      "      --current-memory SIZE the balloon's target from the start (guest memory,\n"
+	      "                            a multiple of 4K; libvirt's currentMemory)\n"
+	      "      --domain FILE.xml     run a libvirt domain (docs/domain.md): its run options\n"
+	      "                            come first, options given here after them\n"
 	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
 	      "      --disk PATH[,readonly][,serial=S]\n"
 	      "                            a virtio-blk disk on a raw image file (repeatable, at most 4)\n"
@@ -104,6 +111,48 @@ enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
 enum { OPT_DISK = 700, OPT_NET };
 enum { OPT_TIERS = 800, OPT_TIERING, OPT_TIERING_RATE, OPT_TIERING_SAMPLE };
+enum { OPT_CURRENT_MEMORY = 900, OPT_DOMAIN };
+
+/* run --domain FILE [OPTIONS]: the domain's options, then the others, then
+ * the domain's guest, parsed as one command line (a later option wins). They and the domain's text
+ * stay for the process's life: cfg points into them. */
+static bool parsing_domain; /* inside parse_domain_run: no second --domain */
+
+static int parse_domain_run(int argc, char **argv, int at, int skip, const char *path, struct vm_config *cfg)
+{
+	static struct domain_args loaded;
+	static char *loaded_text;
+	static char *merged[DOMAIN_MAX_ARGS + 64];
+	char err[512];
+	int n, ret;
+
+	domain_args_free(&loaded);
+	free(loaded_text);
+	if (domain_load(path, &loaded, &loaded_text, err, sizeof(err)) < 0) {
+		fprintf(stderr, "frameshift %s: %s\n", argv[0], err);
+		return EXIT_USAGE;
+	}
+	if ((size_t)(loaded.argc + argc) > sizeof(merged) / sizeof(merged[0])) {
+		fprintf(stderr, "frameshift %s: too many options\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	n = 0;
+	merged[n++] = argv[0];
+	for (int i = 1; i < loaded.noptions; i++)
+		merged[n++] = loaded.argv[i];
+	for (int i = 1; i < argc; i++)
+		if (i < at || i >= at + skip)
+			merged[n++] = argv[i];
+	/* the test guest's path last: options stop at the first path */
+	for (int i = loaded.noptions; i < loaded.argc; i++)
+		merged[n++] = loaded.argv[i];
+	merged[n] = NULL;
+	parsing_domain = true;
+	ret = cli_parse_run(n, merged, cfg);
+	parsing_domain = false;
+	cfg->domain_xml = loaded_text;
+	return ret;
+}
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
@@ -131,12 +180,15 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "tiering", no_argument, NULL, OPT_TIERING },
 		{ "tiering-rate", required_argument, NULL, OPT_TIERING_RATE },
 		{ "tiering-sample", required_argument, NULL, OPT_TIERING_SAMPLE },
+		{ "current-memory", required_argument, NULL, OPT_CURRENT_MEMORY },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char err[256];
-	int c;
+	const char *domain = NULL;
+	int c, domain_at = 0, domain_skip = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cpus = 1;
@@ -243,6 +295,19 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CMDLINE:
 			cfg->cmdline = optarg;
 			break;
+		case OPT_DOMAIN:
+			if (parsing_domain || domain)
+				USAGE_ERROR("--domain given twice");
+			domain = optarg;
+			/* "--domain FILE" or "--domain=FILE": where it stands, to drop it */
+			domain_skip = strcmp(argv[optind - 1], optarg) ? 1 : 2;
+			domain_at = optind - domain_skip;
+			break;
+		case OPT_CURRENT_MEMORY:
+			if (parse_size(optarg, &cfg->current_memory) < 0 || !cfg->current_memory ||
+			    cfg->current_memory % 4096)
+				USAGE_ERROR("bad --current-memory '%s' (a multiple of 4K, e.g. 192M)", optarg);
+			break;
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
@@ -275,6 +340,10 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			USAGE_ERROR("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (domain)
+		return parse_domain_run(argc, argv, domain_at, domain_skip, domain, cfg);
+	if (cfg->current_memory > cfg->mem.size)
+		USAGE_ERROR("--current-memory is larger than --mem");
 	if (cfg->mem.guest_nodes && cfg->mem.guest_nodes > cfg->mem.size / FRAME_SIZE)
 		USAGE_ERROR("--guest-numa %u needs at least %u frames of guest RAM", cfg->mem.guest_nodes,
 			    cfg->mem.guest_nodes);

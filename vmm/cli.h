@@ -40,6 +40,8 @@ struct vm_config {
 	struct blk_spec disks[BLK_MAX_DISKS];
 	unsigned nnets;        /* --net, repeatable (net/) */
 	struct net_spec nets[NET_MAX];
+	uint64_t current_memory; /* --current-memory: the balloon's target at start; 0: none */
+	const char *domain_xml; /* run --domain: the domain's text, for ctl dumpxml */
 };
 
 /* Parse `run` arguments (argv[0] is "run", or "check": the guest is optional). Returns 0, or EXIT_USAGE after

@@ -53,8 +53,8 @@ static void ctl_usage(FILE *out)
 	      "Commands: info, numastat, map [--first N] [--count N], pause, resume, quit,\n"
 	      "migrate, numatune, stats, copy-baseline, autobalance on|off|status, inject,\n"
 	      "balloon [set SIZE | stats], balloon-stats, drain --node N, undrain --node N,\n"
-	      "tier [status|on|off | demote --cold-for 30s]\n"
-	      "(docs/control-api.md).\n"
+	      "tier [status|on|off | demote --cold-for 30s], and virsh's dommemstat,\n"
+	      "setmem SIZE, numatune [--mode M] [--nodeset S], dumpxml (docs/control-api.md).\n"
 	      "Each --NAME VALUE becomes a request field: --to-node 1 sends \"to_node\": 1\n"
 	      "(an integer when VALUE is one, else a string); a bare word after COMMAND\n"
 	      "is its \"action\", a second one its \"value\".\n"
@@ -638,8 +638,26 @@ static int show_gets(struct json_object *r, const struct ctl_opts *o)
 	return status;
 }
 
+/* A reply's "text" is what the command's virsh namesake prints (dumpxml,
+ * dommemstat): shown as it is, each line escaped. */
+static bool show_text(struct json_object *r)
+{
+	struct json_object *t;
+	char *copy, *rest, *line;
+
+	if (!json_object_object_get_ex(r, "text", &t) || !(copy = strdup(json_object_get_string(t))))
+		return false;
+	for (rest = copy; (line = strsep(&rest, "\n"));)
+		if (*line || rest)
+			put_value(line);
+	free(copy);
+	return true;
+}
+
 static void show_reply(struct json_object *r, const struct ctl_opts *o)
 {
+	if (!o->json && show_text(r))
+		return;
 	if (!o->json)
 		for (size_t i = 0; i < ARRAY_SIZE(views); i++)
 			if (!strcmp(views[i].cmd, o->cmd)) {

@@ -8,6 +8,7 @@
 #include "vmm/check.h"
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
+#include "vmm/domain/domain.h"
 #include "lib/log.h"
 #include "vmm/vm.h"
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "domxml-to-native"))
+		return domain_native_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") && strcmp(argv[1], "check")) {
 		fprintf(stderr, "frameshift: unknown command '%s'\nTry 'frameshift --help'.\n", argv[1]);
 		return EXIT_USAGE;

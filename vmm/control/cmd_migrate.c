@@ -203,6 +203,7 @@ static int cmd_migrate(struct control_req *r)
 
 static const char *const numatune_modes[][2] = {
 	{ "strict", "bind" }, { "preferred", "preferred" }, { "interleave", "interleave" },
+	{ "restrictive", "bind" }, /* as run --domain maps it (docs/domain.md) */
 };
 
 /* Move the running guest to match a new policy, frame by frame (what
@@ -217,19 +218,29 @@ static int cmd_numatune(struct control_req *r)
 	struct numa_policy pol, place;
 	struct migrate_result total = { 0 };
 	uint32_t *idx, n;
-	char spec[96];
+	char spec[96], current[96];
 	size_t m;
+	bool has_mode = json_object_object_get_ex(r->args, "mode", &v);
 
-	if (!json_object_object_get_ex(r->args, "nodeset", &v))
-		return control_error(r, "missing \"nodeset\"");
-	nodeset = json_object_get_string(v);
-	if (json_object_object_get_ex(r->args, "mode", &v))
+	if (has_mode)
 		mode = json_object_get_string(v);
+	pthread_mutex_lock(&gm->ft.lock);
+	pol = gm->policy;
+	pthread_mutex_unlock(&gm->ft.lock);
+	if (json_object_object_get_ex(r->args, "nodeset", &v)) {
+		nodeset = json_object_get_string(v);
+	} else if (has_mode) { /* a new mode on the nodeset in force */
+		numa_policy_format(&pol, current, sizeof(current));
+		nodeset = strchr(current, ':') + 1;
+	} else { /* virsh numatune without arguments: the policy, nothing moves */
+		numa_policy_format(&pol, spec, sizeof(spec));
+		goto reply;
+	}
 	for (m = 0; m < ARRAY_SIZE(numatune_modes); m++)
 		if (!strcmp(mode, numatune_modes[m][0]))
 			break;
 	if (m == ARRAY_SIZE(numatune_modes))
-		return control_error(r, "\"mode\" must be strict, preferred or interleave");
+		return control_error(r, "\"mode\" must be strict, preferred, interleave or restrictive");
 	snprintf(spec, sizeof(spec), "%s:%.64s", numatune_modes[m][1], nodeset);
 	if (numa_policy_parse(spec, &pol, r->err, sizeof(r->err)) < 0 ||
 	    numa_policy_check(&pol, gm->nnodes, r->err, sizeof(r->err)) < 0)
@@ -263,9 +274,11 @@ static int cmd_numatune(struct control_req *r)
 	gm->policy = pol;
 	pthread_mutex_unlock(&gm->ft.lock);
 	numa_policy_format(&pol, spec, sizeof(spec));
+reply:
 	reply_add_nodes(r->reply, gm);
 	json_add_str(r->reply, "policy", spec);
 	add_result(r->reply, &total);
+	reply_numatune(r->reply, &pol);
 	return 0;
 }
 

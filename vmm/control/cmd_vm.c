@@ -270,7 +270,7 @@ static const struct control_cmd vm_commands[] = {
 /* In this order: an unknown command's error lists them so. */
 static const struct control_cmd *const vm_groups[] = {
 	vm_commands, migrate_commands, autobalance_commands, inject_commands, drain_commands,
-	tier_commands,
+	tier_commands, domain_commands,
 };
 
 int control_register_vm(struct vm *vm)
