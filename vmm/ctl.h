@@ -18,4 +18,13 @@ bool ctl_path_get(struct json_object *reply, const char *path, struct json_objec
  * repeats the one above counted on it instead of drawn again. */
 void ctl_show_map(struct json_object *reply, bool color);
 
+/* ctl_views.c: show reply r of command cmd: its "text" (virsh's words) or its
+ * drawn view, as JSON with json or for a command with neither. */
+void ctl_show_reply(struct json_object *r, const char *cmd, bool json, bool color);
+/* r as pretty JSON, control characters escaped. */
+void ctl_show_json(struct json_object *r);
+/* s on a line, escaped for people when stdout is a terminal: a script
+ * reading a pipe gets the value as it is. */
+void ctl_put_value(const char *s);
+
 #endif
