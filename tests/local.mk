@@ -62,16 +62,22 @@ tests_check_cli_CFLAGS = $(UNIT_CFLAGS)
 tests_check_cli_LDADD = $(UNIT_LDADD)
 
 # virtio/ and balloon/
-UNIT_TESTS += tests/check_virtqueue tests/check_mmio tests/check_balloon
+UNIT_TESTS += tests/check_virtqueue tests/check_mmio tests/check_balloon tests/check_balloon_device
 tests_check_virtqueue_SOURCES = tests/check_virtqueue.c tests/unit.h
 tests_check_virtqueue_CFLAGS = $(UNIT_CFLAGS)
 tests_check_virtqueue_LDADD = $(UNIT_LDADD)
 tests_check_mmio_SOURCES = tests/check_mmio.c tests/unit.h
 tests_check_mmio_CFLAGS = $(UNIT_CFLAGS)
 tests_check_mmio_LDADD = $(UNIT_LDADD)
-tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h
+# The balloon's guest, device and driver, with Check: both balloon programs
+# build it.
+BALLOON_FIXTURE = tests/balloon_fixture.c tests/balloon_fixture.h
+tests_check_balloon_SOURCES = tests/check_balloon.c tests/unit.h $(BALLOON_FIXTURE)
 tests_check_balloon_CFLAGS = $(UNIT_CFLAGS)
 tests_check_balloon_LDADD = $(UNIT_LDADD)
+tests_check_balloon_device_SOURCES = tests/check_balloon_device.c tests/unit.h $(BALLOON_FIXTURE)
+tests_check_balloon_device_CFLAGS = $(UNIT_CFLAGS)
+tests_check_balloon_device_LDADD = $(UNIT_LDADD)
 
 # blk/: virtio-blk on a temporary image
 UNIT_TESTS += tests/check_blk

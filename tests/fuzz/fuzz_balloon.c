@@ -1,7 +1,7 @@
 /* fuzz_balloon.c - the virtio-balloon device (balloon/) behind its
  * virtio-mmio transport (virtio/mmio.c), driven by a driver that does
- * anything: what tests/check_balloon.c does by the book, this does from the
- * input.
+ * anything: what tests/check_balloon.c and tests/check_balloon_device.c do
+ * by the book, this does from the input.
  *
  * Guest RAM is a guest_mem of 16 frames on two simulated nodes over shmem,
  * with the real migrator (its userfaultfd reader restores a ballooned frame
