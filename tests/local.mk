@@ -3,7 +3,7 @@ UNIT_TESTS = tests/check_frame tests/check_pool tests/check_policy \
 	tests/check_fdt tests/check_control tests/check_cli tests/check_migrate tests/check_reclaim tests/check_autobalance
 check_PROGRAMS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-UNIT_LDADD = tests/libtestsupport.a libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+UNIT_LDADD = tests/libtestsupport.a libframeshift.a $(CHECK_LIBS) $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS) $(KERNEL_LIBS)
 # What the unit tests and fuzz harnesses share, without Check: the guest's
 # side of virtio (virtio_driver.h), the simulated guest memory (sim_guest.h),
 # commands for the control server alone (control_cmds.h).
@@ -99,6 +99,11 @@ tests_check_linux_LDADD = $(UNIT_LDADD)
 tests_check_uart_SOURCES = tests/check_uart.c tests/unit.h
 tests_check_uart_CFLAGS = $(UNIT_CFLAGS)
 tests_check_uart_LDADD = $(UNIT_LDADD)
+# vmm/kernel_image.c, vmm/kernel_cache.c: direct boot of a decompressed kernel
+UNIT_TESTS += tests/check_kernel_image
+tests_check_kernel_image_SOURCES = tests/check_kernel_image.c tests/unit.h
+tests_check_kernel_image_CFLAGS = $(UNIT_CFLAGS)
+tests_check_kernel_image_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/check_acpi
 # with the sleep register's device, whose port handler it drives
 tests_check_acpi_SOURCES = tests/check_acpi.c tests/unit.h vmm/acpi_sleep.c

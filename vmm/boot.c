@@ -62,13 +62,13 @@ int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *er
 		return -1;                             \
 	} while (0)
 
-int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
-	     uint64_t *entry, struct fdt_params *fp, char *err, size_t errlen)
+int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_extent *ext,
+	      char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
 	bool entry_ok = false;
-	unsigned loaded = 0;
 
+	memset(ext, 0, sizeof(*ext));
 	if (len < sizeof(eh))
 		ELF_FAIL("not an ELF file: only %zu bytes", len);
 	memcpy(&eh, img, sizeof(eh));
@@ -83,7 +83,6 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 		ELF_FAIL("bad program header table (offset %llu, %u entries)",
 			 (unsigned long long)eh.e_phoff, eh.e_phnum);
 
-	/* check every segment and the entry before guest RAM is touched */
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 
@@ -100,18 +99,36 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 		if ((ph.p_flags & PF_X) && eh.e_entry >= ph.p_paddr &&
 		    eh.e_entry - ph.p_paddr < ph.p_memsz)
 			entry_ok = true;
-		loaded++;
+		if (!ext->nload || ph.p_paddr < ext->low)
+			ext->low = ph.p_paddr;
+		if (ph.p_paddr + ph.p_memsz > ext->high)
+			ext->high = ph.p_paddr + ph.p_memsz;
+		ext->nload++;
 	}
-	if (!loaded)
+	if (!ext->nload)
 		ELF_FAIL("no loadable segments");
-	/* each one is reserved in the device tree, or the guest would take its
-	 * own code for free memory (found by fuzz_elf.c's property check) */
-	if (loaded > FDT_MAX_RESERVED - fp->nreserved)
-		ELF_FAIL("%u loadable segments; at most %u fit the device tree's reservations",
-			 loaded, FDT_MAX_RESERVED - fp->nreserved);
 	if (!entry_ok)
 		ELF_FAIL("entry point 0x%llx is not in an executable segment",
 			 (unsigned long long)eh.e_entry);
+	ext->entry = eh.e_entry;
+	return 0;
+}
+
+int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
+	     uint64_t *entry, struct fdt_params *fp, char *err, size_t errlen)
+{
+	struct elf_extent ext;
+	Elf64_Ehdr eh;
+
+	/* check every segment and the entry before guest RAM is touched */
+	if (elf_check(img, len, ram_size, &ext, err, errlen) < 0)
+		return -1;
+	/* each one is reserved in the device tree, or the guest would take its
+	 * own code for free memory (found by fuzz_elf.c's property check) */
+	if (ext.nload > FDT_MAX_RESERVED - fp->nreserved)
+		ELF_FAIL("%u loadable segments; at most %u fit the device tree's reservations",
+			 ext.nload, FDT_MAX_RESERVED - fp->nreserved);
+	memcpy(&eh, img, sizeof(eh));
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 
@@ -122,7 +139,7 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 		memset(ram + ph.p_paddr + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		add_reserved(fp, ph.p_paddr, ph.p_memsz);
 	}
-	*entry = eh.e_entry;
+	*entry = ext.entry;
 	return 0;
 }
 

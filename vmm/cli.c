@@ -52,7 +52,13 @@ void cli_usage(FILE *out)
 	      "                            them, at most 64; 0: writes only)\n"
 	      "      --api-socket PATH     serve the JSON control API on a unix socket (mode 0600)\n"
 	      "      --append STRING       boot arguments for the guest (FDT /chosen/bootargs)\n"
-	      "      --kernel BZIMAGE      boot a Linux kernel instead of a test guest\n"
+	      "      --kernel BZIMAGE      boot a Linux kernel (bzImage, or a vmlinux ELF) instead\n"
+	      "                            of a test guest. A bzImage's xz/zstd/gzip payload is\n"
+	      "                            decompressed on the host, cached in $XDG_CACHE_HOME/\n"
+	      "                            frameshift (~/.cache/frameshift) by the image's\n"
+	      "                            SHA-256, and entered directly: without KASLR\n"
+	      "      --no-kernel-cache     no host decompression or cache: the bzImage\n"
+	      "                            decompresses itself in the guest (with KASLR)\n"
 	      "      --initrd FILE         initramfs for --kernel\n"
 	      "      --cmdline STRING      kernel command line (default: console=ttyS0 reboot=k\n"
 	      "                            panic=-1 ...); virtio-mmio devices are appended\n"
@@ -108,7 +114,7 @@ enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_AP
        OPT_AUTOBALANCE_RATE };
 
 enum { OPT_NO_SECCOMP = 512 };
-enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE };
+enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE, OPT_NO_KERNEL_CACHE };
 enum { OPT_DISK = 700, OPT_NET };
 enum { OPT_TIERS = 800, OPT_TIERING, OPT_TIERING_RATE, OPT_TIERING_SAMPLE };
 enum { OPT_CURRENT_MEMORY = 900, OPT_DOMAIN };
@@ -182,6 +188,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "tiering-sample", required_argument, NULL, OPT_TIERING_SAMPLE },
 		{ "current-memory", required_argument, NULL, OPT_CURRENT_MEMORY },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "no-kernel-cache", no_argument, NULL, OPT_NO_KERNEL_CACHE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -308,6 +315,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			    cfg->current_memory % 4096)
 				USAGE_ERROR("bad --current-memory '%s' (a multiple of 4K, e.g. 192M)", optarg);
 			break;
+		case OPT_NO_KERNEL_CACHE:
+			cfg->no_kernel_cache = true;
+			break;
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
@@ -356,8 +366,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			USAGE_ERROR("--append is for test guests; give a Linux kernel --cmdline");
 		return 0;
 	}
-	if (cfg->initrd_path || cfg->cmdline)
-		USAGE_ERROR("%s needs --kernel", cfg->initrd_path ? "--initrd" : "--cmdline");
+	if (cfg->initrd_path || cfg->cmdline || cfg->no_kernel_cache)
+		USAGE_ERROR("%s needs --kernel", cfg->initrd_path ? "--initrd"
+						 : cfg->cmdline ? "--cmdline" : "--no-kernel-cache");
 	/* check asks about the options alone; a guest is optional there */
 	if (optind == argc && !strcmp(argv[0], "check"))
 		return 0;

@@ -22,6 +22,7 @@ struct vm_config {
 	const char *kernel_path;   /* --kernel bzImage (docs/linux-guest.md) */
 	const char *initrd_path;   /* --initrd */
 	const char *cmdline;       /* --cmdline: replaces the default kernel command line */
+	bool no_kernel_cache;      /* --no-kernel-cache: the bzImage decompresses itself in the guest */
 	unsigned cpus;
 	struct guest_mem_config mem;
 	const char *api_socket;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/boot.h"
 #include "vmm/linux.h"
 
 #define FAIL(...)                                      \
@@ -90,6 +91,53 @@ int linux_parse(const uint8_t *img, size_t len, struct linux_image *li, char *er
 	li->cmdline_size = get32(img, BP_CMDLINE_SIZE);
 	li->pref_address = get64(img, BP_PREF_ADDRESS);
 	li->init_size = get32(img, BP_INIT_SIZE);
+	{
+		/* the compressed kernel, within the protected-mode part */
+		uint32_t poff = get32(img, BP_PAYLOAD_OFFSET), plen = get32(img, BP_PAYLOAD_LENGTH);
+
+		if (poff > li->kernel_size || plen > li->kernel_size - poff)
+			FAIL("payload [0x%x, +0x%x) lies outside the %zu bytes of kernel in the file", poff,
+			     plen, li->kernel_size);
+		li->payload = li->kernel + poff;
+		li->payload_len = plen;
+	}
+	return 0;
+}
+
+int linux_is_elf(const uint8_t *img, size_t len)
+{
+	return len >= 4 && !memcmp(img, "\x7f" "ELF", 4);
+}
+
+#define VMLINUX_CMDLINE_SIZE 2047      /* x86's COMMAND_LINE_SIZE, less the NUL */
+#define VMLINUX_INITRD_ADDR_MAX 0x7fffffffu
+
+int linux_parse_vmlinux(const uint8_t *img, size_t len, struct linux_image *li, char *err,
+			size_t errlen)
+{
+	uint8_t *h = li->own_setup;
+
+	memset(li, 0, sizeof(*li));
+	if (!linux_is_elf(img, len))
+		FAIL("not an ELF vmlinux (bad magic)");
+	put16(h, BP_BOOT_FLAG, 0xaa55);
+	h[BP_JUMP + 1] = HDR_END - 0x202; /* the header's length, as a bzImage's jump says */
+	put32(h, BP_HEADER_MAGIC, LINUX_HDRS_MAGIC);
+	put16(h, BP_VERSION, 0x020f);
+	h[BP_LOADFLAGS] = LOADED_HIGH;
+	put32(h, BP_INITRD_ADDR_MAX, VMLINUX_INITRD_ADDR_MAX);
+	put32(h, BP_KERNEL_ALIGNMENT, 2u << 20);
+	put16(h, BP_XLOADFLAGS, XLF_KERNEL_64);
+	put32(h, BP_CMDLINE_SIZE, VMLINUX_CMDLINE_SIZE);
+	li->setup = h;
+	li->setup_size = sizeof(li->own_setup);
+	li->version = 0x020f;
+	li->xloadflags = XLF_KERNEL_64;
+	li->kernel_alignment = 2u << 20;
+	li->initrd_addr_max = VMLINUX_INITRD_ADDR_MAX;
+	li->cmdline_size = VMLINUX_CMDLINE_SIZE;
+	li->vmlinux = img;
+	li->vmlinux_len = len;
 	return 0;
 }
 
@@ -140,16 +188,27 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	uint8_t *zp = ram + LINUX_ZERO_PAGE;
 	unsigned n = 0;
 
+	struct elf_extent ext;
+
 	memset(out, 0, sizeof(*out));
 	if (ram_size < 2 * LINUX_HIGH_START)
 		FAIL("guest RAM of %llu KiB is too small for Linux", (unsigned long long)ram_size >> 10);
-	if (linux_kernel_addr(li, ram_size, &kaddr, err, errlen) < 0)
-		return -1;
+	if (li->vmlinux) {
+		/* the decompressed kernel goes where its program headers say:
+		 * the physical addresses it was linked for, no KASLR */
+		if (elf_check(li->vmlinux, li->vmlinux_len, ram_size, &ext, err, errlen) < 0)
+			return -1;
+		kaddr = ext.low;
+		kneed = ext.high - ext.low; /* init_size's room to decompress is not needed */
+	} else {
+		if (linux_kernel_addr(li, ram_size, &kaddr, err, errlen) < 0)
+			return -1;
+		kneed = li->init_size > li->kernel_size ? li->init_size : li->kernel_size;
+	}
 	if (clen > li->cmdline_size || clen >= LINUX_CMDLINE_MAX)
 		FAIL("kernel command line of %zu bytes is longer than the %u the kernel accepts (cmdline_size)",
 		     clen, li->cmdline_size < LINUX_CMDLINE_MAX - 1 ? li->cmdline_size
 								 : (unsigned)LINUX_CMDLINE_MAX - 1);
-	kneed = li->init_size > li->kernel_size ? li->init_size : li->kernel_size;
 	if (initrd_len) {
 		/* as high as allowed: below initrd_addr_max (inclusive) and RAM's
 		 * end, above everything the kernel may use while decompressing */
@@ -169,7 +228,15 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	}
 
 	/* every check passed: write */
-	memcpy(ram + kaddr, li->kernel, li->kernel_size);
+	if (li->vmlinux) {
+		struct fdt_params unused = { 0 };
+
+		if (elf_load(li->vmlinux, li->vmlinux_len, ram, ram_size, &ext.entry, &unused, err,
+			     errlen) < 0)
+			return -1;
+	} else {
+		memcpy(ram + kaddr, li->kernel, li->kernel_size);
+	}
 	if (initrd_len)
 		memcpy(ram + iaddr, initrd, initrd_len);
 	memset(ram + LINUX_CMDLINE, 0, clen + 1);
@@ -185,6 +252,7 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	memcpy(zp + BP_HDR, li->setup + BP_HDR, hdr_end - BP_HDR);
 	zp[BP_TYPE_OF_LOADER] = 0xff; /* undefined boot loader */
 	zp[BP_LOADFLAGS] |= CAN_USE_HEAP;
+	zp[BP_LOADFLAGS] &= (uint8_t)~KASLR_FLAG; /* nothing randomised the kernel's place */
 	put16(zp, BP_HEAP_END_PTR, 0xfe00);
 	put32(zp, BP_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE);
 	put32(zp, BP_EXT_CMD_LINE_PTR, (uint32_t)(LINUX_CMDLINE >> 32));
@@ -202,7 +270,7 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	zp[BP_E820_ENTRIES] = (uint8_t)n;
 
 	out->kernel_addr = kaddr;
-	out->entry = kaddr + 0x200;
+	out->entry = li->vmlinux ? ext.entry : kaddr + 0x200;
 	out->zero_page = LINUX_ZERO_PAGE;
 	out->cmdline_addr = LINUX_CMDLINE;
 	out->initrd_addr = iaddr;

@@ -47,6 +47,8 @@
 #define BP_XLOADFLAGS        0x236
 #define BP_CMDLINE_SIZE      0x238
 #define BP_PREF_ADDRESS      0x258
+#define BP_PAYLOAD_OFFSET    0x248
+#define BP_PAYLOAD_LENGTH    0x24c
 #define BP_INIT_SIZE         0x260
 #define BP_E820_TABLE        0x2d0
 #define BP_E820_MAX          128
@@ -54,12 +56,17 @@
 #define LINUX_HDRS_MAGIC 0x53726448u /* "HdrS" */
 #define XLF_KERNEL_64 (1u << 0)
 #define LOADED_HIGH   (1u << 0)
+#define KASLR_FLAG    (1u << 1)
 #define CAN_USE_HEAP  (1u << 7)
 
 #define E820_RAM      1
 #define E820_RESERVED 2
 
-/* What linux_parse() found in a bzImage. Points into the caller's buffer. */
+#define LINUX_OWN_SETUP 0x400 /* the setup header made up for a bare vmlinux */
+
+/* What linux_parse() found in a bzImage (or linux_parse_vmlinux() in an
+ * ELF vmlinux). Points into the caller's buffers, and into itself (setup,
+ * for a vmlinux): not to be copied. */
 struct linux_image {
 	const uint8_t *setup;       /* the real-mode part: boot sector + setup */
 	size_t setup_size;          /* (setup_sects + 1) * 512 */
@@ -73,6 +80,14 @@ struct linux_image {
 	uint32_t cmdline_size;      /* longest command line, without the NUL */
 	uint64_t pref_address;
 	uint32_t init_size;         /* bytes the kernel needs from its load address */
+	const uint8_t *payload;     /* the compressed kernel inside kernel[] */
+	size_t payload_len;
+	/* the decompressed kernel, an ELF: when set, linux_load() loads its
+	 * segments and the boot vCPU enters its 64-bit entry point (the
+	 * in-guest decompressor never runs); else kernel[] goes in whole */
+	const uint8_t *vmlinux;
+	size_t vmlinux_len;
+	uint8_t own_setup[LINUX_OWN_SETUP];
 };
 
 /* Check a bzImage: boot flag 0xAA55, "HdrS", protocol >= 2.12, setup_sects
@@ -80,9 +95,20 @@ struct linux_image {
  * loaded-high kernel, a sane alignment. 0, or -1 with a message in err. */
 int linux_parse(const uint8_t *img, size_t len, struct linux_image *li, char *err, size_t errlen);
 
+/* Is img an ELF file (a vmlinux rather than a bzImage)? */
+int linux_is_elf(const uint8_t *img, size_t len);
+
+/* A bare vmlinux ELF, as Firecracker boots it: make up the setup header a
+ * bzImage would carry (protocol 2.15, 2 MiB alignment, 2047-byte command
+ * line, initrd below 2 GiB) and set li->vmlinux. Its segments are checked
+ * against guest RAM by linux_load(). */
+int linux_parse_vmlinux(const uint8_t *img, size_t len, struct linux_image *li, char *err,
+			size_t errlen);
+
 struct linux_layout {
 	uint64_t kernel_addr;       /* where the protected-mode kernel was copied */
-	uint64_t entry;             /* kernel_addr + 0x200: the 64-bit entry point */
+	uint64_t entry;             /* the 64-bit entry point: kernel_addr + 0x200,
+				     * or the vmlinux's ELF entry (startup_64) */
 	uint64_t zero_page;         /* RSI at entry */
 	uint64_t cmdline_addr;
 	uint64_t initrd_addr, initrd_size;
@@ -95,7 +121,8 @@ struct linux_layout {
 int linux_kernel_addr(const struct linux_image *li, uint64_t ram_size, uint64_t *addr,
 		      char *err, size_t errlen);
 
-/* Copy the kernel into ram (ram_size bytes at GPA 0), build the zero page
+/* Copy the kernel into ram (ram_size bytes at GPA 0) (li->vmlinux: its
+ * segments, each inside RAM above 1 MiB), build the zero page
  * at LINUX_ZERO_PAGE (setup header copied from the image, e820 map, type of
  * loader, command line pointer, initrd image/size), the command line at
  * LINUX_CMDLINE, and the initrd as high as the header's initrd_addr_max and

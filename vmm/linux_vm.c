@@ -1,6 +1,7 @@
 /* linux_vm.c - `frameshift run --kernel`: the bzImage and initrd are read and
  * checked before anything else is set up (a bad image is a usage error, exit
- * 64, before any vCPU exists); then the kernel, zero page, command line,
+ * 64, before any vCPU exists), a bzImage's payload decompressed on the host
+ * or taken from the cache (direct boot); then the kernel, zero page, command line,
  * initrd and MP table go into guest RAM, and the boot vCPU enters the 64-bit
  * entry point with RSI at the zero page. The other vCPUs wait in the
  * in-kernel LAPIC for the INIT/SIPI that Linux sends them. */
@@ -15,6 +16,7 @@
 #include "vmm/device.h"
 #include "include/frameshift/guest-abi.h"
 #include "vmm/irq.h"
+#include "vmm/kernel_cache.h"
 #include "vmm/linux.h"
 #include "vmm/linux_vm.h"
 #include "lib/log.h"
@@ -22,6 +24,7 @@
 
 struct linux_boot {
 	uint8_t *kernel_file, *initrd;
+	uint8_t *vmlinux;           /* the bzImage's decompressed kernel (direct boot) */
 	size_t kernel_len, initrd_len;
 	struct linux_image image;
 	struct linux_layout layout;
@@ -36,14 +39,50 @@ void linux_boot_free(struct linux_boot *lb)
 		return;
 	free(lb->kernel_file);
 	free(lb->initrd);
+	free(lb->vmlinux);
 	free(lb);
+}
+
+/* A bzImage is entered past its own decompressor: its payload is undone on
+ * the host (or read from the cache) and the kernel's ELF loaded directly.
+ * --no-kernel-cache, or a codec the host does not undo, keeps the in-guest
+ * path. */
+static int direct_boot(const struct vm_config *cfg, struct linux_boot *lb, char *err, size_t errlen)
+{
+	static const char *const how[] = {
+		[KERNEL_CACHE_HIT] = "from the kernel cache",
+		[KERNEL_CACHE_STORED] = "decompressed on the host, now cached",
+		[KERNEL_CACHE_UNSTORED] = "decompressed on the host (no cache)",
+	};
+	enum kernel_cache_source source;
+	char dir[4096];
+	size_t len;
+	int ret;
+
+	if (cfg->no_kernel_cache) {
+		log_info("kernel: --no-kernel-cache, the kernel decompresses itself");
+		return 0;
+	}
+	ret = kernel_cache_get(kernel_cache_dir(dir, sizeof(dir)) == 0 ? dir : NULL, lb->kernel_file,
+			       lb->kernel_len, lb->image.payload, lb->image.payload_len, &lb->vmlinux, &len,
+			       &source, err, errlen);
+	if (ret < 0)
+		return -1;
+	if (ret == 0) {
+		log_info("kernel: %s; the kernel decompresses itself", err);
+		return 0;
+	}
+	lb->image.vmlinux = lb->vmlinux;
+	lb->image.vmlinux_len = len;
+	log_info("kernel: %zu MiB %s, direct 64-bit entry, no KASLR", len >> 20, how[source]);
+	return 0;
 }
 
 int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char *err, size_t errlen)
 {
 	struct linux_boot *lb = calloc(1, sizeof(*lb));
 	size_t n;
-	int len;
+	int len, ret;
 
 	*out = NULL;
 	if (!lb) {
@@ -55,7 +94,11 @@ int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char 
 		snprintf(err + n, errlen - n, " (--kernel)");
 		goto fail;
 	}
-	if (linux_parse(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen) < 0) {
+	if (linux_is_elf(lb->kernel_file, lb->kernel_len))
+		ret = linux_parse_vmlinux(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen);
+	else if ((ret = linux_parse(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen)) == 0)
+		ret = direct_boot(cfg, lb, err, errlen);
+	if (ret < 0) {
 		n = strlen(err);
 		snprintf(err + n, errlen - n, " (--kernel %s)", cfg->kernel_path);
 		goto fail;
@@ -126,7 +169,9 @@ int linux_vm_load(struct vm *vm, const struct fdt_params *topo, char *err, size_
 	/* the files are in guest RAM now */
 	free(lb->kernel_file);
 	free(lb->initrd);
-	lb->kernel_file = lb->initrd = NULL;
+	free(lb->vmlinux);
+	lb->kernel_file = lb->initrd = lb->vmlinux = NULL;
+	lb->image.vmlinux = NULL;
 	return 0;
 }
 

@@ -13,18 +13,18 @@
 #
 # Adding a harness NAME: add it to FUZZ_NAMES, copy one block of four lines
 # below (replay and fuzz), and put a few seeds in tests/fuzz/corpus/NAME/.
-FUZZ_NAMES = control elf fdt parse virtq balloon server blk net
-FUZZ_LDADD = tests/libtestsupport.a libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS)
+FUZZ_NAMES = control elf fdt parse virtq balloon server blk net kernel
+FUZZ_LDADD = tests/libtestsupport.a libframeshift.a $(JSONC_LIBS) $(NUMA_LIBS) $(FDT_LIBS) $(KERNEL_LIBS)
 FUZZ_REPLAY = tests/fuzz/replay.c tests/fuzz/fuzz.h
 FUZZ_LIBFUZZER = $(AM_LDFLAGS) -fsanitize=fuzzer
 
 check_PROGRAMS += tests/fuzz/replay-control tests/fuzz/replay-elf tests/fuzz/replay-fdt \
 	tests/fuzz/replay-parse tests/fuzz/replay-virtq tests/fuzz/replay-balloon tests/fuzz/replay-server \
-	tests/fuzz/replay-blk tests/fuzz/replay-net
+	tests/fuzz/replay-blk tests/fuzz/replay-net tests/fuzz/replay-kernel
 if FUZZERS
 check_PROGRAMS += tests/fuzz/fuzz-control tests/fuzz/fuzz-elf tests/fuzz/fuzz-fdt \
 	tests/fuzz/fuzz-parse tests/fuzz/fuzz-virtq tests/fuzz/fuzz-balloon tests/fuzz/fuzz-server \
-	tests/fuzz/fuzz-blk tests/fuzz/fuzz-net
+	tests/fuzz/fuzz-blk tests/fuzz/fuzz-net tests/fuzz/fuzz-kernel
 endif
 
 # control: control_handle_line() on a VM without KVM (vmm/control/)
@@ -81,6 +81,12 @@ tests_fuzz_replay_net_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_net_SOURCES = tests/fuzz/fuzz_net.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_net_LDADD = $(FUZZ_LDADD)
 tests_fuzz_fuzz_net_LDFLAGS = $(FUZZ_LIBFUZZER)
+# kernel: a bzImage or vmlinux through linux_parse, kernel_decompress, linux_load (vmm/linux.c, vmm/kernel_image.c)
+tests_fuzz_replay_kernel_SOURCES = tests/fuzz/fuzz_kernel.c $(FUZZ_REPLAY)
+tests_fuzz_replay_kernel_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_kernel_SOURCES = tests/fuzz/fuzz_kernel.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_kernel_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_kernel_LDFLAGS = $(FUZZ_LIBFUZZER)
 
 # Build only the libFuzzer binaries (scripts/fuzz): make fuzzers
 fuzzers: $(FUZZ_NAMES:%=tests/fuzz/fuzz-%)
