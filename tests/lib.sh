@@ -10,6 +10,8 @@ FRAMESHIFT=$top_builddir/frameshift
 NUMACHECK=$top_builddir/scripts/numacheck # the kernel's view (scripts/numacheck.c)
 GUEST_DIR=$top_builddir/guest-tests
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/frameshift-test.XXXXXX")
+# run --kernel's kernel cache: the test's own, never the user's
+export XDG_CACHE_HOME="$TEST_TMP/cache"
 # a VM started by vm_start keeps its output here (fail shows its stderr)
 VM_OUT=$TEST_TMP/vm.out
 VM_ERR=$TEST_TMP/vm.err

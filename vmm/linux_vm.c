@@ -96,8 +96,8 @@ int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char 
 	}
 	if (linux_is_elf(lb->kernel_file, lb->kernel_len))
 		ret = linux_parse_vmlinux(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen);
-	else if ((ret = linux_parse(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen)) == 0)
-		ret = direct_boot(cfg, lb, err, errlen);
+	else
+		ret = linux_parse(lb->kernel_file, lb->kernel_len, &lb->image, err, errlen);
 	if (ret < 0) {
 		n = strlen(err);
 		snprintf(err + n, errlen - n, " (--kernel %s)", cfg->kernel_path);
@@ -118,6 +118,12 @@ int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char 
 					(unsigned long long)d->base, virtio_mmio_irq_of(d->base));
 	if (len < 0 || (size_t)len >= sizeof(lb->cmdline)) {
 		snprintf(err, errlen, "kernel command line too long");
+		goto fail;
+	}
+	/* last, once the cheap checks passed: the decompression */
+	if (!lb->image.vmlinux && direct_boot(cfg, lb, err, errlen) < 0) {
+		n = strlen(err);
+		snprintf(err + n, errlen - n, " (--kernel %s)", cfg->kernel_path);
 		goto fail;
 	}
 	*out = lb;
