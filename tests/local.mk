@@ -118,6 +118,8 @@ KVM_SHELL_TESTS = tests/kvm-boot.test tests/control.test tests/kvm-migrate.test 
 	tests/kvm-net.test
 # a hostile guest (guest-tests/hostile.elf) against the VMM's responsiveness
 KVM_SHELL_TESTS += tests/kvm-hostile.test
+# a bzImage decompressed on the host, cached, entered directly
+KVM_SHELL_TESTS += tests/kvm-linux-direct.test
 # the host out of hugepages: degraded frames, and back by compaction
 KVM_SHELL_TESTS += tests/kvm-degraded.test
 # a moved frame's new page is mapped before the guest touches it
