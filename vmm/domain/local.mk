@@ -11,9 +11,8 @@ tests_check_domain_SOURCES = tests/check_domain.c tests/unit.h
 tests_check_domain_CFLAGS = $(UNIT_CFLAGS)
 tests_check_domain_LDADD = $(UNIT_LDADD)
 
-# docs/examples/*.xml, booted from their domain XML; the Linux one in the
-# nested platform's L1 (tests/kvm-domain-linux.test starts one outside it)
-KVM_SHELL_TESTS += tests/kvm-domain.test tests/kvm-domain-linux.test
+# docs/examples/*.xml, booted from their domain XML
+KVM_SHELL_TESTS += tests/kvm-domain.test
 EXTRA_DIST += docs/examples/numa-strict.xml docs/examples/interleave-balloon.xml docs/examples/linux-numa.xml \
 	docs/domain.md
 
