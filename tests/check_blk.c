@@ -103,9 +103,12 @@ static void image_is_expected(void)
 	uint8_t *now = malloc(IMG_BYTES);
 
 	ck_assert_int_eq(pread(img_fd, now, IMG_BYTES, 0), IMG_BYTES);
-	for (uint64_t i = 0; i < IMG_BYTES; i++)
-		ck_assert_msg(now[i] == img_copy[i], "image byte %llu is 0x%02x, want 0x%02x",
-			      (unsigned long long)i, now[i], img_copy[i]);
+	/* one check per byte would be 2 Mi of Check's marks (a pipe write
+	 * each): name the first byte that differs, if one does */
+	if (memcmp(now, img_copy, IMG_BYTES))
+		for (uint64_t i = 0; i < IMG_BYTES; i++)
+			ck_assert_msg(now[i] == img_copy[i], "image byte %llu is 0x%02x, want 0x%02x",
+				      (unsigned long long)i, now[i], img_copy[i]);
 	free(now);
 }
 
