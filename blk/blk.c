@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "blk/state.h"
+#include "lib/cpus.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 
 void blk_vguest_error(struct blk *b, uint64_t *counter, const char *fmt, va_list ap)
 {
@@ -31,13 +33,15 @@ void blk_guest_error(struct blk *b, uint64_t *counter, const char *fmt, ...)
 
 /* ---- --disk ---- */
 
-int blk_spec_parse(const char *s, struct blk_spec *spec, char *err, size_t errlen)
+int blk_spec_parse(const char *s, unsigned index, struct blk_spec *spec, char *err, size_t errlen)
 {
 	size_t len = strcspn(s, ",");
 
 	memset(spec, 0, sizeof(*spec));
+	spec->node = -1;
+	spec->index = index;
 	if (!len || len >= sizeof(spec->path)) {
-		snprintf(err, errlen, "--disk '%s': want PATH[,readonly][,serial=S]", s);
+		snprintf(err, errlen, "--disk '%s': want PATH[,readonly][,serial=S][,node=N]", s);
 		return -1;
 	}
 	memcpy(spec->path, s, len);
@@ -62,8 +66,18 @@ int blk_spec_parse(const char *s, struct blk_spec *spec, char *err, size_t errle
 					return -1;
 				}
 			memcpy(spec->serial, opt + 7, n);
+		} else if (len > 5 && !strncmp(opt, "node=", 5)) {
+			unsigned node;
+
+			if (parse_uint_field(opt + 5, len - 5, 0, HOST_NODE_MAX, &node) < 0) {
+				snprintf(err, errlen, "--disk: bad node '%.*s' (want a host node number)", (int)len - 5,
+					 opt + 5);
+				return -1;
+			}
+			spec->node = (int)node;
 		} else {
-			snprintf(err, errlen, "--disk: unknown option '%.*s' (want readonly or serial=S)", (int)len, opt);
+			snprintf(err, errlen, "--disk: unknown option '%.*s' (want readonly, serial=S or node=N)",
+				 (int)len, opt);
 			return -1;
 		}
 	}
@@ -239,6 +253,9 @@ void blk_get_status(struct blk *b, struct blk_status *s)
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_lock(&t->lock);
 	memcpy(s->path, b->spec.path, sizeof(s->path));
+	s->node = b->spec.node;
+	for (unsigned k = 0; k < BLK_IO_THREADS; k++)
+		blk_io_thread_name(b, k, s->threads[k]);
 	memcpy(s->serial, b->spec.serial, sizeof(s->serial));
 	s->readonly = b->spec.readonly;
 	s->capacity = b->capacity;

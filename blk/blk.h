@@ -43,15 +43,17 @@
 #define BLK_RANGE_SECTORS_MAX (32u << 11) /* 32 MiB */
 #define BLK_IO_THREADS 4
 
-/* --disk PATH[,readonly][,serial=S] */
+/* --disk PATH[,readonly][,serial=S][,node=N] */
 struct blk_spec {
 	char path[PATH_MAX];
 	bool readonly;
 	char serial[VIRTIO_BLK_ID_BYTES + 1];
+	int node;       /* host node of the I/O threads; -1: not bound (not given) */
+	unsigned index; /* the n-th --disk: names its threads diskN-ioK */
 };
 
-/* Parse a --disk value. 0, or -1 with a message in err. */
-int blk_spec_parse(const char *s, struct blk_spec *spec, char *err, size_t errlen);
+/* Parse the index-th --disk value. 0, or -1 with a message in err. */
+int blk_spec_parse(const char *s, unsigned index, struct blk_spec *spec, char *err, size_t errlen);
 
 /* What the VMM knows of guest frames, for counting (both optional). */
 struct blk_mem_probe {
@@ -87,6 +89,8 @@ struct blk_counters {
 
 struct blk_status {
 	char path[PATH_MAX];
+	int node;                    /* host node its I/O threads run on, -1: any */
+	char threads[BLK_IO_THREADS][16]; /* their names */
 	char serial[VIRTIO_BLK_ID_BYTES + 1];
 	bool readonly;
 	uint64_t capacity;           /* sectors */
@@ -97,7 +101,8 @@ struct blk_status {
 
 struct blk;
 
-/* Open the image (read-only with spec->readonly) and start the I/O threads.
+/* Open the image (read-only with spec->readonly) and start the I/O threads,
+ * on host node spec->node's CPUs when it is >= 0.
  * mem reaches guest RAM; probe may be NULL. NULL with a message in err. */
 struct blk *blk_create(const struct blk_spec *spec, uint64_t base, const struct vq_mem *mem,
 		       const struct blk_mem_probe *probe, char *err, size_t errlen);

@@ -4,6 +4,7 @@
  * handed to the transport, and the `disks` command. The one file of blk/
  * that knows the VMM; linked into the frameshift binary only. */
 #include <stdio.h>
+#include <string.h>
 
 #include "blk/control.h"
 #include "blk/device.h"
@@ -13,6 +14,8 @@
 #include "vmm/device.h"
 #include "vmm/irq.h"
 #include "vmm/vm.h"
+
+_Static_assert(BLK_IO_THREADS <= DEVICE_IO_THREADS_MAX, "numastat lists every I/O thread");
 
 static struct device disk_devs[BLK_MAX_DISKS];
 static struct blk_set disks;
@@ -42,11 +45,13 @@ static int disk_init(struct device *dev, struct vm *vm)
 	unsigned i = (unsigned)(dev - disk_devs);
 	struct vq_mem mem;
 	struct blk_mem_probe probe = { gm_ballooned, gm_migrating, &vm->mem };
+	struct blk_spec spec = vm->cfg->disks[i];
 	char err[PATH_MAX + 128];
 	struct blk *b;
 
+	spec.node = device_io_node(vm, spec.node);
 	virtio_vm_ram(vm, &mem);
-	b = blk_create(&vm->cfg->disks[i], dev->base, &mem, &probe, err, sizeof(err));
+	b = blk_create(&spec, dev->base, &mem, &probe, err, sizeof(err));
 	if (!b) {
 		log_info("%s", err);
 		return -1;
@@ -70,6 +75,18 @@ static void disk_holds(struct device *dev, uint64_t *held, double *longest)
 	blk_get_status(dev->priv, &s);
 	*held = s.c.migration_held;
 	*longest = s.c.migration_hold_max;
+}
+
+static void disk_io_placement(struct device *dev, struct device_io *io)
+{
+	unsigned i = (unsigned)(dev - disk_devs);
+	struct blk_status s;
+
+	blk_get_status(dev->priv, &s);
+	snprintf(io->id, sizeof(io->id), "disk%u", i);
+	io->node = s.node;
+	io->nthreads = BLK_IO_THREADS;
+	memcpy(io->threads, s.threads, sizeof(s.threads));
 }
 
 static void disk_quiesce(struct device *dev, struct vm *vm)
@@ -107,6 +124,7 @@ void blk_register_disks(const struct vm_config *cfg)
 			.fdt_node = disk_fdt,
 			.exit = disk_exit,
 			.migration_holds = disk_holds,
+			.io_placement = disk_io_placement,
 			.quiesce = disk_quiesce,
 		};
 		device_register(&disk_devs[i]);

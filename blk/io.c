@@ -21,6 +21,7 @@
 
 #include "blk/state.h"
 #include "lib/clock.h"
+#include "lib/cpus.h"
 #include "lib/log.h"
 
 /* ---- the data phase, on an I/O thread, no lock held ---- */
@@ -237,21 +238,33 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
+void blk_io_thread_name(const struct blk *b, unsigned k, char name[16])
+{
+	snprintf(name, 16, "disk%u-io%u", b->spec.index, k);
+}
+
 int blk_io_start(struct blk *b, char *err, size_t errlen)
 {
+	pthread_attr_t attr;
+
+	if (node_thread_attr(&attr, b->spec.node) < 0) {
+		snprintf(err, errlen, "virtio-blk: host node %d has no CPUs for its I/O threads", b->spec.node);
+		return -1;
+	}
 	for (unsigned i = 0; i < BLK_IO_THREADS; i++) {
 		char name[16];
-		int ret = pthread_create(&b->threads[i], NULL, io_thread, b);
+		int ret = pthread_create(&b->threads[i], &attr, io_thread, b);
 
 		if (ret) {
 			snprintf(err, errlen, "virtio-blk: cannot start an I/O thread: %s", strerror(ret));
-			return -1;
+			break;
 		}
 		b->nthreads++;
-		snprintf(name, sizeof(name), "blk-io%u", i);
+		blk_io_thread_name(b, i, name);
 		pthread_setname_np(b->threads[i], name);
 	}
-	return 0;
+	pthread_attr_destroy(&attr);
+	return b->nthreads == BLK_IO_THREADS ? 0 : -1;
 }
 
 static void drop_queued(struct blk *b)

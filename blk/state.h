@@ -73,6 +73,8 @@ static inline void blk_count(uint64_t *counter, uint64_t n)
 bool blk_parse(struct blk *b, const struct vq_chain *c, struct blk_req *r);
 
 /* io.c */
+/* I/O thread k's name: diskN-ioK */
+void blk_io_thread_name(const struct blk *b, unsigned k, char name[16]);
 int blk_io_start(struct blk *b, char *err, size_t errlen);
 void blk_io_stop(struct blk *b);
 /* Hand r to the I/O threads (t.lock held). */

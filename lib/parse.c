@@ -2,6 +2,7 @@
  * control socket (see parse.h). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/parse.h"
 
@@ -46,6 +47,17 @@ int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
+}
+
+int parse_uint_field(const char *s, size_t len, unsigned min, unsigned max, unsigned *out)
+{
+	char buf[16];
+
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return parse_uint(buf, min, max, out);
 }
 
 int parse_range_list(const char *s, uint32_t limit,

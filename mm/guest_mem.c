@@ -142,6 +142,25 @@ static unsigned start_node(const struct guest_mem_config *cfg, unsigned nnodes, 
 	return numa_policy_node_for(&cfg->policy, idx);
 }
 
+int guest_mem_main_host_node(struct guest_mem *gm)
+{
+	uint32_t per_node[MAX_NODES], per_state[FRAME_NR_STATES];
+	uint64_t on_host[MAX_NODES] = { 0 };
+	int best = -1;
+
+	pthread_mutex_lock(&gm->ft.lock);
+	frame_table_count(&gm->ft, per_node, per_state);
+	pthread_mutex_unlock(&gm->ft.lock);
+	/* pools map to host nodes below MAX_NODES (simulated ones all to 0) */
+	for (unsigned n = 0; n < gm->nnodes; n++)
+		if (gm->pools[n].host_node >= 0 && gm->pools[n].host_node < MAX_NODES)
+			on_host[gm->pools[n].host_node] += per_node[n];
+	for (int h = 0; h < MAX_NODES; h++)
+		if (on_host[h] && (best < 0 || on_host[h] > on_host[best]))
+			best = h;
+	return best;
+}
+
 int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *plan,
 		   char *err, size_t errlen)
 {

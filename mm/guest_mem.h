@@ -83,6 +83,11 @@ static inline uint8_t *guest_mem_frame_hva(const struct guest_mem *gm, uint32_t 
  * Every guest-supplied address goes through here. */
 void *guest_mem_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
+/* The host node holding most guest memory now (ties: the lowest), -1
+ * without NUMA: where a device's I/O threads run by default. With
+ * --sim-nodes, the one real node all pools live on. */
+int guest_mem_main_host_node(struct guest_mem *gm);
+
 /* The guest NUMA node frame idx belongs to (0 without a guest topology). */
 unsigned guest_mem_vnode(const struct guest_mem *gm, uint32_t idx);
 

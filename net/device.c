@@ -21,14 +21,15 @@ static struct net_set nets;
 
 static int net_dev_init(struct device *dev, struct vm *vm)
 {
-	const struct net_spec *spec = &vm->cfg->nets[dev - net_devs];
+	struct net_spec spec = vm->cfg->nets[dev - net_devs];
 	struct vq_mem mem;
 	char err[256];
-	int fd = net_tap_open(spec->tap, err, sizeof(err));
+	int fd = net_tap_open(spec.tap, err, sizeof(err));
 	struct net *n;
 
+	spec.node = device_io_node(vm, spec.node);
 	virtio_vm_ram(vm, &mem);
-	n = fd < 0 ? NULL : net_create(spec, fd, dev->base, &mem, err, sizeof(err));
+	n = fd < 0 ? NULL : net_create(&spec, fd, dev->base, &mem, err, sizeof(err));
 	if (!n) {
 		log_info("%s", err);
 		return -1;
@@ -43,6 +44,18 @@ static void net_dev_io(struct device *dev, struct vm *vm, uint64_t offset, uint8
 		       bool is_write)
 {
 	virtio_mmio_access(net_transport(dev->priv), offset, data, len, is_write);
+}
+
+static void net_dev_io_placement(struct device *dev, struct device_io *io)
+{
+	unsigned i = (unsigned)(dev - net_devs);
+	struct net_status s;
+
+	net_get_status(dev->priv, &s);
+	snprintf(io->id, sizeof(io->id), "net%u", i);
+	io->node = s.node;
+	io->nthreads = 1;
+	snprintf(io->threads[0], sizeof(io->threads[0]), "%s", s.thread);
 }
 
 static void net_dev_quiesce(struct device *dev, struct vm *vm)
@@ -80,6 +93,7 @@ void net_register_devices(const struct vm_config *cfg)
 			.fdt_node = net_dev_fdt,
 			.exit = net_dev_exit,
 			.quiesce = net_dev_quiesce,
+			.io_placement = net_dev_io_placement,
 		};
 		device_register(&net_devs[i]);
 	}

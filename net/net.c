@@ -12,7 +12,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "lib/cpus.h"
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "net/net.h"
 
 #define HDR_LEN sizeof(struct virtio_net_hdr)
@@ -69,6 +71,8 @@ int net_spec_parse(const char *s, unsigned index, struct net_spec *spec, char *e
 	const char *p = s;
 
 	memset(spec, 0, sizeof(*spec));
+	spec->node = -1;
+	spec->index = index;
 	memcpy(spec->mac, (uint8_t[]){ 0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + index) }, 6);
 	while (*p) {
 		size_t len = strcspn(p, ",");
@@ -86,8 +90,17 @@ int net_spec_parse(const char *s, unsigned index, struct net_spec *spec, char *e
 					 (int)(len - 4), p + 4);
 				return -1;
 			}
+		} else if (len > 5 && !strncmp(p, "node=", 5)) {
+			unsigned node;
+
+			if (parse_uint_field(p + 5, len - 5, 0, HOST_NODE_MAX, &node) < 0) {
+				snprintf(err, errlen, "--net: bad node '%.*s' (want a host node number)", (int)(len - 5),
+					 p + 5);
+				return -1;
+			}
+			spec->node = (int)node;
 		} else {
-			snprintf(err, errlen, "--net '%s': want tap=NAME[,mac=M]", s);
+			snprintf(err, errlen, "--net '%s': want tap=NAME[,mac=M][,node=N]", s);
 			return -1;
 		}
 		p += len;
@@ -354,10 +367,17 @@ const char *net_feature_name(unsigned bit)
 
 /* ---- life ---- */
 
+static void rx_thread_name(const struct net *n, char name[NET_THREAD_NAME])
+{
+	snprintf(name, NET_THREAD_NAME, "net%u-rx", n->spec.index);
+}
+
 struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, const struct vq_mem *mem,
 		       char *err, size_t errlen)
 {
 	struct net *n = calloc(1, sizeof(*n));
+	pthread_attr_t attr;
+	char name[NET_THREAD_NAME];
 	int ret;
 
 	if (!n) {
@@ -375,14 +395,21 @@ struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, c
 		net_destroy(n);
 		return NULL;
 	}
-	ret = pthread_create(&n->rx_thread, NULL, rx_thread, n);
+	if (node_thread_attr(&attr, spec->node) < 0) {
+		snprintf(err, errlen, "virtio-net: host node %d has no CPUs for its thread", spec->node);
+		net_destroy(n);
+		return NULL;
+	}
+	ret = pthread_create(&n->rx_thread, &attr, rx_thread, n);
+	pthread_attr_destroy(&attr);
 	if (ret) {
 		snprintf(err, errlen, "virtio-net: cannot start its thread: %s", strerror(ret));
 		net_destroy(n);
 		return NULL;
 	}
 	n->rx_started = true;
-	pthread_setname_np(n->rx_thread, "net-rx");
+	rx_thread_name(n, name);
+	pthread_setname_np(n->rx_thread, name);
 	return n;
 }
 
@@ -421,6 +448,8 @@ void net_get_status(struct net *n, struct net_status *s)
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_lock(&t->lock);
 	memcpy(s->tap, n->spec.tap, sizeof(s->tap));
+	s->node = n->spec.node;
+	rx_thread_name(n, s->thread);
 	memcpy(s->mac, n->spec.mac, 6);
 	s->c = n->c;
 	virtio_mmio_get_status(t, &s->t);

@@ -36,11 +36,14 @@
 #define NET_QUEUE_SIZE 256
 #define NET_FRAME_MIN 14   /* an Ethernet header */
 #define NET_FRAME_MAX 1518 /* 1500 + 14 + a VLAN tag */
+#define NET_THREAD_NAME 16 /* a thread name's bytes (comm) */
 
-/* --net tap=NAME[,mac=M] */
+/* --net tap=NAME[,mac=M][,node=N] */
 struct net_spec {
 	char tap[IFNAMSIZ];
 	uint8_t mac[6];
+	int node;       /* host node of the receive thread; -1: not bound (not given) */
+	unsigned index; /* the n-th --net: names its thread netN-rx */
 };
 
 /* Parse a --net value; the index picks the default MAC (52:54:00:12:34:5X).
@@ -66,6 +69,8 @@ struct net_counters {
 
 struct net_status {
 	char tap[IFNAMSIZ];
+	int node;                  /* host node its receive thread runs on, -1: any */
+	char thread[NET_THREAD_NAME]; /* its name */
 	uint8_t mac[6];
 	struct net_counters c;
 	struct virtio_mmio_status t;
@@ -74,7 +79,8 @@ struct net_status {
 struct net;
 
 /* A device on tap_fd (which it then owns: a tap, or for tests a datagram
- * socket), its receive thread started. NULL with a message in err. */
+ * socket), its receive thread started (on host node spec->node's CPUs when
+ * it is >= 0). NULL with a message in err. */
 struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, const struct vq_mem *mem,
 		       char *err, size_t errlen);
 /* End the receive thread (at the VM's stop, while the migrator still serves

@@ -49,7 +49,7 @@ static uint8_t pattern(uint64_t off)
 
 static void make_disk(bool readonly, const char *serial)
 {
-	struct blk_spec spec = { .readonly = readonly };
+	struct blk_spec spec = { .readonly = readonly, .node = -1 };
 	char err[256];
 
 	img_fd = mkstemp(img);
@@ -456,19 +456,28 @@ START_TEST(test_spec_parse)
 	struct blk_spec s;
 	char err[256];
 
-	ck_assert_int_eq(blk_spec_parse("a.img", &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(blk_spec_parse("a.img", 0, &s, err, sizeof(err)), 0);
 	ck_assert_str_eq(s.path, "a.img");
 	ck_assert(!s.readonly);
-	ck_assert_int_eq(blk_spec_parse("/x/b.img,readonly,serial=ABC-1", &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.node, -1); /* not bound unless asked: the VMM picks */
+	ck_assert_int_eq(blk_spec_parse("a.img,node=1,readonly", 2, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.node, 1);
+	ck_assert_uint_eq(s.index, 2);
+	ck_assert(s.readonly);
+	ck_assert_int_eq(blk_spec_parse("a.img,node=", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,node=-1", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,node=1x", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,node=1024", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("/x/b.img,readonly,serial=ABC-1", 0, &s, err, sizeof(err)), 0);
 	ck_assert_str_eq(s.path, "/x/b.img");
 	ck_assert(s.readonly);
 	ck_assert_str_eq(s.serial, "ABC-1");
-	ck_assert_int_eq(blk_spec_parse("", &s, err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_spec_parse(",readonly", &s, err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_spec_parse("a.img,rw", &s, err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_spec_parse("a.img,serial=123456789012345678901", &s, err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_spec_parse("a.img,serial=a b", &s, err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_spec_parse("a.img,", &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse(",readonly", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,rw", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,serial=123456789012345678901", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,serial=a b", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(blk_spec_parse("a.img,", 0, &s, err, sizeof(err)), -1);
 }
 END_TEST
 

@@ -200,6 +200,13 @@ START_TEST(test_spec_parse)
 	ck_assert_int_eq(net_spec_parse("tap=tap0", 1, &s, err, sizeof(err)), 0);
 	ck_assert_str_eq(s.tap, "tap0");
 	ck_assert(!memcmp(s.mac, "\x52\x54\x00\x12\x34\x57", 6));
+	ck_assert_int_eq(s.node, -1);
+	ck_assert_uint_eq(s.index, 1);
+	ck_assert_int_eq(net_spec_parse("tap=t,node=3", 0, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.node, 3);
+	ck_assert_int_eq(net_spec_parse("tap=t,node=", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(net_spec_parse("tap=t,node=x", 0, &s, err, sizeof(err)), -1);
+	ck_assert_int_eq(net_spec_parse("tap=t,node=99999", 0, &s, err, sizeof(err)), -1);
 	ck_assert_int_eq(net_spec_parse("mac=02:00:00:00:00:01,tap=x", 0, &s, err, sizeof(err)), 0);
 	ck_assert(!memcmp(s.mac, "\x02\x00\x00\x00\x00\x01", 6));
 	ck_assert_int_eq(net_spec_parse("", 0, &s, err, sizeof(err)), -1);

@@ -128,6 +128,8 @@ KVM_SHELL_TESTS += tests/kvm-prefault.test
 KVM_SHELL_TESTS += tests/kvm-drain.test
 # memory tiering: --tiering, ctl tier (mm/tier_policy.c)
 KVM_SHELL_TESTS += tests/kvm-tiering.test
+# device I/O threads on their host node (node=N, the default), from /proc
+KVM_SHELL_TESTS += tests/kvm-ionode.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test

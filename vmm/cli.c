@@ -1,12 +1,14 @@
 /* cli.c - `frameshift run` options. */
 #include <errno.h>
 #include <getopt.h>
+#include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/cpus.h"
 #include "lib/parse.h"
 #include "lib/util.h"
 #include "vmm/cli.h"
@@ -67,10 +69,13 @@ void cli_usage(FILE *out)
 	      "      --domain FILE.xml     run a libvirt domain (docs/domain.md): its run options\n"
 	      "                            come first, options given here after them\n"
 	      "      --no-seccomp          run without the seccomp sandbox (to debug)\n"
-	      "      --disk PATH[,readonly][,serial=S]\n"
-	      "                            a virtio-blk disk on a raw image file (repeatable, at most 4)\n"
-	      "      --net tap=NAME[,mac=M]\n"
-	      "                            a virtio-net device on tap NAME (repeatable, at most 2)\n"
+	      "      --disk PATH[,readonly][,serial=S][,node=N]\n"
+	      "                            a virtio-blk disk on a raw image file (repeatable, at most 4);\n"
+	      "                            node: host node of its I/O threads (default: the one\n"
+	      "                            holding most guest memory at start)\n"
+	      "      --net tap=NAME[,mac=M][,node=N]\n"
+	      "                            a virtio-net device on tap NAME (repeatable, at most 2);\n"
+	      "                            node as for --disk\n"
 	      "  -v, --verbose             log more\n"
 	      "\n"
 	      "Exit status: the guest's debug-exit value, or 64 usage, 70 VMM/KVM error,\n"
@@ -324,7 +329,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DISK:
 			if (cfg->ndisks == BLK_MAX_DISKS)
 				USAGE_ERROR("more than %d --disk", BLK_MAX_DISKS);
-			if (blk_spec_parse(optarg, &cfg->disks[cfg->ndisks], err, sizeof(err)) < 0)
+			if (blk_spec_parse(optarg, cfg->ndisks, &cfg->disks[cfg->ndisks], err, sizeof(err)) < 0)
 				USAGE_ERROR("%s", err);
 			cfg->ndisks++;
 			break;
@@ -396,6 +401,25 @@ static int check_file(const char *path, const char *what, int mode, char *err, s
 	return 0;
 }
 
+/* A device's node=N names a host node with CPUs for its threads (-1: not
+ * given). Host nodes, also with --sim-nodes: the I/O runs on real CPUs. */
+static int check_io_node(int node, const char *what, char *err, size_t errlen)
+{
+	cpu_set_t cpus;
+	int n = node < 0 ? 1 : host_node_cpus(node, &cpus);
+
+	if (n > 0)
+		return 0;
+	if (n == 0)
+		snprintf(err, errlen, "%s node=%d: host node %d has no CPUs", what, node, node);
+	else if (numa_available() < 0)
+		snprintf(err, errlen, "%s node=%d: this host has no NUMA nodes (libnuma)", what, node);
+	else
+		snprintf(err, errlen, "%s node=%d: no such host node (this host has nodes 0-%d)", what, node,
+			 numa_max_node());
+	return -1;
+}
+
 int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	const struct { const char *path, *what; } files[] = {
@@ -409,7 +433,11 @@ int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 			return -1;
 	for (unsigned i = 0; i < cfg->ndisks; i++)
 		if (check_file(cfg->disks[i].path, "--disk", cfg->disks[i].readonly ? R_OK : R_OK | W_OK,
-			       err, errlen) < 0)
+			       err, errlen) < 0 ||
+		    check_io_node(cfg->disks[i].node, "--disk", err, errlen) < 0)
+			return -1;
+	for (unsigned i = 0; i < cfg->nnets; i++)
+		if (check_io_node(cfg->nets[i].node, "--net", err, errlen) < 0)
 			return -1;
 	return 0;
 }

@@ -49,7 +49,8 @@ struct vm_config {
  * printing a message to stderr; 1 means --help was printed (exit 0). */
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg);
 void cli_usage(FILE *out);
-/* The guest's files exist and are readable regular files; -1 with a message. */
+/* The guest's files exist and are readable regular files, and each device's
+ * node=N is a host node with CPUs; -1 with a message. */
 int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen);
 /* What can be checked before anything is allocated: the guest's files, the
  * control socket's path, and the nodes and policy against this host. 0, or

@@ -114,6 +114,27 @@ static void show_info(struct json_object *r, bool color)
 	simulated_note(r);
 }
 
+/* "disk0 (virtio-blk): host node 0, threads disk0-io0 ..." per device. */
+static void show_device_nodes(struct json_object *devices)
+{
+	size_t n = devices ? json_object_array_length(devices) : 0;
+
+	if (n)
+		printf("\nDevice I/O threads:\n");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(devices, i), *threads = jget(d, "threads");
+		int64_t node = jint(d, "host_node");
+		char where[32] = "any host node";
+
+		if (node >= 0)
+			snprintf(where, sizeof(where), "host node %lld", (long long)node);
+		printf("  %-6s %-11s %s, threads", jstr(d, "device"), jstr(d, "type"), where);
+		for (size_t k = 0; threads && k < json_object_array_length(threads); k++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(threads, k)));
+		printf("\n");
+	}
+}
+
 /* numastat -p style: a column per node and a total. */
 static void show_numastat(struct json_object *r, bool color)
 {
@@ -163,6 +184,7 @@ static void show_numastat(struct json_object *r, bool color)
 		}
 	}
 	printf(" (%lld in all)\n", (long long)jint(r, "frames"));
+	show_device_nodes(jget(r, "devices"));
 	simulated_note(r);
 }
 

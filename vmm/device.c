@@ -2,7 +2,9 @@
  * constructors before main(), so the list needs no lock. */
 #include <stddef.h>
 
+#include "lib/cpus.h"
 #include "vmm/device.h"
+#include "vmm/vm.h"
 
 static struct device *devices;
 
@@ -27,4 +29,13 @@ struct device *device_find(enum device_space space, uint64_t addr, uint32_t len)
 		    len <= d->len - (addr - d->base))
 			return d;
 	return NULL;
+}
+
+int device_io_node(struct vm *vm, int wanted)
+{
+	cpu_set_t cpus;
+	int node = wanted >= 0 ? wanted : guest_mem_main_host_node(&vm->mem);
+
+	/* a memory-only node cannot run threads: leave them to the scheduler */
+	return host_node_cpus(node, &cpus) > 0 ? node : -1;
 }

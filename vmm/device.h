@@ -9,6 +9,15 @@
 
 struct vm;
 
+/* Where a device's own threads run (`ctl numastat` "devices"). */
+#define DEVICE_IO_THREADS_MAX 8
+struct device_io {
+	char id[16];            /* "disk0", "net0" */
+	int node;               /* host node whose CPUs they run on; -1: any */
+	unsigned nthreads;
+	char threads[DEVICE_IO_THREADS_MAX][16]; /* their names (comm) */
+};
+
 enum device_space { DEV_PIO, DEV_MMIO };
 
 struct device {
@@ -29,11 +38,17 @@ struct device {
 	/* Its I/O that met frames being migrated (`ctl stats` "devices";
 	 * optional): requests held, and the longest one's time in seconds. */
 	void (*migration_holds)(struct device *dev, uint64_t *held, double *longest);
+	/* Its threads' placement (optional: devices without threads). */
+	void (*io_placement)(struct device *dev, struct device_io *io);
 	void *priv;
 	struct device *next;
 };
 
 void device_register(struct device *dev);
+/* The host node for a device's threads: wanted (a node=N the CLI checked),
+ * or by default the host node holding most guest memory now, if it has CPUs;
+ * -1: not bound. */
+int device_io_node(struct vm *vm, int wanted);
 struct device *device_first(void);
 /* The device covering [addr, addr+len) in space, or NULL. */
 struct device *device_find(enum device_space space, uint64_t addr, uint32_t len);

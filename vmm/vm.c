@@ -4,7 +4,6 @@
  * The run state (pause, resume, stop) is vmm/run_state.c. */
 #include <errno.h>
 #include <linux/kvm.h>
-#include <numa.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "vmm/sandbox.h"
 #include "lib/log.h"
 #include "lib/clock.h"
+#include "lib/cpus.h"
 #include "vmm/vm.h"
 
 /* KVM dirty rings sample guest writes for the balancer and the heat of
@@ -135,17 +135,10 @@ static bool vcpu_handle_exit(struct vcpu *v)
 static void vcpu_find_cpus(struct vcpu *v)
 {
 	int host = v->vm->mem.pools[v->node].host_node;
-	struct bitmask *cpus;
 
 	CPU_ZERO(&v->cpus);
-	if (!v->vm->cfg->ncpu_nodes || host < 0 || numa_available() < 0)
-		return;
-	cpus = numa_allocate_cpumask();
-	if (numa_node_to_cpus(host, cpus) == 0)
-		for (unsigned c = 0; c < cpus->size && c < CPU_SETSIZE; c++)
-			if (numa_bitmask_isbitset(cpus, c))
-				CPU_SET(c, &v->cpus);
-	numa_free_cpumask(cpus);
+	if (v->vm->cfg->ncpu_nodes)
+		host_node_cpus(host, &v->cpus);
 }
 
 /* By pid 0 (the caller): the sandbox allows sched_setaffinity for no other. */

@@ -43,7 +43,7 @@ static uint8_t canary[RAM_SIZE - CANARY];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct blk_spec spec = { .serial = "fuzz" };
+	struct blk_spec spec = { .serial = "fuzz", .node = -1 };
 	char path[] = "/tmp/fuzz_blk.XXXXXX", err[256];
 
 	(void)argc;

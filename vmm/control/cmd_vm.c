@@ -15,6 +15,7 @@
 #include "vmm/control/dispatch.h"
 #include "vmm/control/reply.h"
 #include "vmm/control/server.h"
+#include "vmm/device.h"
 #include "vmm/vm.h"
 
 static const char *vm_state_name(enum vm_run_state s)
@@ -103,6 +104,31 @@ static int cmd_info(struct control_req *r)
 	return 0;
 }
 
+/* Each device's own threads and the host node they run on. */
+static struct json_object *devices_json(void)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (struct device *d = device_first(); d; d = d->next) {
+		struct json_object *o, *threads;
+		struct device_io io = { .node = -1 };
+
+		if (!d->io_placement || !d->priv)
+			continue;
+		d->io_placement(d, &io);
+		o = json_object_new_object();
+		threads = json_object_new_array();
+		json_add_str(o, "device", io.id);
+		json_add_str(o, "type", d->name);
+		json_add_int(o, "host_node", io.node);
+		for (unsigned k = 0; k < io.nthreads; k++)
+			json_object_array_add(threads, json_object_new_string(io.threads[k]));
+		json_object_object_add(o, "threads", threads);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static int cmd_numastat(struct control_req *r)
 {
 	struct vm *vm = r->priv;
@@ -149,6 +175,7 @@ static int cmd_numastat(struct control_req *r)
 	json_object_object_add(r->reply, "per_node", nodes);
 	json_object_object_add(r->reply, "total", sum);
 	json_object_object_add(r->reply, "states", states);
+	json_object_object_add(r->reply, "devices", devices_json());
 	return 0;
 }
 
