@@ -122,14 +122,13 @@ START_TEST(tables_chain_and_checksums)
 }
 END_TEST
 
-/* The DSDT's _CRS: Memory32Fixed(ReadWrite, window 0, 4 KiB) and an
- * Extended Interrupt descriptor (consumer, edge, active high, exclusive)
- * on the balloon's IRQ: what vmm/irq.c raises (an edge on IRQ 5 + n). */
-START_TEST(dsdt_matches_the_balloon_window)
+/* The DSDT's _CRS per window n: Memory32Fixed(ReadWrite, window n, 4 KiB)
+ * and an Extended Interrupt descriptor (consumer, edge, active high,
+ * exclusive) on IRQ 5 + n: what vmm/irq.c raises. */
+START_TEST(dsdt_matches_the_virtio_windows)
 {
 	size_t len;
 	const uint8_t *d = acpi_dsdt(&len);
-	uint8_t mem[12] = { 0x86, 0x09, 0x00, 0x01 }, irq[9] = { 0x89, 0x06, 0x00, 0x03, 0x01 };
 
 	ck_assert_uint_eq(ACPI_DSDT_MMIO_BASE, FS_MMIO_BASE);
 	ck_assert_uint_eq(ACPI_DSDT_IRQ, virtio_mmio_irq_of(FS_MMIO_BASE));
@@ -139,17 +138,39 @@ START_TEST(dsdt_matches_the_balloon_window)
 	ck_assert_uint_eq(get32(d + 4), len);
 	ck_assert_uint_eq(acpi_sum(d, len), 0);
 	ck_assert(find(d, len, "LNRO0005", 8));
-	mem[4] = (uint8_t)ACPI_DSDT_MMIO_BASE;
-	mem[5] = (uint8_t)(ACPI_DSDT_MMIO_BASE >> 8);
-	mem[6] = (uint8_t)(ACPI_DSDT_MMIO_BASE >> 16);
-	mem[7] = (uint8_t)(ACPI_DSDT_MMIO_BASE >> 24);
-	mem[8] = (uint8_t)ACPI_DSDT_MMIO_LEN;
-	mem[9] = (uint8_t)(ACPI_DSDT_MMIO_LEN >> 8);
-	ck_assert_msg(find(d, len, mem, sizeof(mem)), "Memory32Fixed(ReadWrite, 0x%x, 0x%x) not in the DSDT",
-		      ACPI_DSDT_MMIO_BASE, ACPI_DSDT_MMIO_LEN);
-	irq[5] = ACPI_DSDT_IRQ;
-	ck_assert_msg(find(d, len, irq, sizeof(irq)), "Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) {%u} not in the DSDT",
-		      ACPI_DSDT_IRQ);
+	for (unsigned n = 0; n < ACPI_DSDT_WINDOWS; n++) {
+		uint32_t base = ACPI_DSDT_MMIO_BASE + n * ACPI_DSDT_MMIO_LEN;
+		uint8_t mem[12] = { 0x86, 0x09, 0x00, 0x01 }, irq[9] = { 0x89, 0x06, 0x00, 0x03, 0x01 };
+
+		ck_assert_uint_eq(ACPI_DSDT_IRQ + n, virtio_mmio_irq_of(base));
+		memcpy(mem + 4, &base, 4);
+		mem[8] = (uint8_t)ACPI_DSDT_MMIO_LEN;
+		mem[9] = (uint8_t)(ACPI_DSDT_MMIO_LEN >> 8);
+		ck_assert_msg(find(d, len, mem, sizeof(mem)), "Memory32Fixed(ReadWrite, 0x%x, 0x%x) not in the DSDT",
+			      base, ACPI_DSDT_MMIO_LEN);
+		irq[5] = (uint8_t)(ACPI_DSDT_IRQ + n);
+		ck_assert_msg(find(d, len, irq, sizeof(irq)),
+			      "Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive) {%u} not in the DSDT",
+			      ACPI_DSDT_IRQ + n);
+	}
+}
+END_TEST
+
+/* OperationRegion (FSVP, SystemMemory, ACPI_VIRTIO_PRESENT_GPA, 4): ExtOp
+ * 0x5b 0x80, the NameSeg, space 0, the address as a DWordPrefix constant,
+ * the length as a BytePrefix one; inside the e820 hole below 1 MiB and
+ * clear of the tables. */
+START_TEST(dsdt_reads_the_present_mask)
+{
+	size_t len;
+	const uint8_t *d = acpi_dsdt(&len);
+	uint8_t op[13] = { 0x5b, 0x80, 'F', 'S', 'V', 'P', 0x00, 0x0c, 0, 0, 0, 0, 0x0a };
+	uint32_t gpa = ACPI_VIRTIO_PRESENT_GPA;
+
+	memcpy(op + 8, &gpa, 4);
+	ck_assert_msg(find(d, len, op, sizeof(op)), "no OperationRegion (FSVP, SystemMemory, 0x%x, ...)", gpa);
+	ck_assert_uint_ge(ACPI_VIRTIO_PRESENT_GPA, 0x9fc00);
+	ck_assert_uint_le(ACPI_VIRTIO_PRESENT_GPA + 4, ACPI_TABLES_GPA);
 }
 END_TEST
 
@@ -378,7 +399,8 @@ static Suite *make_suite(void)
 	TCase *t = tcase_create("tables");
 
 	tcase_add_loop_test(t, tables_chain_and_checksums, 0, 4);
-	tcase_add_test(t, dsdt_matches_the_balloon_window);
+	tcase_add_test(t, dsdt_matches_the_virtio_windows);
+	tcase_add_test(t, dsdt_reads_the_present_mask);
 	tcase_add_test(t, dsdt_has_s5);
 	tcase_add_test(t, sleep_register);
 	tcase_add_test(t, rejects_what_does_not_fit);

@@ -24,11 +24,17 @@
 #define ACPI_HDR_SIZE  36
 #define ACPI_FADT_SIZE 276 /* ACPI 6.x */
 
-/* The DSDT's one device (vmm/acpi/dsdt.asl): must match FS_MMIO_BASE and
- * IRQ_VIRTIO_BASE, the balloon's window 0; tests/check_acpi.c compares. */
+/* The DSDT's virtio-mmio devices (vmm/acpi/dsdt.asl): window n at
+ * ACPI_DSDT_MMIO_BASE + n * ACPI_DSDT_MMIO_LEN on IRQ ACPI_DSDT_IRQ + n,
+ * for n < ACPI_DSDT_WINDOWS (the balloon, 4 disks, 2 net devices); must
+ * match FS_MMIO_BASE and IRQ_VIRTIO_BASE; tests/check_acpi.c compares. */
 #define ACPI_DSDT_MMIO_BASE 0xc0000000u
 #define ACPI_DSDT_MMIO_LEN  0x1000u
 #define ACPI_DSDT_IRQ       5
+#define ACPI_DSDT_WINDOWS   7
+/* A 32-bit mask, bit n: window n holds a device this run (the DSDT's VMSK,
+ * its devices' _STA). Below the tables, in the same reserved e820 range. */
+#define ACPI_VIRTIO_PRESENT_GPA 0xdfff0ULL
 
 /* The FADT's SLEEP_CONTROL_REG and SLEEP_STATUS_REG: one 8-bit I/O port
  * (vmm/acpi_sleep.c; VGA's, free since the FADT says no VGA). A control

@@ -133,6 +133,17 @@ fail:
 	return -1;
 }
 
+/* The DSDT's mask of the virtio-mmio windows that hold a device. */
+static void write_virtio_present(uint8_t *at)
+{
+	uint32_t mask = 0;
+
+	for (unsigned n = 0; n < ACPI_DSDT_WINDOWS; n++)
+		if (device_find(DEV_MMIO, ACPI_DSDT_MMIO_BASE + n * ACPI_DSDT_MMIO_LEN, 4))
+			mask |= 1u << n;
+	memcpy(at, &mask, sizeof(mask)); /* little endian, as x86 and ACPI */
+}
+
 int linux_vm_load(struct vm *vm, const struct fdt_params *topo, char *err, size_t errlen)
 {
 	struct linux_boot *lb = vm->linux_boot;
@@ -165,6 +176,7 @@ int linux_vm_load(struct vm *vm, const struct fdt_params *topo, char *err, size_
 			 topo ? topo->nmem : 0);
 		return -1;
 	}
+	write_virtio_present(vm->mem.hva + ACPI_VIRTIO_PRESENT_GPA);
 	if (lb->image.version >= 0x020e)
 		linux_set_rsdp(vm->mem.hva + LINUX_ZERO_PAGE, ACPI_TABLES_GPA);
 	log_debug("linux: kernel at 0x%llx (entry 0x%llx), initrd %llu KiB at 0x%llx, MP table %ld bytes, "

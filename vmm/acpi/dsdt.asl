@@ -4,8 +4,9 @@
  * that vmm/acpi.c copies into guest memory next to the tables it builds.
  *
  * Devices: the COM1 UART and the i8042 (their ISA ports and IRQs), and
- * the virtio-balloon's virtio-mmio window, which is fixed in this VMM
- * (window 0 at FS_MMIO_BASE, vmm/guest-abi.h; IRQ_VIRTIO_BASE, vmm/irq.h).
+ * the virtio-mmio windows, which are fixed in this VMM (window n at
+ * FS_MMIO_BASE + n * 4K, vmm/guest-abi.h; IRQ IRQ_VIRTIO_BASE + n,
+ * vmm/irq.h): the balloon, up to 4 disks, up to 2 net devices.
  * Linux's virtio_mmio driver matches _HID "LNRO0005" and takes its
  * registers and interrupt from _CRS. frameshift raises the line as an
  * edge (vm_irq_pulse: KVM_IRQ_LINE 1 then 0), so: Edge, ActiveHigh.
@@ -51,6 +52,20 @@ DefinitionBlock ("", "DSDT", 2, "FRMSHF", "FSDSDT", 1)
                 IRQNoFlags () { 1 }
             })
         }
+        /*
+         * Which windows hold a device this run: a bit per window, written
+         * by frameshift at ACPI_VIRTIO_PRESENT_GPA (vmm/acpi.h) before the
+         * guest starts. A window without a device is absent (_STA 0), so
+         * Linux does not probe it.
+         */
+        OperationRegion (FSVP, SystemMemory, 0x000DFFF0, 4)
+        Field (FSVP, DWordAcc, NoLock, Preserve) { VMSK, 32 }
+        Method (VSTA, 1, NotSerialized)
+        {
+            If (VMSK & (One << Arg0)) { Return (0x0F) }
+            Return (Zero)
+        }
+        /* window 0, the balloon; 1-4, the disks; 5-6, the net devices */
         Device (VB00)
         {
             Name (_HID, "LNRO0005")
@@ -61,6 +76,79 @@ DefinitionBlock ("", "DSDT", 2, "FRMSHF", "FSDSDT", 1)
                 Memory32Fixed (ReadWrite, 0xC0000000, 0x00001000)
                 Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 5 }
             })
+            Method (_STA) { Return (VSTA (0)) }
+        }
+        Device (VD00)
+        {
+            Name (_HID, "LNRO0005")
+            Name (_UID, 1)
+            Name (_CCA, 1)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadWrite, 0xC0001000, 0x00001000)
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 6 }
+            })
+            Method (_STA) { Return (VSTA (1)) }
+        }
+        Device (VD01)
+        {
+            Name (_HID, "LNRO0005")
+            Name (_UID, 2)
+            Name (_CCA, 1)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadWrite, 0xC0002000, 0x00001000)
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 7 }
+            })
+            Method (_STA) { Return (VSTA (2)) }
+        }
+        Device (VD02)
+        {
+            Name (_HID, "LNRO0005")
+            Name (_UID, 3)
+            Name (_CCA, 1)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadWrite, 0xC0003000, 0x00001000)
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 8 }
+            })
+            Method (_STA) { Return (VSTA (3)) }
+        }
+        Device (VD03)
+        {
+            Name (_HID, "LNRO0005")
+            Name (_UID, 4)
+            Name (_CCA, 1)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadWrite, 0xC0004000, 0x00001000)
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 9 }
+            })
+            Method (_STA) { Return (VSTA (4)) }
+        }
+        Device (VN00)
+        {
+            Name (_HID, "LNRO0005")
+            Name (_UID, 5)
+            Name (_CCA, 1)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadWrite, 0xC0005000, 0x00001000)
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 10 }
+            })
+            Method (_STA) { Return (VSTA (5)) }
+        }
+        Device (VN01)
+        {
+            Name (_HID, "LNRO0005")
+            Name (_UID, 6)
+            Name (_CCA, 1)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Memory32Fixed (ReadWrite, 0xC0006000, 0x00001000)
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) { 11 }
+            })
+            Method (_STA) { Return (VSTA (6)) }
         }
     }
 }
