@@ -1,7 +1,9 @@
 # Scripts: set-up, test and demo entry points, the nested harness, benchmarks.
 EXTRA_DIST += scripts/lib.sh scripts/setup-deps scripts/test scripts/demo scripts/build scripts/hugepages scripts/bench-migrate scripts/bench-copy scripts/bench-autobalance scripts/bench-tiering scripts/bench-balloon scripts/soak scripts/bench-blk
 EXTRA_DIST += scripts/nested-test scripts/setup-nested-deps scripts/nested/init scripts/nested/scenarios \
-	scripts/nested-run scripts/nested/l1.sh scripts/nested/run-init
+	scripts/nested-run scripts/nested/l1.sh scripts/nested/run-init \
+	scripts/nested/scenario-bench scripts/nested/scenario-tiering scripts/nested/scenario-linux \
+	scripts/nested/scenario-linux-io
 
 # numacheck, the kernel's view of a running frameshift: the KVM tests run
 # this build of it; the nested platform builds its own with gcc -static, so
