@@ -38,11 +38,6 @@ static void balloon_dev_io(struct device *dev, struct vm *vm, uint64_t offset, u
 	virtio_mmio_access(balloon_transport(dev->priv), offset, data, len, is_write);
 }
 
-static int balloon_dev_fdt(struct device *dev, void *fdt)
-{
-	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
-}
-
 static void balloon_dev_exit(struct device *dev, struct vm *vm)
 {
 	struct balloon *b = dev->priv;
@@ -62,7 +57,7 @@ static struct device balloon_dev = {
 	.len = VIRTIO_MMIO_WINDOW,
 	.init = balloon_dev_init,
 	.io = balloon_dev_io,
-	.fdt_node = balloon_dev_fdt,
+	.fdt_node = virtio_mmio_device_fdt,
 	.exit = balloon_dev_exit,
 };
 DEVICE_REGISTER(balloon_dev)

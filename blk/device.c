@@ -94,11 +94,6 @@ static void disk_quiesce(struct device *dev, struct vm *vm)
 	blk_stop(dev->priv);
 }
 
-static int disk_fdt(struct device *dev, void *fdt)
-{
-	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
-}
-
 static void disk_exit(struct device *dev, struct vm *vm)
 {
 	if (!dev->priv)
@@ -121,7 +116,7 @@ void blk_register_disks(const struct vm_config *cfg)
 			.len = VIRTIO_MMIO_WINDOW,
 			.init = disk_init,
 			.io = disk_io,
-			.fdt_node = disk_fdt,
+			.fdt_node = virtio_mmio_device_fdt,
 			.exit = disk_exit,
 			.migration_holds = disk_holds,
 			.io_placement = disk_io_placement,

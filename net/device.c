@@ -63,11 +63,6 @@ static void net_dev_quiesce(struct device *dev, struct vm *vm)
 	net_stop(dev->priv);
 }
 
-static int net_dev_fdt(struct device *dev, void *fdt)
-{
-	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
-}
-
 static void net_dev_exit(struct device *dev, struct vm *vm)
 {
 	if (!dev->priv)
@@ -90,7 +85,7 @@ void net_register_devices(const struct vm_config *cfg)
 			.len = VIRTIO_MMIO_WINDOW,
 			.init = net_dev_init,
 			.io = net_dev_io,
-			.fdt_node = net_dev_fdt,
+			.fdt_node = virtio_mmio_device_fdt,
 			.exit = net_dev_exit,
 			.quiesce = net_dev_quiesce,
 			.io_placement = net_dev_io_placement,

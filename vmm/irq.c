@@ -7,6 +7,7 @@
 
 #include "virtio/mmio.h"
 #include "include/frameshift/guest-abi.h"
+#include "vmm/device.h"
 #include "vmm/irq.h"
 #include "lib/log.h"
 #include "vmm/vm.h"
@@ -141,4 +142,9 @@ static void *gm_translate(void *arg, uint64_t gpa, uint64_t len)
 void virtio_vm_ram(struct vm *vm, struct vq_mem *mem)
 {
 	*mem = (struct vq_mem){ .translate = gm_translate, .arg = &vm->mem };
+}
+
+int virtio_mmio_device_fdt(struct device *dev, void *fdt)
+{
+	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);
 }

@@ -41,5 +41,9 @@ void virtio_mmio_attach(struct vm *vm, struct virtio_mmio *t);
 /* Guest RAM as a device reaches it: any range wholly in guest RAM
  * (guest_mem_gpa_to_hva), whatever its frame's state. */
 void virtio_vm_ram(struct vm *vm, struct vq_mem *mem);
+/* Any virtio-mmio device's device-tree node: its window (a device's
+ * fdt_node hook). */
+struct device;
+int virtio_mmio_device_fdt(struct device *dev, void *fdt);
 
 #endif
