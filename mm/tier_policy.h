@@ -62,6 +62,7 @@ struct tiering {
 	uint32_t low_frames;         /* the low watermark, frames */
 	uint32_t sample_frames;      /* frames armed for read sampling each period */
 	uint32_t sample_cursor;      /* the next of them */
+	unsigned write_sample_ms;    /* writes are logged this long each period (set by the VMM) */
 	struct tiering_stats stats;
 };
 

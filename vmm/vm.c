@@ -35,6 +35,26 @@ static bool vm_samples_writes(const struct vm_config *cfg)
 	return cfg->autobalance || cfg->tiering;
 }
 
+/* --autobalance samples writes for BALANCE_SAMPLE_MS of every
+ * BALANCE_PERIOD_MS: dirty logging makes the guest's first write to each
+ * 4 KiB page fault (~20 us here), so logging all the time would cost a
+ * write-heavy guest most of its speed; a 10% duty cycle bounds that. */
+#define BALANCE_PERIOD_MS 1000
+#define BALANCE_SAMPLE_MS 100
+/* --tiering alone logs for 20 ms: its read samples (minor faults) see writes
+ * too, and the 100 ms window cost a write-heavy guest 11% of its work per CPU
+ * second here, against none measurable at 20 ms (docs/benchmarks.md) */
+#define TIERING_SAMPLE_MS 20
+/* Re-arm every 5-15 ms within the sample: a page shared by two nodes is then
+ * seen written by both, not only by whichever got there first; the jitter
+ * keeps a guest that sweeps memory at a steady pace from lining up with it. */
+#define BALANCE_REARM_MS 10
+
+static unsigned write_sample_ms(const struct vm_config *cfg)
+{
+	return cfg->autobalance ? BALANCE_SAMPLE_MS : TIERING_SAMPLE_MS;
+}
+
 static void vcpu_io(struct vcpu *v, enum device_space space, uint64_t addr, uint8_t *data,
 		    uint32_t len, bool is_write)
 {
@@ -327,6 +347,7 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 		vm->balance.heat = &vm->tiering.heat;
 		if (vm->cfg->tiering_sample >= 0)
 			vm->tiering.sample_frames = (uint32_t)vm->cfg->tiering_sample;
+		vm->tiering.write_sample_ms = write_sample_ms(vm->cfg);
 		tiering_set_enabled(&vm->tiering, true);
 	}
 	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0) < 0) {
@@ -401,17 +422,6 @@ static void vm_teardown(struct vm *vm)
 	linux_boot_free(vm->linux_boot);
 }
 
-/* --autobalance samples writes for BALANCE_SAMPLE_MS of every
- * BALANCE_PERIOD_MS: dirty logging makes the guest's first write to each
- * 4 KiB page fault (~20 us here), so logging all the time would cost a
- * write-heavy guest most of its speed; a 10% duty cycle bounds that. */
-#define BALANCE_PERIOD_MS 1000
-#define BALANCE_SAMPLE_MS 100
-/* Re-arm every 5-15 ms within the sample: a page shared by two nodes is then
- * seen written by both, not only by whichever got there first; the jitter
- * keeps a guest that sweeps memory at a steady pace from lining up with it. */
-#define BALANCE_REARM_MS 10
-
 /* Sleep ms unless the VM stops first; false if it is stopping. */
 static bool balance_sleep(struct vm *vm, unsigned ms)
 {
@@ -444,11 +454,12 @@ static void *balance_thread(void *arg)
 {
 	struct vm *vm = arg;
 	unsigned seed = (unsigned)getpid();
+	unsigned sample_ms = write_sample_ms(vm->cfg);
 
 	pthread_setname_np(pthread_self(), "fs-balance");
-	while (balance_sleep(vm, BALANCE_PERIOD_MS - BALANCE_SAMPLE_MS)) {
+	while (balance_sleep(vm, BALANCE_PERIOD_MS - sample_ms)) {
 		kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, KVM_MEM_LOG_DIRTY_PAGES);
-		for (unsigned t = 0, dt; t < BALANCE_SAMPLE_MS; t += dt) {
+		for (unsigned t = 0, dt; t < sample_ms; t += dt) {
 			dt = BALANCE_REARM_MS / 2 + (unsigned)rand_r(&seed) % BALANCE_REARM_MS;
 			if (!balance_sleep(vm, dt))
 				goto out;

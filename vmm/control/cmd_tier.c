@@ -65,6 +65,7 @@ static void add_status(struct control_req *r, struct vm *vm)
 	json_add_int(r->reply, "low_frames", t->low_frames);
 	json_add_bool(r->reply, "read_sampling", t->m->minor_faults);
 	json_add_int(r->reply, "sample_frames", t->sample_frames);
+	json_add_int(r->reply, "write_sample_ms", t->write_sample_ms);
 	pthread_mutex_unlock(&t->lock);
 	reply_add_nodes(r->reply, gm);
 	json_add_int(r->reply, "tiers", gm->tiers.ntiers);
