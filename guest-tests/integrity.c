@@ -8,14 +8,18 @@
  * vCPU N alone (all their words; the others leave them alone), to make
  * per-node working sets for the autobalance test; cold=A-B makes frames A..B
  * cold: written in the first pass and checked at the end, left alone in
- * between (the tiering tests' cold region). A byte on COM1 (written
+ * between (the tiering tests' cold region); report=1 has vCPU 0 print, about
+ * once a second, the words all vCPUs have accessed so far in the hot and the
+ * cold region ("integrity: accesses hot=H cold=C"), which the host weighs
+ * by each region's placement into the share of accesses that land on the
+ * fast tier (scripts/bench-tiering). A byte on COM1 (written
  * to frameshift's stdin) ends the run early, with its verdict: how a test
  * that is done with the guest ends it, however slowly the host ran. */
 #include "guest.h"
 #include "tsc.h"
 
 struct result {
-	uint64_t passes, words, mismatches;
+	uint64_t passes, words, cold_words, mismatches;
 	uint64_t first_gpa, expected, found, pass;
 } __attribute__((aligned(64)));
 
@@ -97,6 +101,7 @@ static void pass(const struct guest_env *env, unsigned cpu, uint64_t seq, bool f
 		uint64_t *p = (uint64_t *)env->chunks[c].gpa + (shared ? cpu : 0);
 		uint64_t *end = (uint64_t *)(env->chunks[c].gpa + env->chunks[c].size);
 		unsigned stride = shared ? env->ncpus : 1;
+		uint64_t words = 0;
 
 		if ((!shared && owner[c] != (int)cpu) || (cold[c] && seq && !final))
 			continue;
@@ -110,9 +115,25 @@ static void pass(const struct guest_env *env, unsigned cpu, uint64_t seq, bool f
 				r->pass = seq;
 			}
 			*p = pattern((uint64_t)p, s);
-			r->words++;
+			words++;
 		}
+		r->words += words;
+		if (cold[c])
+			r->cold_words += words;
 	}
+}
+
+/* vCPU 0's report=1 line: the others' counts are read as they run (each
+ * word its own writer's), so a line may lag them by part of a pass */
+static void report_accesses(const struct guest_env *env)
+{
+	uint64_t words = 0, cold_words = 0;
+
+	for (unsigned i = 0; i < env->ncpus; i++) {
+		words += __atomic_load_n(&results[i].words, __ATOMIC_RELAXED);
+		cold_words += __atomic_load_n(&results[i].cold_words, __ATOMIC_RELAXED);
+	}
+	printf("integrity: accesses hot=%lu cold=%lu\n", words - cold_words, cold_words);
 }
 
 int program_main(struct guest_env *env, unsigned cpu)
@@ -120,6 +141,8 @@ int program_main(struct guest_env *env, unsigned cpu)
 	uint64_t seconds = env_arg_u64(env, "seconds", 5);
 	uint64_t passes = env_arg_u64(env, "passes", 0);
 	uint64_t end = rdtsc() + seconds * 1000 * tsc_khz(env);
+	uint64_t report = cpu == 0 && env_arg_u64(env, "report", 0) ? tsc_khz(env) * 1000 : 0;
+	uint64_t next_report = rdtsc() + report;
 	struct result *r = &results[cpu], total = { 0 };
 
 	if (cpu == 0) {
@@ -132,6 +155,10 @@ int program_main(struct guest_env *env, unsigned cpu)
 	for (uint64_t seq = 0; !stop; seq++) {
 		pass(env, cpu, seq, false, r);
 		r->passes++;
+		if (report && rdtsc() >= next_report) {
+			report_accesses(env);
+			next_report = rdtsc() + report;
+		}
 		if (r->mismatches || (passes ? r->passes >= passes : rdtsc() >= end) ||
 		    (cpu == 0 && console_input()))
 			stop = 1;
