@@ -186,6 +186,8 @@ static const struct {
 	{ { "-v", NULL }, "no guest image" },
 	{ { "a.elf", "b.elf", NULL }, "more than one guest image" },
 	{ { "--mem", "3M", "g", NULL }, "multiple of 2M" },
+	{ { "--emulator-cpus", "1-", "g", NULL }, "bad --emulator-cpus '1-'" },
+	{ { "--emulator-cpus", "0,99999", "g", NULL }, "bad --emulator-cpus" },
 	{ { "--mem", "1M", "g", NULL }, "multiple of 2M" },
 	{ { "--mem", "0", "g", NULL }, "multiple of 2M" },
 	{ { "--mem", "4G", "g", NULL }, "larger than" },
@@ -283,6 +285,21 @@ START_TEST(disks_and_nets)
 	ck_assert_ptr_nonnull(strstr(err_text, "more than 4 --disk"));
 	ck_assert_int_eq(PARSE(&cfg, "--net", "tap=a", "--net", "tap=b", "--net", "tap=c", "g"), EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(err_text, "more than 2 --net"));
+}
+END_TEST
+
+/* --emulator-cpus (libvirt's emulatorpin): the CPUs, any number of them */
+START_TEST(emulator_cpus)
+{
+	struct vm_config cfg;
+
+	ck_assert_int_eq(PARSE(&cfg, "g"), 0);
+	ck_assert(!cfg.emulator_pinned);
+	ck_assert_int_eq(PARSE(&cfg, "--emulator-cpus", "0-2,5", "g"), 0);
+	ck_assert(cfg.emulator_pinned);
+	ck_assert_int_eq(CPU_COUNT(&cfg.emulator_cpus), 4);
+	ck_assert(CPU_ISSET(2, &cfg.emulator_cpus) && CPU_ISSET(5, &cfg.emulator_cpus));
+	ck_assert(!CPU_ISSET(3, &cfg.emulator_cpus));
 }
 END_TEST
 
@@ -559,6 +576,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, help);
 	tcase_add_test(tc, reparse_is_clean);
 	tcase_add_test(tc, disks_and_nets);
+	tcase_add_test(tc, emulator_cpus);
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(ts, sizes_ok);

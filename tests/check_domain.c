@@ -87,6 +87,7 @@ START_TEST(memory)
 	ck_refuses("<memory unit='MiBs'>64</memory>", "t.xml:2: <memory>: unknown unit 'MiBs'");
 	ck_refuses("<memory unit='MiB'>63</memory>", "t.xml:2: <memory>: 66060288 bytes is not a non-zero multiple of 2 MiB");
 	ck_refuses("<memory unit='MiB'>-64</memory>", "not a whole number");
+	ck_refuses("<memory unit='GiB'>64</memory>", "t.xml:2: <memory>: 65536 MiB is more than the 3072 MiB of guest RAM");
 	ck_refuses("<vcpu>1</vcpu>", "needs a <memory>");
 }
 END_TEST
@@ -112,7 +113,11 @@ END_TEST
 START_TEST(vcpupin)
 {
 	ck_maps(MEM "<vcpu>2</vcpu>\n<cputune><vcpupin vcpu='0' cpuset='0-1'/><vcpupin vcpu='1' cpuset='3'/>"
-		"<emulatorpin cpuset='0'/></cputune>", "--cpu-nodes 0,1");
+		"<emulatorpin cpuset='0'/></cputune>", "--cpu-nodes 0,1 --emulator-cpus 0 ");
+	/* the VMM's own threads may span nodes, unlike a vCPU */
+	ck_maps(MEM "<cputune><emulatorpin cpuset='1-3'/></cputune>", "--emulator-cpus 1,2,3 ");
+	ck_refuses(MEM "<cputune><emulatorpin cpuset='0'/><emulatorpin cpuset='1'/></cputune>",
+		   "<emulatorpin>: given twice");
 	ck_refuses(MEM "<vcpu>2</vcpu>\n<cputune>\n<vcpupin vcpu='0' cpuset='0'/>\n<vcpupin vcpu='1' cpuset='9'/>\n</cputune>",
 		   "t.xml:6: <vcpupin>: host CPU 9 does not exist (this host has CPUs 0-3)");
 	ck_refuses(MEM "<vcpu>2</vcpu>\n<cputune><vcpupin vcpu='0' cpuset='1-2'/></cputune>", "spans host nodes 0 and 1");
@@ -232,11 +237,71 @@ START_TEST(devices)
 		   "autodeflate must be 'on'");
 	ck_refuses(MEM "<devices><memballoon model='none'/></devices>", "model must be 'virtio'");
 	ck_refuses(MEM "<devices><memballoon model='virtio'><stats period='x'/></memballoon></devices>", "period");
-	ck_refuses(MEM "<devices>\n<disk type='file' device='disk'/></devices>",
-		   "t.xml:4: <disk>: frameshift has no disks or network interfaces yet");
-	ck_refuses(MEM "<devices><interface type='ethernet'/></devices>", "<interface>: frameshift has no disks");
 	ck_refuses(MEM "<devices>\n\n<graphics type='vnc'/></devices>", "t.xml:5: <graphics>: not supported by frameshift");
 	ck_refuses(MEM "<devices><serial type='tcp'/></devices>", "type must be pty or stdio");
+}
+END_TEST
+
+#define DISK(children) "<disk type='file' device='disk'>" children "</disk>"
+#define RAW "<driver name='qemu' type='raw'/>"
+
+START_TEST(disk)
+{
+	ck_maps(MEM "<devices>" DISK(RAW "<source file='/i/a.img'/><target dev='vda' bus='virtio'/><readonly/>"
+				    "<serial>fs-1</serial><address type='pci'/><alias name='virtio-disk0'/>")
+		DISK("<source file='/i/b.img' index='2'/><target dev='vdb'/>") "</devices>",
+		"--disk /i/a.img,readonly,serial=fs-1 --disk /i/b.img /tmp/check_domain_");
+	ck_refuses(MEM "<devices>\n" DISK("\n<driver name='qemu' type='qcow2'/><source file='/i/a.img'/>"
+					 "<target dev='vda'/>") "</devices>",
+		   "t.xml:5: <driver>: type 'qcow2': frameshift's disks are raw images");
+	ck_refuses(MEM "<devices>\n<disk type='file' device='cdrom'><source file='/i/a.iso'/></disk></devices>",
+		   "t.xml:4: <disk>: device must be 'disk'");
+	ck_refuses(MEM "<devices>\n<disk type='block' device='disk'><source dev='/dev/sdb'/></disk></devices>",
+		   "t.xml:4: <disk>: type must be 'file'");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/>\n<target dev='sda' bus='sata'/>") "</devices>",
+		   "t.xml:4: <target>: bus must be 'virtio'");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/><target dev='vdb'/>") "</devices>",
+		   "<target>: dev must be 'vda': frameshift attaches disks in document order");
+	ck_refuses(MEM "<devices>" DISK("<target dev='vda'/>") "</devices>", "<disk>: needs a <source file='IMAGE'/>");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/>") "</devices>", "<disk>: needs a <target dev='vda'");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a,b.img'/><target dev='vda'/>") "</devices>",
+		   "<source>: file '/i/a,b.img' has a ','");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/><target dev='vda'/><serial>s n</serial>") "</devices>",
+		   "<disk>: --disk: serial 's n' is not printable ASCII");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/><target dev='vda'/>"
+					"<serial>012345678901234567890</serial>") "</devices>", "<serial>: its text is too long");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/><target dev='vda'/>\n<shareable/>") "</devices>",
+		   "t.xml:4: <shareable>: not supported by frameshift inside <disk>");
+	ck_refuses(MEM "<devices>" DISK("<source file='/i/a.img'/><target dev='vda'/><driver type='raw' cache='none'/>")
+		   "</devices>", "<driver>: attribute 'cache' is not supported");
+}
+END_TEST
+
+#define TAP(children) "<interface type='ethernet'>" children "</interface>"
+
+START_TEST(interface)
+{
+	ck_maps(MEM "<devices>" TAP("<mac address='52:54:00:fa:00:02'/><target dev='fstap0' managed='no'/>"
+				   "<model type='virtio'/><alias name='net0'/>")
+		TAP("<target dev='fstap1'/><model type='virtio'/>") "</devices>",
+		"--net tap=fstap0,mac=52:54:00:fa:00:02 --net tap=fstap1 /tmp/check_domain_");
+	ck_refuses(MEM "<devices>\n<interface type='network'><source network='default'/></interface></devices>",
+		   "t.xml:4: <interface>: type must be 'ethernet'");
+	ck_refuses(MEM "<devices>\n<interface type='bridge'><source bridge='br0'/></interface></devices>",
+		   "t.xml:4: <interface>: type must be 'ethernet'");
+	ck_refuses(MEM "<devices>" TAP("<target dev='fstap0'/>\n<model type='e1000'/>") "</devices>",
+		   "t.xml:4: <model>: type must be 'virtio'");
+	ck_refuses(MEM "<devices>" TAP("<target dev='fstap0'/>") "</devices>", "<interface>: needs <model type='virtio'/>");
+	ck_refuses(MEM "<devices>" TAP("<model type='virtio'/>") "</devices>", "<interface>: needs a <target dev='TAP'/>");
+	ck_refuses(MEM "<devices>" TAP("<target dev='fstap0'/><model type='virtio'/><mac address='52:54:zz:00:00:01'/>")
+		   "</devices>", "<interface>: --net: ");
+	ck_refuses(MEM "<devices>" TAP("<target dev='fstap0'/><model type='virtio'/>\n<driver name='vhost'/>")
+		   "</devices>", "t.xml:4: <driver>: not supported by frameshift inside <interface>");
+	ck_refuses(MEM "<devices>" TAP("<target dev='a-name-longer-than-ifnamsiz'/><model type='virtio'/>") "</devices>",
+		   "<interface>: --net");
+	ck_refuses(MEM "<devices>" TAP("<target dev='t0'/><model type='virtio'/>") TAP("<target dev='t1'/><model "
+		   "type='virtio'/>") "\n" TAP("<target dev='t2'/><model type='virtio'/>") "</devices>",
+		   "t.xml:4: <interface>: more than 2 interfaces");
 }
 END_TEST
 
@@ -342,6 +407,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, memtune);
 	tcase_add_test(tc, os);
 	tcase_add_test(tc, devices);
+	tcase_add_test(tc, disk);
+	tcase_add_test(tc, interface);
 	tcase_add_test(tc, features_clock_lifecycle);
 	tcase_add_test(tc, metadata);
 	tcase_add_test(tc, document);

@@ -138,7 +138,7 @@ SHELL_TESTS += tests/docs-man.test
 # scripts/bench-copy's output form (a smoke run; no KVM)
 SHELL_TESTS += tests/bench-copy.test
 EXTRA_DIST += $(SHELL_TESTS) tests/lib.sh
-EXTRA_DIST += tests/control-schema.py docs/control-api.md docs/control-api.schema.json
+EXTRA_DIST += tests/control-schema.py tests/udp-echo.py docs/control-api.md docs/control-api.schema.json
 TESTS += $(UNIT_TESTS) $(SHELL_TESTS)
 TEST_EXTENSIONS = .test
 # Check's timeouts guard against hangs, not speed: its 4 s default was

@@ -44,6 +44,8 @@ void cli_usage(FILE *out)
 	      "      --copy-threads N      threads that copy frames during migration, the\n"
 	      "                            migrating one included (default 1)\n"
 	      "      --cpu-nodes LIST      pin vCPU i to the CPUs of node LIST[i % len], e.g. 0,1\n"
+	      "      --emulator-cpus LIST  run the VMM's own threads (all but the vCPUs) on host\n"
+	      "                            CPUs LIST, e.g. 0-1 (libvirt's emulatorpin)\n"
 	      "      --guest-numa K        show the guest K NUMA nodes (equal RAM slices; vCPUs\n"
 	      "                            by --cpu-nodes); slice v starts on node v % nodes\n"
 	      "      --autobalance         move frames to the node whose vCPUs write them\n"
@@ -106,6 +108,12 @@ static int parse_cpu_nodes(const char *s, struct vm_config *cfg)
 	return cfg->ncpu_nodes ? 0 : -1;
 }
 
+static void add_cpus(uint32_t lo, uint32_t hi, void *arg)
+{
+	for (uint32_t c = lo; c <= hi; c++)
+		CPU_SET(c, (cpu_set_t *)arg);
+}
+
 #define USAGE_ERROR(...)                                   \
 	do {                                               \
 		fprintf(stderr, "frameshift %s: ", argv[0]); \
@@ -122,7 +130,7 @@ enum { OPT_NO_SECCOMP = 512 };
 enum { OPT_KERNEL = 600, OPT_INITRD, OPT_CMDLINE, OPT_NO_KERNEL_CACHE };
 enum { OPT_DISK = 700, OPT_NET };
 enum { OPT_TIERS = 800, OPT_TIERING, OPT_TIERING_RATE, OPT_TIERING_SAMPLE };
-enum { OPT_CURRENT_MEMORY = 900, OPT_DOMAIN };
+enum { OPT_CURRENT_MEMORY = 900, OPT_DOMAIN, OPT_EMULATOR_CPUS };
 
 /* run --domain FILE [OPTIONS]: the domain's options, then the others, then
  * the domain's guest, parsed as one command line (a later option wins). They and the domain's text
@@ -193,6 +201,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "tiering-sample", required_argument, NULL, OPT_TIERING_SAMPLE },
 		{ "current-memory", required_argument, NULL, OPT_CURRENT_MEMORY },
 		{ "domain", required_argument, NULL, OPT_DOMAIN },
+		{ "emulator-cpus", required_argument, NULL, OPT_EMULATOR_CPUS },
 		{ "no-kernel-cache", no_argument, NULL, OPT_NO_KERNEL_CACHE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -320,6 +329,12 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			    cfg->current_memory % 4096)
 				USAGE_ERROR("bad --current-memory '%s' (a multiple of 4K, e.g. 192M)", optarg);
 			break;
+		case OPT_EMULATOR_CPUS:
+			CPU_ZERO(&cfg->emulator_cpus);
+			if (parse_range_list(optarg, CPU_SETSIZE, add_cpus, &cfg->emulator_cpus) < 0)
+				USAGE_ERROR("bad --emulator-cpus '%s' (want host CPUs such as 0-1,4)", optarg);
+			cfg->emulator_pinned = true;
+			break;
 		case OPT_NO_KERNEL_CACHE:
 			cfg->no_kernel_cache = true;
 			break;
@@ -442,6 +457,26 @@ int cli_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every CPU of --emulator-cpus is one this process may run on (the host's,
+ * within its cgroup and taskset), so the pinning cannot fail later. */
+static int check_emulator_cpus(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	cpu_set_t allowed;
+
+	if (!cfg->emulator_pinned)
+		return 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0) {
+		snprintf(err, errlen, "--emulator-cpus: cannot read this process's CPUs: %s", strerror(errno));
+		return -1;
+	}
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &cfg->emulator_cpus) && !CPU_ISSET(c, &allowed)) {
+			snprintf(err, errlen, "--emulator-cpus: CPU %d is not one this process may run on", c);
+			return -1;
+		}
+	return 0;
+}
+
 int cli_validate(const struct vm_config *cfg)
 {
 	struct guest_mem_plan plan;
@@ -449,7 +484,7 @@ int cli_validate(const struct vm_config *cfg)
 
 	bool stale;
 
-	if (cli_check_files(cfg, err, sizeof(err)) < 0 ||
+	if (cli_check_files(cfg, err, sizeof(err)) < 0 || check_emulator_cpus(cfg, err, sizeof(err)) < 0 ||
 	    (cfg->api_socket && control_check_path(cfg->api_socket, &stale, err, sizeof(err)) < 0) ||
 	    guest_mem_plan(&cfg->mem, &plan, err, sizeof(err)) < 0) {
 		fprintf(stderr, "frameshift: %s\n", err);

@@ -3,6 +3,7 @@
 #ifndef FRAMESHIFT_VMM_CLI_H
 #define FRAMESHIFT_VMM_CLI_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -43,6 +44,9 @@ struct vm_config {
 	struct net_spec nets[NET_MAX];
 	uint64_t current_memory; /* --current-memory: the balloon's target at start; 0: none */
 	const char *domain_xml; /* run --domain: the domain's text, for ctl dumpxml */
+	/* --emulator-cpus: the VMM's own threads (not the vCPUs) on these CPUs */
+	bool emulator_pinned;
+	cpu_set_t emulator_cpus;
 };
 
 /* Parse `run` arguments (argv[0] is "run", or "check": the guest is optional). Returns 0, or EXIT_USAGE after

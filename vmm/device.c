@@ -36,6 +36,11 @@ int device_io_node(struct vm *vm, int wanted)
 	cpu_set_t cpus;
 	int node = wanted >= 0 ? wanted : guest_mem_main_host_node(&vm->mem);
 
+	/* --emulator-cpus places the threads a node= does not: unbound, they
+	 * keep the emulator CPUs of the thread that starts them */
+	if (wanted < 0 && vm->cfg->emulator_pinned)
+		return -1;
+
 	/* a memory-only node cannot run threads: leave them to the scheduler */
 	return host_node_cpus(node, &cpus) > 0 ? node : -1;
 }

@@ -47,7 +47,8 @@ struct device {
 void device_register(struct device *dev);
 /* The host node for a device's threads: wanted (a node=N the CLI checked),
  * or by default the host node holding most guest memory now, if it has CPUs;
- * -1: not bound. */
+ * -1: not bound (also the default with --emulator-cpus, whose CPUs the
+ * threads then inherit). */
 int device_io_node(struct vm *vm, int wanted);
 struct device *device_first(void);
 /* The device covering [addr, addr+len) in space, or NULL. */

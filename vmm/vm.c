@@ -151,7 +151,9 @@ static bool vcpu_handle_exit(struct vcpu *v)
 
 /* The CPUs of the vCPU's node's host node, read (libnuma reads sysfs) here,
  * in set-up, so that the vCPU thread, which may start while the seccomp
- * filter goes in, opens no file: it only pins itself. */
+ * filter goes in, opens no file: it only pins itself. Without --cpu-nodes,
+ * --emulator-cpus does not move the vCPUs: they take back the process's
+ * CPUs from the thread that started them. */
 static void vcpu_find_cpus(struct vcpu *v)
 {
 	int host = v->vm->mem.pools[v->node].host_node;
@@ -159,13 +161,34 @@ static void vcpu_find_cpus(struct vcpu *v)
 	CPU_ZERO(&v->cpus);
 	if (v->vm->cfg->ncpu_nodes)
 		host_node_cpus(host, &v->cpus);
+	else if (v->vm->cfg->emulator_pinned)
+		v->cpus = v->vm->process_cpus;
 }
 
 /* By pid 0 (the caller): the sandbox allows sched_setaffinity for no other. */
 static void vcpu_pin(struct vcpu *v)
 {
 	if (CPU_COUNT(&v->cpus) && sched_setaffinity(0, sizeof(v->cpus), &v->cpus) < 0)
-		log_info("vCPU %u: cannot pin to node %u's CPUs", v->index, v->node);
+		log_info("vCPU %u: cannot pin its thread (node %u): %s", v->index, v->node, strerror(errno));
+}
+
+/* --emulator-cpus (libvirt's emulatorpin): this thread moves there before
+ * it starts any other, so every thread of the VMM inherits the CPUs (the
+ * control server, the userfaultfd reader, the copy threads, the balance,
+ * signal and console threads, and the I/O threads of devices without
+ * node=: device_io_node), all but the vCPUs (vcpu_find_cpus). */
+static int pin_emulator(struct vm *vm, char *err, size_t errlen)
+{
+	if (sched_getaffinity(0, sizeof(vm->process_cpus), &vm->process_cpus) < 0) {
+		snprintf(err, errlen, "cannot read the process's CPUs: %s", strerror(errno));
+		return EXIT_OSERR;
+	}
+	if (vm->cfg->emulator_pinned &&
+	    sched_setaffinity(0, sizeof(vm->cfg->emulator_cpus), &vm->cfg->emulator_cpus) < 0) {
+		snprintf(err, errlen, "--emulator-cpus: cannot pin the VMM's threads: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static void *vcpu_thread(void *arg)
@@ -513,7 +536,9 @@ int vm_run_main(const struct vm_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	status = vm_setup(&vm, err, sizeof(err));
+	status = pin_emulator(&vm, err, sizeof(err));
+	if (!status)
+		status = vm_setup(&vm, err, sizeof(err));
 	if (status) {
 		log_info("%s", err);
 		vm_teardown(&vm);

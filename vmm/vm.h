@@ -27,7 +27,8 @@ struct vcpu {
 	bool halted;
 	uint64_t exits;
 	unsigned node;           /* logical node its thread runs on (--cpu-nodes) */
-	cpu_set_t cpus;          /* that node's host CPUs; empty: not pinned */
+	cpu_set_t cpus;          /* that node's host CPUs (or the process's, with
+				  * --emulator-cpus); empty: not pinned */
 	struct dirty_ring ring;  /* with --autobalance */
 };
 
@@ -48,6 +49,7 @@ struct vm {
 	unsigned ncpus;
 	uint64_t entry;
 	struct linux_boot *linux_boot; /* --kernel (vmm/linux_vm.c) */
+	cpu_set_t process_cpus;  /* the CPUs the process had at start: unpinned vCPUs keep them */
 
 	pthread_mutex_t lock;  /* guards everything below */
 	pthread_cond_t cond;

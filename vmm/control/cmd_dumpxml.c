@@ -2,7 +2,8 @@
  * virsh dumpxml writes it: the domain the VM was started from (run
  * --domain) with what changed since: <currentMemory> (the balloon's
  * target), the live <numatune>, and where each guest cell's memory lives
- * now (<fs:placement> in frameshift's metadata). It validates against
+ * now (<fs:placement> in frameshift's metadata), and every disk and
+ * network device with the MAC each has. It validates against
  * libvirt's schema as its input did (tests/kvm-domain.test checks). */
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,66 @@ static void set_numatune(xmlNode *root, const struct numa_policy *pol)
 	xmlSetProp(mem, (const xmlChar *)"mode", (const xmlChar *)json_object_get_string(mode));
 	xmlSetProp(mem, (const xmlChar *)"nodeset", (const xmlChar *)json_object_get_string(nodeset));
 	json_object_put(o);
+}
+
+static xmlNode *new_child(xmlNode *parent, const char *name, const char *attr, const char *value)
+{
+	xmlNode *c = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+
+	if (attr)
+		xmlSetProp(c, (const xmlChar *)attr, (const xmlChar *)value);
+	return c;
+}
+
+/* The n-th child called name, or NULL. */
+static xmlNode *nth_child(xmlNode *n, const char *name, unsigned nth)
+{
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !c->ns && !strcmp((const char *)c->name, name) && !nth--)
+			return c;
+	return NULL;
+}
+
+/* Every disk and network device the VM has: the domain's own <disk> and
+ * <interface> elements come first (run --domain puts its options before
+ * the command line's), then one written for each --disk or --net given on
+ * the command line (a node= has no libvirt word: it is left out). Each
+ * interface says the MAC the guest sees, as libvirt's dumpxml does. */
+static void set_devices(xmlNode *root, const struct vm_config *cfg)
+{
+	xmlNode *devices = child_or_new(root, "devices", NULL, NULL);
+	char text[32];
+
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		const struct blk_spec *b = &cfg->disks[i];
+		xmlNode *disk;
+
+		if (nth_child(devices, "disk", i))
+			continue;
+		disk = new_child(devices, "disk", "type", "file");
+		xmlSetProp(disk, (const xmlChar *)"device", (const xmlChar *)"disk");
+		xmlSetProp(new_child(disk, "driver", "name", "qemu"), (const xmlChar *)"type", (const xmlChar *)"raw");
+		new_child(disk, "source", "file", b->path);
+		snprintf(text, sizeof(text), "vd%c", 'a' + i);
+		xmlSetProp(new_child(disk, "target", "dev", text), (const xmlChar *)"bus", (const xmlChar *)"virtio");
+		if (b->readonly)
+			new_child(disk, "readonly", NULL, NULL);
+		if (b->serial[0])
+			xmlNodeSetContent(new_child(disk, "serial", NULL, NULL), (const xmlChar *)b->serial);
+	}
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		const struct net_spec *n = &cfg->nets[i];
+		xmlNode *iface = nth_child(devices, "interface", i);
+
+		if (!iface) {
+			iface = new_child(devices, "interface", "type", "ethernet");
+			new_child(iface, "target", "dev", n->tap);
+			new_child(iface, "model", "type", "virtio");
+		}
+		snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2],
+			 n->mac[3], n->mac[4], n->mac[5]);
+		xmlSetProp(child_or_new(iface, "mac", NULL, NULL), (const xmlChar *)"address", (const xmlChar *)text);
+	}
 }
 
 /* <fs:placement><fs:cell id='V'><fs:node id='N' frames='K'/>... per guest
@@ -140,6 +201,7 @@ int cmd_dumpxml(struct control_req *r)
 	pthread_mutex_unlock(&vm->mem.ft.lock);
 	set_numatune(xmlDocGetRootElement(doc), &pol);
 	set_placement(xmlDocGetRootElement(doc), &vm->mem);
+	set_devices(xmlDocGetRootElement(doc), vm->cfg);
 	/* the <domain> element alone, as virsh dumpxml writes it: no XML
 	 * declaration, no comments around it */
 	buf = xmlBufferCreate();

@@ -10,7 +10,9 @@
 
 #include <libxml/tree.h>
 
+#include "blk/blk.h"
 #include "mm/frame.h"
+#include "net/net.h"
 #include "vmm/domain/domain.h"
 
 #define DOM_MAX_VCPUS 64
@@ -31,6 +33,7 @@ struct domain {
 	int vcpu_node[DOM_MAX_VCPUS];
 	unsigned npinned;
 	int vcpupin_line;
+	uint64_t emulator_cpus;        /* <cputune><emulatorpin>; 0: none */
 	/* <numatune><memory> as a --numa-policy, e.g. "bind:0-1" */
 	char policy[96];
 	/* <numatune><memnode>: host node of each guest cell; -1 not given */
@@ -45,6 +48,15 @@ struct domain {
 	/* <os> */
 	char *kernel, *initrd, *cmdline;
 	bool kernel_is_elf;            /* a test-guest ELF rather than a bzImage */
+	/* <devices><disk>, <interface>: their --disk and --net values */
+	char *disks[BLK_MAX_DISKS], *nets[NET_MAX];
+	unsigned ndisks, nnets;
+	/* the <disk> or <interface> being mapped, filled by its children */
+	struct {
+		char *source, *tap, *mac;
+		char serial[VIRTIO_BLK_ID_BYTES + 1];
+		bool readonly, target, virtio_model;
+	} dev;
 	/* <metadata><frameshift:...> */
 	unsigned sim_nodes;
 	bool autobalance;
@@ -79,6 +91,8 @@ int dom_size_of(struct domain *d, xmlNode *n, const char *value, const char *uni
 int dom_uint(struct domain *d, xmlNode *n, const char *attr, unsigned min, unsigned max, unsigned *out);
 /* A libvirt set such as "0-3,5" below limit into a bit mask. */
 int dom_set(struct domain *d, xmlNode *n, const char *what, const char *s, unsigned limit, uint64_t *mask);
+/* A mask back as a list, each member named ("0,1,3"), as the options take. */
+void dom_format_set(uint64_t mask, char *buf, size_t len);
 
 /* The mappers, one per top-level element (map_*.c). */
 int map_memory(struct domain *d, xmlNode *n);

@@ -185,6 +185,16 @@ int dom_emit(struct domain *d, struct domain_args *a)
 		bad |= add(a, "--autobalance");
 	if (d->autobalance_rate)
 		bad |= add(a, "--autobalance-rate") | add(a, "%u", d->autobalance_rate);
+	if (d->emulator_cpus) {
+		char list[3 * 64 + 1];
+
+		dom_format_set(d->emulator_cpus, list, sizeof(list));
+		bad |= add(a, "--emulator-cpus") | add(a, "%s", list);
+	}
+	for (unsigned i = 0; i < d->ndisks; i++)
+		bad |= add(a, "--disk") | add(a, "%s", d->disks[i]);
+	for (unsigned i = 0; i < d->nnets; i++)
+		bad |= add(a, "--net") | add(a, "%s", d->nets[i]);
 	if (d->kernel_is_elf) {
 		if (d->cmdline)
 			bad |= add(a, "--append") | add(a, "%s", d->cmdline);

@@ -14,6 +14,7 @@ tests_check_domain_LDADD = $(UNIT_LDADD)
 # docs/examples/*.xml, booted from their domain XML
 KVM_SHELL_TESTS += tests/kvm-domain.test
 EXTRA_DIST += docs/examples/numa-strict.xml docs/examples/interleave-balloon.xml docs/examples/linux-numa.xml \
+	docs/examples/disk-net.xml \
 	docs/domain.md
 
 # domain: the domain XML front end over any input (tests/fuzz/fuzz_domain.c)

@@ -26,37 +26,43 @@ int map_vcpu(struct domain *d, xmlNode *n)
 	return 0;
 }
 
-/* The one host node holding every CPU of a cpuset, or -1 after an error. */
-static int node_of_cpuset(struct domain *d, xmlNode *n)
+/* The CPUs of n's cpuset, each one this host has; -1 after an error. */
+static int cpuset_cpus(struct domain *d, xmlNode *n, uint64_t *cpus)
 {
 	char *cpuset = dom_attr(n, "cpuset");
-	uint64_t cpus;
-	int node = -1;
+	int ret;
 
 	if (!cpuset)
 		return dom_error(d, n, "needs a cpuset");
-	/* a CPU past the host's is the error a user needs: name it */
-	if (dom_set(d, n, "cpuset", cpuset, 64, &cpus) == 0) {
-		for (int c = 0; c < 64; c++) {
-			int cn;
-
-			if (!(cpus & (1ULL << c)))
-				continue;
-			cn = c < d->host.ncpus ? d->host.node_of_cpu(c) : -1;
-			if (cn < 0) {
-				node = dom_error(d, n, "host CPU %d does not exist (this host has CPUs 0-%d)", c,
-						 d->host.ncpus - 1);
-				break;
-			}
-			if (node >= 0 && cn != node) {
-				node = dom_error(d, n, "cpuset '%s' spans host nodes %d and %d; frameshift pins a "
-						 "vCPU to one node's CPUs", cpuset, node, cn);
-				break;
-			}
-			node = cn;
-		}
-	}
+	ret = dom_set(d, n, "cpuset", cpuset, 64, cpus);
 	xmlFree(cpuset);
+	/* a CPU past the host's is the error a user needs: name it */
+	for (int c = 0; ret == 0 && c < 64; c++)
+		if ((*cpus & (1ULL << c)) && (c >= d->host.ncpus || d->host.node_of_cpu(c) < 0))
+			ret = dom_error(d, n, "host CPU %d does not exist (this host has CPUs 0-%d)", c,
+					d->host.ncpus - 1);
+	return ret;
+}
+
+/* The one host node holding every CPU of a cpuset, or -1 after an error. */
+static int node_of_cpuset(struct domain *d, xmlNode *n)
+{
+	uint64_t cpus;
+	int node = -1;
+
+	if (cpuset_cpus(d, n, &cpus) < 0)
+		return -1;
+	for (int c = 0; c < 64; c++) {
+		int cn;
+
+		if (!(cpus & (1ULL << c)))
+			continue;
+		cn = d->host.node_of_cpu(c);
+		if (node >= 0 && cn != node)
+			return dom_error(d, n, "its cpuset spans host nodes %d and %d; frameshift pins a vCPU to "
+					 "one node's CPUs", node, cn);
+		node = cn;
+	}
 	return node;
 }
 
@@ -79,13 +85,17 @@ static int map_vcpupin(struct domain *d, xmlNode *n)
 	return 0;
 }
 
-/* The VMM's own threads: the CPUs must exist; frameshift does not move them
- * (docs/domain.md). */
+/* The VMM's own threads, all but the vCPUs (--emulator-cpus): any CPUs
+ * the host has, on one node or several. */
 static int map_emulatorpin(struct domain *d, xmlNode *n)
 {
 	static const char *const attrs[] = { "cpuset", NULL };
 
-	return dom_attrs(d, n, attrs) < 0 || node_of_cpuset(d, n) < 0 ? -1 : 0;
+	if (dom_attrs(d, n, attrs) < 0)
+		return -1;
+	if (d->emulator_cpus)
+		return dom_error(d, n, "given twice");
+	return cpuset_cpus(d, n, &d->emulator_cpus);
 }
 
 int map_cputune(struct domain *d, xmlNode *n)
@@ -153,10 +163,7 @@ static int map_numa_memory(struct domain *d, xmlNode *n)
 	/* the nodes one by one, as numatune reports them: a domain and its
 	 * dumpxml mean the same options */
 	size_t off = (size_t)snprintf(d->policy, sizeof(d->policy), "%s:", mode);
-	for (unsigned node = 0; node < 64; node++)
-		if (mask & (1ULL << node))
-			off += (size_t)snprintf(d->policy + off, sizeof(d->policy) - off, "%s%u",
-						d->policy[off - 1] == ':' ? "" : ",", node);
+	dom_format_set(mask, d->policy + off, sizeof(d->policy) - off);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include/frameshift/guest-abi.h"
 #include "vmm/domain/dom.h"
 
 int map_memory(struct domain *d, xmlNode *n)
@@ -15,6 +16,9 @@ int map_memory(struct domain *d, xmlNode *n)
 	if (d->memory == 0 || d->memory % FRAME_SIZE)
 		return dom_error(d, n, "%llu bytes is not a non-zero multiple of 2 MiB (frameshift's frame)",
 				 (unsigned long long)d->memory);
+	if (d->memory > FS_RAM_MAX)
+		return dom_error(d, n, "%llu MiB is more than the %llu MiB of guest RAM below frameshift's MMIO "
+				 "window", (unsigned long long)(d->memory >> 20), (unsigned long long)(FS_RAM_MAX >> 20));
 	return 0;
 }
 

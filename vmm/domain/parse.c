@@ -210,6 +210,16 @@ int dom_set(struct domain *d, xmlNode *n, const char *what, const char *s, unsig
 	return 0;
 }
 
+void dom_format_set(uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 64 && off < len; i++)
+		if (mask & (1ULL << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%u", off ? "," : "", i);
+}
+
 /* frameshift's metadata (simulated nodes) says how many nodes the nodesets
  * of the other elements may name, wherever it stands. */
 static int metadata_first(struct domain *d, xmlNode *root)
@@ -300,6 +310,13 @@ int domain_to_args(const char *xml, size_t len, const char *name, const struct d
 	free(d.kernel);
 	free(d.initrd);
 	free(d.cmdline);
+	for (unsigned i = 0; i < BLK_MAX_DISKS; i++)
+		free(d.disks[i]);
+	for (unsigned i = 0; i < NET_MAX; i++)
+		free(d.nets[i]);
+	xmlFree(d.dev.source);
+	xmlFree(d.dev.tap);
+	xmlFree(d.dev.mac);
 	xmlFreeDoc(doc);
 	return ret;
 }
