@@ -55,11 +55,12 @@ void *balloon_translate(void *arg, uint64_t gpa, uint64_t len)
 {
 	struct balloon *b = arg;
 	void *p = guest_mem_gpa_to_hva(b->gm, gpa, len);
+	uint32_t first, last;
 
-	if (!p || !len)
+	if (!p || !guest_mem_gpa_frames(b->gm, gpa, len, &first, &last))
 		return p;
-	for (uint64_t fr = gpa >> FRAME_SHIFT; fr <= (gpa + len - 1) >> FRAME_SHIFT; fr++)
-		if (frame_reclaimed_settled(b, (uint32_t)fr))
+	for (uint32_t fr = first; fr <= last; fr++)
+		if (frame_reclaimed_settled(b, fr))
 			return NULL;
 	return p;
 }
@@ -289,19 +290,24 @@ static void zero_dirty(struct balloon *b, uint32_t n)
 			zero_page(b, b->pfns[i]);
 }
 
-/* The frame of b->pfns[i] for what ("inflate", "deflate"), or NULL if the PFN
- * lies beyond guest RAM: counted, and dropped from the request. */
+/* The frame of the guest's PFN b->pfns[i] for what ("inflate", "deflate"),
+ * which b->pfns[i] then holds as a RAM page number (RAM offset / 4 KiB), or
+ * NULL if the PFN is not RAM (beyond it or in the MMIO hole): counted, and
+ * dropped from the request. */
 static struct bframe *pfn_frame(struct balloon *b, uint32_t i, const char *what)
 {
 	uint32_t pfn = b->pfns[i];
+	uint64_t off = guest_mem_gpa_offset(b->gm, (uint64_t)pfn << VIRTIO_BALLOON_PFN_SHIFT,
+					    VIRTIO_BALLOON_PAGE_SIZE);
 
-	if (pfn >= b->npages) {
-		guest_error(b, &b->c.pfn_out_of_range, "%s: PFN 0x%x is beyond guest RAM (%llu pages)",
+	if (off == FS_NOT_RAM) {
+		guest_error(b, &b->c.pfn_out_of_range, "%s: PFN 0x%x is not guest RAM (%llu pages)",
 			    what, pfn, (unsigned long long)b->npages);
 		b->pfns[i] = BAD_PFN;
 		return NULL;
 	}
-	return &b->frames[pfn / BALLOON_PAGES_PER_FRAME];
+	b->pfns[i] = (uint32_t)(off >> VIRTIO_BALLOON_PFN_SHIFT);
+	return &b->frames[b->pfns[i] / BALLOON_PAGES_PER_FRAME];
 }
 
 void inflate_pfns(struct balloon *b, uint32_t n)
@@ -313,17 +319,18 @@ void inflate_pfns(struct balloon *b, uint32_t n)
 	frame_restores_settle(b->mig);
 	pthread_mutex_lock(&b->map_lock);
 	for (uint32_t i = 0; i < n; i++) {
+		uint32_t guest_pfn = b->pfns[i];
+		struct bframe *bf = pfn_frame(b, i, "inflate");
 		uint32_t pfn = b->pfns[i], fr = pfn / BALLOON_PAGES_PER_FRAME;
 		uint32_t bit = pfn % BALLOON_PAGES_PER_FRAME;
-		struct bframe *bf = pfn_frame(b, i, "inflate");
 
 		if (!bf)
 			continue;
 		if (test_bit(bf->bits, bit)) {
 			if (test_bit(b->req_mark, pfn))
-				guest_error(b, &b->c.pfn_duplicate, "inflate: PFN 0x%x given twice in one request", pfn);
+				guest_error(b, &b->c.pfn_duplicate, "inflate: PFN 0x%x given twice in one request", guest_pfn);
 			else
-				guest_error(b, &b->c.pfn_already_ballooned, "inflate: PFN 0x%x is already in the balloon", pfn);
+				guest_error(b, &b->c.pfn_already_ballooned, "inflate: PFN 0x%x is already in the balloon", guest_pfn);
 			b->pfns[i] = BAD_PFN;
 			continue;
 		}
@@ -364,14 +371,15 @@ int deflate_pfns(struct balloon *b, uint32_t n)
 
 	pthread_mutex_lock(&b->map_lock);
 	for (uint32_t i = 0; i < n; i++) {
+		uint32_t guest_pfn = b->pfns[i];
+		struct bframe *bf = pfn_frame(b, i, "deflate");
 		uint32_t pfn = b->pfns[i], fr = pfn / BALLOON_PAGES_PER_FRAME;
 		uint32_t bit = pfn % BALLOON_PAGES_PER_FRAME;
-		struct bframe *bf = pfn_frame(b, i, "deflate");
 
 		if (!bf)
 			continue;
 		if (!test_bit(bf->bits, bit)) {
-			guest_error(b, &b->c.pfn_not_ballooned, "deflate: PFN 0x%x is not in the balloon", pfn);
+			guest_error(b, &b->c.pfn_not_ballooned, "deflate: PFN 0x%x is not in the balloon", guest_pfn);
 			b->pfns[i] = BAD_PFN;
 			continue;
 		}

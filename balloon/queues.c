@@ -78,7 +78,9 @@ static bool poison_kept(const struct balloon *b)
 
 static void report_buffer(struct balloon *b, const struct vq_buf *buf)
 {
-	uint64_t start = buf->gpa, end = buf->gpa + buf->len;
+	/* the transport checked the buffer lies in RAM (balloon_in_ram): in one
+	 * range, so its frames follow its RAM offsets */
+	uint64_t start = guest_mem_gpa_offset(b->gm, buf->gpa, buf->len), end = start + buf->len;
 	uint64_t first = (start + FRAME_SIZE - 1) >> FRAME_SHIFT, last = end >> FRAME_SHIFT;
 
 	if (!buf->write) {

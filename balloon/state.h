@@ -41,7 +41,8 @@ struct balloon {
 	int8_t role[VIRTIO_MMIO_MAX_QUEUES]; /* queue index -> enum virtio_balloon_vq, -1 */
 	unsigned nqueues;
 	uint32_t num_pages, actual, poison_val;
-	uint32_t *pfns;           /* BALLOON_PFNS_MAX, a copy of a request's PFNs */
+	uint32_t *pfns;           /* BALLOON_PFNS_MAX, a copy of a request's PFNs,
+				   * each a RAM page number once checked */
 	uint32_t *batch;          /* frames touched by one buffer of them */
 	struct vq_buf chain[BALLOON_QUEUE_SIZE];
 	/* a deflate whose restore failed, left unacknowledged until it succeeds */

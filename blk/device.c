@@ -24,8 +24,12 @@ static struct blk_set disks;
  * counting only). */
 static bool range_in_state(struct guest_mem *gm, uint64_t gpa, uint64_t len, enum frame_state s)
 {
-	for (uint64_t fr = gpa >> FRAME_SHIFT; len && fr <= (gpa + len - 1) >> FRAME_SHIFT; fr++)
-		if (fr < gm->ft.nframes && __atomic_load_n(&gm->ft.frames[fr].state, __ATOMIC_RELAXED) == s)
+	uint32_t first, last;
+
+	if (!guest_mem_gpa_frames(gm, gpa, len, &first, &last))
+		return false;
+	for (uint32_t fr = first; fr <= last; fr++)
+		if (__atomic_load_n(&gm->ft.frames[fr].state, __ATOMIC_RELAXED) == s)
 			return true;
 	return false;
 }

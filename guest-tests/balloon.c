@@ -442,7 +442,7 @@ static int integrity_worker(const struct guest_env *env, unsigned cpu)
 		integrity_pass(w, nw, seq, r); /* check the last pass */
 	if (r->mismatches)
 		printf("balloon: integrity: vCPU %u: MISMATCH at 0x%lx (frame %lu): expected 0x%016lx found 0x%016lx\n",
-		       cpu, r->first_gpa, r->first_gpa >> FS_FRAME_SHIFT, r->expected, r->found);
+		       cpu, r->first_gpa, gpa_frame(r->first_gpa), r->expected, r->found);
 	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return r->mismatches ? GUEST_FAIL : GUEST_PASS;
 }

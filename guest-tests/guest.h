@@ -43,7 +43,7 @@ struct mem_range {
 
 /* The piece of free memory inside one 2 MiB frame (several if reservations
  * cut the frame). frame_idx numbers the frames holding free memory 0..nframes-1
- * in address order; the frame's number proper is gpa >> FS_FRAME_SHIFT. */
+ * in address order; the frame's number proper (the VMM's) is gpa_frame(gpa). */
 struct mem_chunk {
 	uint64_t gpa, size;
 	uint32_t frame_idx;
@@ -102,6 +102,18 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 /* Has a byte come in on COM1 (frameshift's stdin, when that is not a
  * terminal)? One port read, so one VM exit. */
 bool console_input(void);
+
+/* The VMM's frame index of a RAM address, and a frame's first address: RAM
+ * beyond 3 GiB lies above 4 GiB (guest-abi.h), so frames are not gpa >> 21. */
+static inline uint64_t gpa_frame(uint64_t gpa)
+{
+	return fs_gpa_ram_offset(gpa, 1, FS_RAM_MAX) >> FS_FRAME_SHIFT;
+}
+
+static inline uint64_t frame_gpa(uint64_t frame)
+{
+	return fs_ram_offset_gpa(frame << FS_FRAME_SHIFT);
+}
 
 static inline void cpu_relax(void)
 {

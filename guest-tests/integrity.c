@@ -57,7 +57,7 @@ static void assign_owners(const struct guest_env *env)
 		if (!frame_range(env_arg(env, key), &a, &b))
 			panic("integrity: bad %s=%s (want FIRST-LAST frames)\n", key, env_arg(env, key));
 		for (unsigned c = 0; c < env->nchunks; c++) {
-			uint64_t frame = env->chunks[c].gpa >> FS_FRAME_SHIFT;
+			uint64_t frame = gpa_frame(env->chunks[c].gpa);
 
 			if (frame >= a && frame <= b)
 				owner[c] = (int)cpu;
@@ -70,7 +70,7 @@ static void assign_owners(const struct guest_env *env)
 		if (!frame_range(env_arg(env, "cold"), &a, &b))
 			panic("integrity: bad cold=%s (want FIRST-LAST frames)\n", env_arg(env, "cold"));
 		for (unsigned c = 0; c < env->nchunks; c++) {
-			uint64_t frame = env->chunks[c].gpa >> FS_FRAME_SHIFT;
+			uint64_t frame = gpa_frame(env->chunks[c].gpa);
 
 			cold[c] = frame >= a && frame <= b;
 		}
@@ -167,7 +167,7 @@ int program_main(struct guest_env *env, unsigned cpu)
 	pass(env, cpu, r->passes, true, r);
 	if (r->mismatches)
 		printf("integrity: vCPU %u: MISMATCH at 0x%lx (frame %lu) pass %lu: expected 0x%016lx found 0x%016lx\n",
-		       cpu, r->first_gpa, r->first_gpa >> FS_FRAME_SHIFT, r->pass,
+		       cpu, r->first_gpa, gpa_frame(r->first_gpa), r->pass,
 		       r->expected, r->found);
 	cpu_barrier();
 	if (cpu != 0)

@@ -62,7 +62,7 @@ int program_main(struct guest_env *env, unsigned cpu)
 		verify(&env->chunks[i], seed, r);
 	if (r->mismatches)
 		printf("memcheck: vCPU %u: %lu mismatches, first at 0x%lx (frame %lu): expected 0x%016lx found 0x%016lx\n",
-		       cpu, r->mismatches, r->first_gpa, r->first_gpa >> FS_FRAME_SHIFT,
+		       cpu, r->mismatches, r->first_gpa, gpa_frame(r->first_gpa),
 		       r->expected, r->found);
 	cpu_barrier();
 

@@ -29,14 +29,14 @@ static bool is_free(const struct guest_env *env, uint64_t gpa, uint64_t len)
 int program_main(struct guest_env *env, unsigned cpu)
 {
 	uint64_t khz = tsc_khz(env);
-	uint64_t last = env->nchunks ? env->chunks[env->nchunks - 1].gpa >> FS_FRAME_SHIFT : 0;
+	uint64_t last = env->nchunks ? gpa_frame(env->chunks[env->nchunks - 1].gpa) : 0;
 	uint64_t frame = env_arg_u64(env, "frame", last);
 	/* one cache line per vCPU at the start of the frame */
-	volatile uint64_t *target = (volatile uint64_t *)((frame << FS_FRAME_SHIFT) + 64 * cpu);
+	volatile uint64_t *target = (volatile uint64_t *)(frame_gpa(frame) + 64 * cpu);
 	uint64_t gap_us = env_arg_u64(env, "gap_us", 20), long_gap = gap_us * khz / 1000;
 	uint64_t start, end, prev, max_gap = 0, iters = 0, long_gaps = 0, long_sum = 0;
 
-	if (!is_free(env, frame << FS_FRAME_SHIFT, 64 * env->ncpus))
+	if (!is_free(env, frame_gpa(frame), 64 * env->ncpus))
 		panic("stall: frame %lu is not free guest RAM\n", frame);
 	if (cpu == 0)
 		printf("stall: writing frame %lu\n", frame);

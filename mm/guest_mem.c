@@ -169,6 +169,11 @@ int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *pl
 		snprintf(err, errlen, "guest memory must be a non-zero multiple of 2 MiB");
 		return -1;
 	}
+	if (cfg->size > FS_RAM_MAX) {
+		snprintf(err, errlen, "guest memory must be at most %llu GiB (the guest's identity map)",
+			 FS_RAM_MAX >> 30);
+		return -1;
+	}
 	plan->nframes = (uint32_t)(cfg->size / FRAME_SIZE);
 	plan->simulated = cfg->sim_nodes > 0;
 	if (plan->simulated)
@@ -297,7 +302,7 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		ret = place_frame(gm, &gm->ft.frames[i], start_node(cfg, plan.nnodes, plan.nframes, i));
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot back guest frame %u (GPA 0x%llx): %s", i,
-				 (unsigned long long)i * FRAME_SIZE, strerror(-ret));
+				 (unsigned long long)guest_mem_frame_gpa(i), strerror(-ret));
 			goto fail;
 		}
 	}
@@ -326,7 +331,29 @@ void guest_mem_destroy(struct guest_mem *gm)
 
 void *guest_mem_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
-	if (gpa >= gm->size || len > gm->size - gpa)
-		return NULL;
-	return gm->hva + gpa;
+	uint64_t off = guest_mem_gpa_offset(gm, gpa, len);
+
+	return off == FS_NOT_RAM ? NULL : gm->hva + off;
+}
+
+bool guest_mem_gpa_frames(const struct guest_mem *gm, uint64_t gpa, uint64_t len,
+			  uint32_t *first, uint32_t *last)
+{
+	uint64_t off = guest_mem_gpa_offset(gm, gpa, len);
+
+	if (off == FS_NOT_RAM || !len)
+		return false;
+	*first = (uint32_t)(off >> FRAME_SHIFT);
+	*last = (uint32_t)((off + len - 1) >> FRAME_SHIFT);
+	return true;
+}
+
+struct guest_mem_slot guest_mem_slot(const struct guest_mem *gm, unsigned n)
+{
+	uint64_t low = fs_low_ram_size(gm->size);
+
+	if (n == 0)
+		return (struct guest_mem_slot){ 0, low, 0 };
+	/* guest_mem_slot_frame relies on this offset */
+	return (struct guest_mem_slot){ FS_HIGH_RAM_BASE, gm->size - low, FS_LOW_RAM_MAX };
 }

@@ -1,6 +1,8 @@
 /* guest_mem.h - guest RAM: a contiguous host virtual range cut into 2 MiB frames,
- * each mapped (MAP_FIXED) from a page of its node's pool. KVM sees one memslot
- * over the whole range; replacing a frame's mapping is how a frame changes node,
+ * each mapped (MAP_FIXED) from a page of its node's pool. Frame i lies at
+ * host offset i * FRAME_SIZE; the guest sees it at guest_mem_frame_gpa(i),
+ * below the MMIO hole or above 4 GiB (guest-abi.h). KVM sees one memslot per
+ * RAM range (guest_mem_slot); replacing a frame's mapping is how a frame changes node,
  * and KVM's MMU notifiers drop the stale second-level entries. */
 #ifndef FRAMESHIFT_MM_GUEST_MEM_H
 #define FRAMESHIFT_MM_GUEST_MEM_H
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "include/frameshift/guest-abi.h"
 #include "mm/frame.h"
 #include "mm/policy.h"
 #include "mm/pool.h"
@@ -79,9 +82,41 @@ static inline uint8_t *guest_mem_frame_hva(const struct guest_mem *gm, uint32_t 
 {
 	return gm->hva + (uint64_t)idx * FRAME_SIZE;
 }
+/* The one translation between frames and guest-physical addresses. */
+static inline uint64_t guest_mem_frame_gpa(uint32_t idx)
+{
+	return fs_ram_offset_gpa((uint64_t)idx * FRAME_SIZE);
+}
+/* Host offset (= RAM offset) of [gpa, gpa+len) if it lies wholly inside one
+ * RAM range, else FS_NOT_RAM (in the hole, beyond RAM, or straddling). */
+static inline uint64_t guest_mem_gpa_offset(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	return fs_gpa_ram_offset(gpa, len, gm->size);
+}
 /* Host pointer for [gpa, gpa+len) if it lies wholly inside guest RAM, else NULL.
  * Every guest-supplied address goes through here. */
 void *guest_mem_gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+/* The frames [*first, *last] of [gpa, gpa+len), len > 0, if it lies in RAM;
+ * false if it does not. */
+bool guest_mem_gpa_frames(const struct guest_mem *gm, uint64_t gpa, uint64_t len,
+			  uint32_t *first, uint32_t *last);
+
+/* KVM memslot n (0: low RAM, 1: high RAM): its guest address, size (0 when
+ * the guest has no such range) and host offset. */
+struct guest_mem_slot {
+	uint64_t gpa, size, offset;
+};
+#define GUEST_MEM_SLOTS 2
+struct guest_mem_slot guest_mem_slot(const struct guest_mem *gm, unsigned n);
+/* The frame of 4 KiB page `page` of memslot `slot` (a dirty ring entry), or
+ * FRAME_NONE for a slot that is not guest RAM. Slot 1 exists only when RAM
+ * fills the low range, so it always starts at host offset FS_LOW_RAM_MAX. */
+static inline uint32_t guest_mem_slot_frame(uint32_t slot, uint64_t page)
+{
+	if (slot >= GUEST_MEM_SLOTS)
+		return FRAME_NONE;
+	return (uint32_t)(((slot ? FS_LOW_RAM_MAX : 0) + (page << 12)) >> FRAME_SHIFT);
+}
 
 /* The host node holding most guest memory now (ties: the lowest), -1
  * without NUMA: where a device's I/O threads run by default. With

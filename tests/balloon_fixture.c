@@ -15,9 +15,11 @@ struct balloon *b;
 struct virtio_mmio *t;
 struct vdrv_queue q_infl, q_defl, q_stats, q_rep;
 
+/* No Check assertion here: it is called per word, and each assertion
+ * costs a write to Check's log. */
 uint8_t *hva(uint64_t gpa)
 {
-	return gm.hva + gpa;
+	return guest_mem_gpa_to_hva(&gm, gpa, 1);
 }
 
 static uint64_t word_pattern(uint64_t gpa)
@@ -25,9 +27,10 @@ static uint64_t word_pattern(uint64_t gpa)
 	return gpa * 0x9e3779b97f4a7c15ULL + 1;
 }
 
+/* Frames 1..NFRAMES-1 (a larger guest's others stay untouched) */
 static void fill_frames(void)
 {
-	for (uint64_t gpa = FRAME_SIZE; gpa < gm.size; gpa += 8)
+	for (uint64_t gpa = FRAME_SIZE; gpa < NFRAMES * FRAME_SIZE; gpa += 8)
 		*(uint64_t *)hva(gpa) = word_pattern(gpa);
 }
 
@@ -57,12 +60,15 @@ uint64_t ram_hash(void)
 	return h;
 }
 
-static void setup(void)
+static void setup_guest(uint32_t nframes, pool_populate_fn populate)
 {
-	char err[256];
+	struct guest_mem_config cfg;
+	char err[256] = "";
 
-	ck_assert_msg(sim_guest_build(&gm, &mig, NFRAMES, "interleave:0,1", 1, 1, err, sizeof(err)) == 0, "%s",
-		      err);
+	ck_assert_msg(sim_guest_config(&cfg, (uint64_t)nframes * FRAME_SIZE, SIM_GUEST_NODES, "interleave:0,1",
+				       1, err, sizeof(err)) == 0, "%s", err);
+	cfg.populate = populate;
+	ck_assert_msg(sim_guest_build_config(&gm, &mig, &cfg, 1, err, sizeof(err)) == 0, "%s", err);
 	b = balloon_create(&gm, &mig, BASE);
 	ck_assert_ptr_nonnull(b);
 	t = balloon_transport(b);
@@ -74,6 +80,18 @@ static void setup(void)
 	vdrv_queue_at(&q_rep, gm.hva, 3, QNUM, RING(3));
 }
 
+static void setup(void)
+{
+	setup_guest(NFRAMES, NULL);
+}
+
+/* pages come on first touch: only frames 0..NFRAMES-1 and what a test
+ * touches take memory */
+static void setup_high_ram(void)
+{
+	setup_guest(HIGH_RAM_FRAMES, sim_populate_lazy);
+}
+
 static void teardown(void)
 {
 	migrator_stop_reader(&mig); /* as the VM does: no putback after the balloon */
@@ -82,14 +100,24 @@ static void teardown(void)
 	guest_mem_destroy(&gm);
 }
 
-TCase *balloon_tcase(Suite *s, const char *name)
+static TCase *tcase_with(Suite *s, const char *name, void (*setup_fn)(void))
 {
 	TCase *tc = tcase_create(name);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup_fn, teardown);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return tc;
+}
+
+TCase *balloon_tcase(Suite *s, const char *name)
+{
+	return tcase_with(s, name, setup);
+}
+
+TCase *balloon_tcase_high_ram(Suite *s, const char *name)
+{
+	return tcase_with(s, name, setup_high_ram);
 }
 
 void status(struct balloon_status *s)

@@ -19,6 +19,9 @@
 #include "tests/virtio_driver.h"
 
 #define NFRAMES 16
+/* balloon_tcase_high_ram's guest: 3 GiB + 8 MiB, frames 1536..1539 above
+ * the MMIO hole, at GPA 4 GiB.. */
+#define HIGH_RAM_FRAMES (1536 + 4)
 #define PPF BALLOON_PAGES_PER_FRAME /* 512 */
 #define RING(q) (0x10000ULL + (q) * 0x4000ULL) /* queue q's rings */
 #define ARRAYS 0x40000ULL                      /* 16 KiB per request slot */
@@ -38,8 +41,9 @@ extern struct virtio_mmio *t;
 extern struct vdrv_queue q_infl, q_defl, q_stats, q_rep;
 
 /* A test case of s, named name, whose every test runs on a fresh guest,
- * balloon and queues. */
+ * balloon and queues: of NFRAMES frames, or of HIGH_RAM_FRAMES. */
 TCase *balloon_tcase(Suite *s, const char *name);
+TCase *balloon_tcase_high_ram(Suite *s, const char *name);
 
 /* Where guest address gpa lies in this process. */
 uint8_t *hva(uint64_t gpa);

@@ -258,18 +258,12 @@ START_TEST(rejects_what_does_not_fit)
 }
 END_TEST
 
-/* --guest-numa 2 with 3 vCPUs: SRAT with each vCPU's and each range's
- * proximity domain, SLIT 2x2, both listed in the XSDT */
-START_TEST(srat_and_slit)
+/* The SRAT and a 2x2 SLIT acpi_write makes of topo with ncpus vCPUs: each
+ * vCPU's and each range's proximity domain, both listed in the XSDT */
+static void check_srat_and_slit(const struct fdt_params *topo, unsigned ncpus)
 {
-	struct fdt_params topo = {
-		.nmem = 2,
-		.mem = { { 0, 64ULL << 20 }, { 64ULL << 20, 64ULL << 20 } },
-		.mem_node = { 0, 1 },
-		.cpu_node = { 0, 1, 0 },
-	};
 	uint8_t *buf = calloc(1, MAX);
-	long len = acpi_write(buf, MAX, GPA, 3, &topo);
+	long len = acpi_write(buf, MAX, GPA, ncpus, topo);
 	const uint8_t *xsdt, *srat = NULL, *slit = NULL, *e;
 	unsigned n, cpus = 0, mems = 0;
 
@@ -291,21 +285,21 @@ START_TEST(srat_and_slit)
 		if (e[0] == 0) {
 			ck_assert_uint_eq(e[1], 16);
 			ck_assert_uint_eq(e[3], cpus);
-			ck_assert_uint_eq(e[2], topo.cpu_node[cpus]);
+			ck_assert_uint_eq(e[2], topo->cpu_node[cpus]);
 			ck_assert_uint_eq(get32(e + 4) & 1, 1);
 			cpus++;
 		} else {
 			ck_assert_uint_eq(e[0], 1);
 			ck_assert_uint_eq(e[1], 40);
-			ck_assert_uint_eq(get32(e + 2), topo.mem_node[mems]);
-			ck_assert_uint_eq(get64(e + 8), topo.mem[mems].base);
-			ck_assert_uint_eq(get64(e + 16), topo.mem[mems].size);
+			ck_assert_uint_eq(get32(e + 2), topo->mem_node[mems]);
+			ck_assert_uint_eq(get64(e + 8), topo->mem[mems].base);
+			ck_assert_uint_eq(get64(e + 16), topo->mem[mems].size);
 			ck_assert_uint_eq(get32(e + 28) & 1, 1);
 			mems++;
 		}
 	}
-	ck_assert_uint_eq(cpus, 3);
-	ck_assert_uint_eq(mems, 2);
+	ck_assert_uint_eq(cpus, ncpus);
+	ck_assert_uint_eq(mems, topo->nmem);
 	ck_assert_uint_eq(get64(slit + 36), 2);
 	ck_assert_uint_eq(get32(slit + 4), ACPI_HDR_SIZE + 8 + 4);
 	ck_assert_uint_eq(slit[44], 10);
@@ -313,6 +307,36 @@ START_TEST(srat_and_slit)
 	ck_assert_uint_eq(slit[46], 20);
 	ck_assert_uint_eq(slit[47], 10);
 	free(buf);
+}
+
+/* --guest-numa 2 with 3 vCPUs */
+START_TEST(srat_and_slit)
+{
+	struct fdt_params topo = {
+		.nmem = 2,
+		.mem = { { 0, 64ULL << 20 }, { 64ULL << 20, 64ULL << 20 } },
+		.mem_node = { 0, 1 },
+		.cpu_node = { 0, 1, 0 },
+	};
+
+	check_srat_and_slit(&topo, 3);
+}
+END_TEST
+
+/* --guest-numa 2 with 5 GiB: node 1's cell [2.5 GiB, 5 GiB) of RAM spans the
+ * MMIO hole, so it is two affinity ranges, [2.5, 3) and [4, 6) GiB, both on
+ * proximity domain 1, and no range claims the hole */
+START_TEST(srat_cell_split_by_the_hole)
+{
+	struct fdt_params topo = { .cpu_node = { 0, 1 } };
+
+	ck_assert_int_eq(fdt_add_ram(&topo, 0, 5ULL << 29, 0), 0);
+	ck_assert_int_eq(fdt_add_ram(&topo, 5ULL << 29, 5ULL << 29, 1), 0);
+	ck_assert_uint_eq(topo.nmem, 3);
+	ck_assert_uint_eq(topo.mem[1].base + topo.mem[1].size, FS_LOW_RAM_MAX);
+	ck_assert_uint_eq(topo.mem[2].base, FS_HIGH_RAM_BASE);
+	ck_assert_uint_eq(topo.mem_node[2], 1);
+	check_srat_and_slit(&topo, 2);
 }
 END_TEST
 
@@ -405,6 +429,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, sleep_register);
 	tcase_add_test(t, rejects_what_does_not_fit);
 	tcase_add_test(t, srat_and_slit);
+	tcase_add_test(t, srat_cell_split_by_the_hole);
 	tcase_add_test(t, zero_page_rsdp);
 	tcase_add_test(t, iasl_reads_every_table);
 	suite_add_tcase(s, t);

@@ -564,11 +564,56 @@ START_TEST(pfn_array_in_ballooned_memory)
 }
 END_TEST
 
+/* ---- RAM above 4 GiB (balloon_tcase_high_ram: 3 GiB + 8 MiB) ---- */
+
+/* The guest's PFNs of a frame above the hole balloon that frame (1537, at
+ * GPA 4 GiB + 2 MiB), from a PFN array that itself lies above 4 GiB; PFNs
+ * in the hole are refused like those beyond RAM; deflating brings the frame
+ * back. */
+START_TEST(pfns_above_the_hole)
+{
+	const uint32_t first = (uint32_t)((FS_HIGH_RAM_BASE + FRAME_SIZE) >> 12);
+	const uint32_t bad[] = {
+		(uint32_t)(FS_LOW_RAM_MAX >> 12), (uint32_t)(FS_HIGH_RAM_BASE >> 12) - 1,
+		(uint32_t)((FS_HIGH_RAM_BASE + (HIGH_RAM_FRAMES - 1536) * FRAME_SIZE) >> 12),
+	};
+	const uint64_t arr = FS_HIGH_RAM_BASE + 3 * FRAME_SIZE; /* in frame 1539 */
+	uint32_t *pfns = (uint32_t *)hva(arr);
+	struct balloon_status s;
+
+	start(ALL_FEATURES);
+	send(&q_infl, bad, 3);
+	status(&s);
+	ck_assert_uint_eq(s.c.pfn_out_of_range, 3);
+	ck_assert_uint_eq(s.c.pages_inflated, 0);
+	for (unsigned i = 0; i < PPF; i++)
+		pfns[i] = first + i;
+	for (unsigned i = 0; i < PPF; i += BALLOON_PFNS_MAX) {
+		vdrv_add_buf(&q_infl, arr + i * 4, BALLOON_PFNS_MAX * 4, 0);
+		vdrv_notify(t, &q_infl);
+		ck_assert_uint_eq(vdrv_used_new(&q_infl), 1);
+	}
+	ck_assert_uint_eq(gm.ft.frames[1537].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[1536].state, FRAME_MAPPED);
+	ck_assert_uint_eq(gm.ft.frames[1538].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.pages_inflated, PPF);
+	ck_assert_uint_eq(s.c.frames_reclaimed, 1);
+	ck_assert_uint_eq(s.c.pfn_out_of_range, 3);
+	send_range(&q_defl, first, PPF);
+	ck_assert_uint_eq(gm.ft.frames[1537].state, FRAME_MAPPED);
+	status(&s);
+	ck_assert_uint_eq(s.c.pages_deflated, PPF);
+	ck_assert_uint_eq(s.c.guest_errors, 3);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("balloon");
 	TCase *host = balloon_tcase(s, "host");
 	TCase *pfn = balloon_tcase(s, "bad-pfns");
+	TCase *high = balloon_tcase_high_ram(s, "high-ram");
 
 	tcase_add_test(host, full_frame_reclaimed_any_order);
 	tcase_add_test(host, deflate_restores_zeroed);
@@ -587,5 +632,7 @@ static Suite *make_suite(void)
 	tcase_add_test(pfn, pfn_not_ballooned);
 	tcase_add_test(pfn, pfn_buffer_odd_length_and_direction);
 	tcase_add_test(pfn, pfn_array_in_ballooned_memory);
+
+	tcase_add_test(high, pfns_above_the_hole);
 	return s;
 }

@@ -66,9 +66,8 @@ static const struct bad_ring {
 	{ 1, { { WHOLE_FRAME_ARRAY, 2048, VIRTQ_DESC_F_INDIRECT, 0 } }, 0, VQ_ERR_INDIRECT },
 };
 
-START_TEST(bad_ring)
+static void run_bad_ring(const struct bad_ring *r)
 {
-	const struct bad_ring *r = &bad_rings[_i];
 	uint64_t h;
 
 	start(ALL_FEATURES);
@@ -83,6 +82,28 @@ START_TEST(bad_ring)
 	vdrv_notify(t, &q_infl);
 	ck_assert_uint_eq(vdrv_used_new(&q_infl), 0);
 	expect_needs_reset(h, r->error);
+}
+
+START_TEST(bad_ring)
+{
+	run_bad_ring(&bad_rings[_i]);
+}
+END_TEST
+
+/* A guest with RAM above 4 GiB (balloon_tcase_high_ram): a buffer in the
+ * MMIO hole, or reaching into it from either side, or past high RAM's end,
+ * is refused like one past the end of RAM. */
+static const struct bad_ring hole_rings[] = {
+	{ 1, { { FS_LOW_RAM_MAX, 16, 0, 0 } }, 0, VQ_ERR_BUF_ADDR },
+	{ 1, { { FS_LOW_RAM_MAX - 8, 16, 0, 0 } }, 0, VQ_ERR_BUF_ADDR },
+	{ 1, { { FS_HIGH_RAM_BASE - 8, 16, 0, 0 } }, 0, VQ_ERR_BUF_ADDR },
+	{ 1, { { FS_HIGH_RAM_BASE + (HIGH_RAM_FRAMES - 1536) * FRAME_SIZE - 8, 16, 0, 0 } }, 0,
+	  VQ_ERR_BUF_ADDR },
+};
+
+START_TEST(bad_ring_in_the_hole)
+{
+	run_bad_ring(&hole_rings[_i]);
 }
 END_TEST
 
@@ -565,6 +586,7 @@ static Suite *make_suite(void)
 	TCase *ring = balloon_tcase(s, "bad-rings");
 	TCase *dev = balloon_tcase(s, "device");
 	TCase *bounds = balloon_tcase(s, "bounded-work");
+	TCase *high = balloon_tcase_high_ram(s, "high-ram");
 
 	tcase_add_loop_test(ring, bad_ring, 0, (int)ARRAY_SIZE(bad_rings));
 	tcase_add_test(ring, ring_chain_longer_than_queue);
@@ -583,5 +605,7 @@ static Suite *make_suite(void)
 
 	tcase_add_loop_test(bounds, oversized_request_refused, 0, (int)ARRAY_SIZE(oversized));
 	tcase_add_test(bounds, hostile_ring_costs_one_budget);
+
+	tcase_add_loop_test(high, bad_ring_in_the_hole, 0, (int)ARRAY_SIZE(hole_rings));
 	return s;
 }

@@ -158,8 +158,10 @@ START_TEST(limits_accepted)
 {
 	struct vm_config cfg;
 
-	/* exactly the RAM below the MMIO window */
+	/* exactly the RAM below the MMIO window, and the most there is */
 	ck_assert_int_eq(PARSE(&cfg, "--mem", "3G", "g"), 0);
+	ck_assert_uint_eq(cfg.mem.size, FS_LOW_RAM_MAX);
+	ck_assert_int_eq(PARSE(&cfg, "--mem", "64G", "g"), 0);
 	ck_assert_uint_eq(cfg.mem.size, FS_RAM_MAX);
 	ck_assert_int_eq(PARSE(&cfg, "--mem", "2097152", "g"), 0);
 	ck_assert_uint_eq(cfg.mem.size, 2ULL << 20);
@@ -190,8 +192,8 @@ static const struct {
 	{ { "--emulator-cpus", "0,99999", "g", NULL }, "bad --emulator-cpus" },
 	{ { "--mem", "1M", "g", NULL }, "multiple of 2M" },
 	{ { "--mem", "0", "g", NULL }, "multiple of 2M" },
-	{ { "--mem", "4G", "g", NULL }, "larger than" },
-	{ { "--mem", "3074M", "g", NULL }, "larger than" },
+	{ { "--mem", "65G", "g", NULL }, "larger than the 64 GiB" },
+	{ { "--mem", "65538M", "g", NULL }, "larger than" },
 	{ { "--mem", "abc", "g", NULL }, "bad --mem 'abc'" },
 	{ { "--mem", "", "g", NULL }, "bad --mem" },
 	{ { "--mem", "-2M", "g", NULL }, "bad --mem" },
@@ -427,12 +429,13 @@ START_TEST(ctl_get_missing)
 }
 END_TEST
 
-/* What ctl_show_map printed for a map reply of `frames` frames, cells[i]
- * being frame i's character. */
+/* What ctl_show_map printed for a map reply of `count` frames from frame
+ * `first` of first + count, cells[i] being frame first + i's character. */
 static char map_text[1 << 16];
 
-static void show_map_of(const char *cells, size_t frames)
+static void show_map_from(const char *cells, size_t count, size_t first)
 {
+	size_t frames = first + count;
 	struct json_object *r = json_object_new_object();
 	FILE *out = tmpfile();
 	int saved_out = dup(STDOUT_FILENO);
@@ -441,8 +444,8 @@ static void show_map_of(const char *cells, size_t frames)
 	ck_assert_ptr_nonnull(out);
 	json_object_object_add(r, "frames", json_object_new_int64((int64_t)frames));
 	json_object_object_add(r, "frame_size", json_object_new_int64(2 << 20));
-	json_object_object_add(r, "first", json_object_new_int64(0));
-	json_object_object_add(r, "map", json_object_new_string_len(cells, (int)frames));
+	json_object_object_add(r, "first", json_object_new_int64((int64_t)first));
+	json_object_object_add(r, "map", json_object_new_string_len(cells, (int)count));
 	fflush(stdout);
 	dup2(fileno(out), STDOUT_FILENO);
 	ctl_show_map(r, false);
@@ -454,6 +457,11 @@ static void show_map_of(const char *cells, size_t frames)
 	map_text[n] = '\0';
 	fclose(out);
 	json_object_put(r);
+}
+
+static void show_map_of(const char *cells, size_t frames)
+{
+	show_map_from(cells, frames, 0);
 }
 
 static unsigned count_lines(const char *text, size_t *longest)
@@ -472,7 +480,9 @@ static unsigned count_lines(const char *text, size_t *longest)
 }
 
 /* A 16 GiB guest (8192 frames) half on each node, one frame migrating: the
- * rows that repeat the row above are counted, not drawn again. */
+ * rows that repeat the row above are counted, not drawn again; rows are
+ * labelled with guest addresses, and a run of rows stops at the MMIO hole
+ * (frame 1536 is GPA 4 GiB). */
 START_TEST(map_large_guest_is_a_screenful)
 {
 	static char cells[8192];
@@ -482,14 +492,31 @@ START_TEST(map_large_guest_is_a_screenful)
 	memset(cells + 4096, '1', 4096);
 	cells[100] = 'M';
 	show_map_of(cells, sizeof(cells));
-	ck_assert_uint_eq(count_lines(map_text, &longest), 6); /* header, 4 rows, legend */
+	ck_assert_uint_eq(count_lines(map_text, &longest), 7); /* header, 5 rows, legend */
 	ck_assert_uint_le(longest, 100);
 	ck_assert_str_eq(map_text,
 		"guest memory map: frames 0-8191 of 8192, 2 MiB each, 64 per row\n"
 		"0x000000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000\n"
 		"0x008000000  0000000000000000 0000000000000000 0000M00000000000 0000000000000000\n"
-		"0x010000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000  x62 rows\n"
-		"0x200000000  1111111111111111 1111111111111111 1111111111111111 1111111111111111  x64 rows\n"
+		"0x010000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000  x22 rows\n"
+		"0x100000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000  x40 rows\n"
+		"0x240000000  1111111111111111 1111111111111111 1111111111111111 1111111111111111  x64 rows\n"
+		"legend:\n");
+}
+END_TEST
+
+/* A map from a frame below the hole: the row ends at the hole, and the next
+ * starts at 4 GiB, not at the hole's address. */
+START_TEST(map_rows_break_at_the_hole)
+{
+	char cells[100];
+
+	memset(cells, '0', sizeof(cells));
+	show_map_from(cells, sizeof(cells), 1500);
+	ck_assert_str_eq(map_text,
+		"guest memory map: frames 1500-1599 of 1600, 2 MiB each, 64 per row\n"
+		"0x0bb800000  0000000000000000 0000000000000000 0000\n"
+		"0x100000000  0000000000000000 0000000000000000 0000000000000000 0000000000000000\n"
 		"legend:\n");
 }
 END_TEST
@@ -588,6 +615,7 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tg, ctl_get_missing, 0, (int)ARRAY_SIZE(ctl_missing));
 	tcase_add_test(tg, map_large_guest_is_a_screenful);
 	tcase_add_test(tg, map_rows_that_differ);
+	tcase_add_test(tg, map_rows_break_at_the_hole);
 	suite_add_tcase(s, tg);
 
 	TCase *te = tcase_create("escape");

@@ -141,32 +141,93 @@ START_TEST(fdt_cpus)
 }
 END_TEST
 
-START_TEST(fdt_memory_reg)
+/* The reg of memory node `path`: its base and size. */
+static void memory_reg(const void *fdt, const char *path, uint64_t *base, uint64_t *size)
 {
-	/* more than 4 GiB, so both halves of the 64-bit cells matter */
-	const uint64_t size = 0x100200000ULL;
-	struct fdt_params p = { .mem_size = size, .ncpus = 1 };
-	void *fdt = build_ok(&p);
-	int off = fdt_path_offset(fdt, "/memory@0"), len = -1;
+	int off = fdt_path_offset(fdt, path), len = -1;
 	const uint8_t *reg;
-	static const uint8_t want[16] = {
-		0, 0, 0, 0, 0, 0, 0, 0,             /* address 0 */
-		0, 0, 0, 0x01, 0x00, 0x20, 0, 0,    /* size, big-endian */
-	};
 
-	ck_assert_int_ge(off, 0);
+	ck_assert_msg(off >= 0, "%s missing", path);
 	reg = fdt_getprop(fdt, off, "reg", &len);
 	ck_assert_ptr_nonnull(reg);
 	ck_assert_int_eq(len, 16);
+	*base = fdt64_ld((const fdt64_t *)reg);
+	*size = fdt64_ld((const fdt64_t *)(reg + 8));
+	ck_assert_str_eq(prop_str(fdt, path, "device_type"), "memory");
+}
+
+START_TEST(fdt_memory_reg)
+{
+	/* 3 GiB sits below the MMIO hole whole: one node */
+	struct fdt_params p = { .mem_size = 3ULL << 30, .ncpus = 1 };
+	void *fdt = build_ok(&p);
+	int off = fdt_path_offset(fdt, "/memory@0"), len = -1;
+	const uint8_t *reg = fdt_getprop(fdt, off, "reg", &len);
+	static const uint8_t want[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0,             /* address 0 */
+		0, 0, 0, 0, 0xc0, 0x00, 0, 0,       /* size, big-endian */
+	};
+
+	ck_assert_ptr_nonnull(reg);
+	ck_assert_int_eq(len, 16);
 	ck_assert_int_eq(memcmp(reg, want, 16), 0);
-	ck_assert_uint_eq(fdt64_ld((const fdt64_t *)reg), 0);
-	ck_assert_uint_eq(fdt64_ld((const fdt64_t *)(reg + 8)), size);
-	ck_assert_str_eq(prop_str(fdt, "/memory@0", "device_type"), "memory");
 	ck_assert_uint_eq(prop_u32(fdt, "/memory@0", "numa-node-id"), 0);
 	/* there is exactly one memory node */
 	ck_assert_int_eq(fdt_node_offset_by_prop_value(fdt, off, "device_type", "memory", 7),
 			 -FDT_ERR_NOTFOUND);
 	free(fdt);
+}
+END_TEST
+
+/* More than 3 GiB: the rest lies above 4 GiB, in a node of its own, and
+ * nothing claims the hole (both halves of the 64-bit cells matter). */
+START_TEST(fdt_memory_above_the_hole)
+{
+	struct fdt_params p = { .mem_size = 0x100200000ULL, .ncpus = 1 };
+	void *fdt = build_ok(&p);
+	uint64_t base, size;
+	int off;
+
+	memory_reg(fdt, "/memory@0", &base, &size);
+	ck_assert_uint_eq(base, 0);
+	ck_assert_uint_eq(size, 0xc0000000ULL);
+	memory_reg(fdt, "/memory@100000000", &base, &size);
+	ck_assert_uint_eq(base, 0x100000000ULL);
+	ck_assert_uint_eq(size, 0x40200000ULL);
+	ck_assert_uint_eq(prop_u32(fdt, "/memory@100000000", "numa-node-id"), 0);
+	off = fdt_path_offset(fdt, "/memory@100000000");
+	ck_assert_int_eq(fdt_node_offset_by_prop_value(fdt, off, "device_type", "memory", 7),
+			 -FDT_ERR_NOTFOUND);
+	free(fdt);
+}
+END_TEST
+
+/* Guest NUMA cells: a cell that spans the hole becomes two ranges on its
+ * node; one wholly above it is moved up by the hole's 1 GiB. */
+START_TEST(fdt_add_ram_splits_at_the_hole)
+{
+	struct fdt_params p = { .ncpus = 1 };
+
+	/* 5 GiB in two cells of 2.5 GiB: [0, 2.5G) and [2.5G, 5G) of RAM */
+	ck_assert_int_eq(fdt_add_ram(&p, 0, 5ULL << 29, 0), 0);
+	ck_assert_int_eq(fdt_add_ram(&p, 5ULL << 29, 5ULL << 29, 1), 0);
+	ck_assert_uint_eq(p.nmem, 3);
+	ck_assert_uint_eq(p.mem[0].base, 0);
+	ck_assert_uint_eq(p.mem[0].size, 5ULL << 29);
+	ck_assert_uint_eq(p.mem_node[0], 0);
+	ck_assert_uint_eq(p.mem[1].base, 5ULL << 29);
+	ck_assert_uint_eq(p.mem[1].size, 1ULL << 29);
+	ck_assert_uint_eq(p.mem_node[1], 1);
+	ck_assert_uint_eq(p.mem[2].base, 4ULL << 30);
+	ck_assert_uint_eq(p.mem[2].size, 2ULL << 30);
+	ck_assert_uint_eq(p.mem_node[2], 1);
+	/* a cell above the hole */
+	ck_assert_int_eq(fdt_add_ram(&p, 4ULL << 30, 1ULL << 30, 2), 0);
+	ck_assert_uint_eq(p.mem[3].base, 5ULL << 30);
+	ck_assert_uint_eq(p.mem[3].size, 1ULL << 30);
+	/* full */
+	p.nmem = FDT_MAX_MEM;
+	ck_assert_int_eq(fdt_add_ram(&p, 0, FS_FRAME_SIZE, 0), -1);
 }
 END_TEST
 
@@ -416,6 +477,43 @@ START_TEST(elf_valid_at_end_of_ram)
 }
 END_TEST
 
+/* With 5 GiB of RAM, RAM is [0, 3 GiB) and [4 GiB, 6 GiB): a segment in the
+ * hole, across its edge or past high RAM is refused like one past RAM. */
+START_TEST(elf_check_high_ram)
+{
+	static const struct {
+		uint64_t paddr;
+		bool ok;
+	} cases[] = {
+		{ FS_LOW_RAM_MAX - SEG_MEMSZ, true },
+		{ FS_LOW_RAM_MAX - SEG_MEMSZ + 1, false }, /* into the hole */
+		{ FS_LOW_RAM_MAX, false },
+		{ FS_HIGH_RAM_BASE - SEG_MEMSZ, false },
+		{ FS_HIGH_RAM_BASE - 1, false },           /* from the hole into high RAM */
+		{ FS_HIGH_RAM_BASE, true },
+		{ (6ULL << 30) - SEG_MEMSZ, true },
+		{ (6ULL << 30) - SEG_MEMSZ + 1, false },
+		{ 5ULL << 30, true },                       /* the size, a GPA in high RAM */
+		{ 6ULL << 30, false },
+	};
+	struct elf_extent ext;
+	char err[256];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct image im;
+
+		make_image(&im);
+		phdr(&im, 0)->p_paddr = cases[i].paddr;
+		ehdr(&im)->e_entry = cases[i].paddr;
+		err[0] = '\0';
+		ck_assert_msg((elf_check(im.b, im.len, 5ULL << 30, &ext, err, sizeof(err)) == 0) == cases[i].ok,
+			      "segment at 0x%llx: %s", (unsigned long long)cases[i].paddr, err[0] ? err : "accepted");
+		if (!cases[i].ok)
+			ck_assert_ptr_nonnull(strstr(err, "guest RAM"));
+	}
+}
+END_TEST
+
 enum bad_elf {
 	BAD_EMPTY, BAD_TRUNC_HDR, BAD_MAGIC, BAD_CLASS32, BAD_BIG_ENDIAN, BAD_MACHINE,
 	BAD_ET_DYN, BAD_PHOFF, BAD_PHOFF_HUGE, BAD_PHNUM, BAD_PHNUM_MAX, BAD_PHENTSIZE,
@@ -596,29 +694,31 @@ START_TEST(boot_tables)
 	ck_assert(!(gdt[2] & (1ULL << 43)));           /* data */
 	ck_assert(gdt[2] & (1ULL << 41));              /* writable */
 
-	/* PML4[0] -> PDPT, PDPT[0..3] -> the four PDs, the rest empty */
+	/* PML4[0] -> PDPT, PDPT[0..64] -> the 65 PDs, the rest empty */
+	ck_assert_uint_eq(FS_BOOT_NPD, 65); /* 64 GiB of RAM and the 1 GiB hole */
 	ck_assert_uint_eq(pml4[0], FS_BOOT_PDPT | PTE_P | PTE_W | PTE_U);
 	for (int i = 1; i < 512; i++)
 		ck_assert_uint_eq(pml4[i], 0);
-	for (uint64_t i = 0; i < 4; i++)
+	for (uint64_t i = 0; i < FS_BOOT_NPD; i++)
 		ck_assert_uint_eq(pdpt[i], (FS_BOOT_PD + i * 0x1000) | PTE_P | PTE_W | PTE_U);
-	for (int i = 4; i < 512; i++)
+	for (uint64_t i = FS_BOOT_NPD; i < 512; i++)
 		ck_assert_uint_eq(pdpt[i], 0);
-	/* 2048 identity 2 MiB pages cover [0, 4 GiB) */
-	for (uint64_t i = 0; i < 2048; i++)
+	/* identity 2 MiB pages cover [0, 65 GiB): the highest RAM of the largest guest */
+	for (uint64_t i = 0; i < FS_BOOT_NPD * 512; i++)
 		ck_assert_uint_eq(pd[i], (i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS);
 
 	/* and an MMU walk agrees */
 	static const uint64_t vas[] = {
 		0, 0x1234, FS_BOOT_FDT, 0x100000, 0x3fffff, 0x40000000, 0xbfffffff,
-		FS_MMIO_BASE, FS_IDENTITY_MAP_END - 1,
+		FS_MMIO_BASE, FS_HIGH_RAM_BASE, FS_HIGH_RAM_BASE + FS_RAM_MAX - FS_LOW_RAM_MAX - 1,
+		FS_IDENTITY_MAP_END - 1,
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(vas); i++)
 		ck_assert_uint_eq(translate(ram, FS_BOOT_PML4, vas[i]), vas[i]);
 	ck_assert_uint_eq(translate(ram, FS_BOOT_PML4, FS_IDENTITY_MAP_END), UINT64_MAX);
 
 	/* the rest of the boot area (FDT space included) is cleared, and only it */
-	ck_assert_uint_eq(first_byte_not(ram, FS_BOOT_PD + 4 * 0x1000, FS_BOOT_RESERVED_END, 0),
+	ck_assert_uint_eq(first_byte_not(ram, FS_BOOT_PD + FS_BOOT_NPD * 0x1000, FS_BOOT_RESERVED_END, 0),
 			  FS_BOOT_RESERVED_END);
 	ck_assert_uint_eq(first_byte_not(ram, 0, FS_BOOT_GDT, 0), FS_BOOT_GDT);
 	ck_assert_uint_eq(ram[FS_BOOT_RESERVED_END], RAM_FILL);
@@ -674,6 +774,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tf, fdt_no_sim_nodes_no_bootargs);
 	tcase_add_test(tf, fdt_cpus);
 	tcase_add_test(tf, fdt_memory_reg);
+	tcase_add_test(tf, fdt_memory_above_the_hole);
+	tcase_add_test(tf, fdt_add_ram_splits_at_the_hole);
 	tcase_add_test(tf, fdt_reservations);
 	tcase_add_test(tf, fdt_too_small);
 	tcase_set_timeout(tf, 30);
@@ -682,6 +784,7 @@ static Suite *make_suite(void)
 	tcase_add_test(te, elf_valid);
 	tcase_add_test(te, elf_valid_multi_segment);
 	tcase_add_test(te, elf_valid_at_end_of_ram);
+	tcase_add_test(te, elf_check_high_ram);
 	tcase_add_loop_test(te, elf_rejects, 0, BAD_NR);
 	tcase_set_timeout(te, 30);
 	suite_add_tcase(s, te);

@@ -190,6 +190,8 @@ static const struct refusal {
 	{ FRAME_SIZE + 4096, "bind:0", 2, -1, { "2 MiB" } },
 	{ 3 * MIB, "bind:0", 2, -1, { "2 MiB" } },
 	{ 64 * MIB + 1, "bind:0", 2, -1, { "2 MiB" } },
+	/* more than the guest's identity map holds */
+	{ FS_RAM_MAX + FRAME_SIZE, "bind:0", 2, -1, { "at most 64 GiB" } },
 	/* the policy names a node there is not */
 	{ 8 * MIB, "bind:3", 2, -1, { "node 3" } },
 	{ 8 * MIB, "interleave:0,1,4", 3, -1, { "node 4" } },
@@ -259,6 +261,97 @@ START_TEST(gpa_to_hva)
 }
 END_TEST
 
+/* The frame <-> GPA layout (guest-abi.h): 3 GiB below the MMIO hole, the
+ * rest from 4 GiB; frames stay numbered 0..N-1 at host offset i * 2 MiB. */
+START_TEST(frame_gpa_layout)
+{
+	const uint32_t hole = (uint32_t)(FS_LOW_RAM_MAX / FRAME_SIZE); /* 1536 */
+
+	ck_assert_uint_eq(hole, 1536);
+	ck_assert_uint_eq(guest_mem_frame_gpa(0), 0);
+	ck_assert_uint_eq(guest_mem_frame_gpa(hole - 1), FS_LOW_RAM_MAX - FRAME_SIZE);
+	ck_assert_uint_eq(guest_mem_frame_gpa(hole), FS_HIGH_RAM_BASE);
+	ck_assert_uint_eq(guest_mem_frame_gpa(hole + 1), FS_HIGH_RAM_BASE + FRAME_SIZE);
+	ck_assert_uint_eq(guest_mem_frame_gpa(8191), (17ULL << 30) - FRAME_SIZE); /* 16 GiB's last */
+	/* and back, for every frame of the largest guest */
+	for (uint32_t i = 0; i < FS_RAM_MAX / FRAME_SIZE; i++) {
+		uint64_t gpa = guest_mem_frame_gpa(i);
+
+		if (fs_gpa_ram_offset(gpa, FRAME_SIZE, FS_RAM_MAX) != (uint64_t)i * FRAME_SIZE)
+			ck_abort_msg("frame %u: GPA 0x%llx maps back to offset 0x%llx", i,
+				     (unsigned long long)gpa,
+				     (unsigned long long)fs_gpa_ram_offset(gpa, FRAME_SIZE, FS_RAM_MAX));
+	}
+	/* up to 3 GiB the layout is the identity, and there is no high RAM */
+	ck_assert_uint_eq(fs_gpa_ram_offset(FS_LOW_RAM_MAX - 1, 1, FS_LOW_RAM_MAX), FS_LOW_RAM_MAX - 1);
+	ck_assert_uint_eq(fs_gpa_ram_offset(FS_HIGH_RAM_BASE, 1, FS_LOW_RAM_MAX), FS_NOT_RAM);
+	/* dirty ring entries: slot 0 page p and slot 1 page p (from 4 GiB) */
+	ck_assert_uint_eq(guest_mem_slot_frame(0, 0), 0);
+	ck_assert_uint_eq(guest_mem_slot_frame(0, 513), 1);
+	ck_assert_uint_eq(guest_mem_slot_frame(1, 0), hole);
+	ck_assert_uint_eq(guest_mem_slot_frame(1, 512 * 5 + 7), hole + 5);
+	ck_assert_uint_eq(guest_mem_slot_frame(2, 0), FRAME_NONE);
+}
+END_TEST
+
+/* A guest of 3 GiB + 8 MiB (pages come on first touch): two memslots, and
+ * a guest address in the MMIO hole, reaching into it, or past high RAM is
+ * refused exactly like one past the end of RAM. */
+START_TEST(gpa_to_hva_high_ram)
+{
+	struct guest_mem_config cfg = config(FS_LOW_RAM_MAX + 4 * FRAME_SIZE, "bind:0", 2, 0);
+	const uint64_t high_end = FS_HIGH_RAM_BASE + 4 * FRAME_SIZE;
+	struct guest_mem gm;
+	struct guest_mem_slot s0, s1;
+	uint32_t first, last;
+
+	cfg.populate = sim_populate_lazy;
+	init_ok(&gm, &cfg);
+	ck_assert_ptr_eq(guest_mem_gpa_to_hva(&gm, FS_LOW_RAM_MAX - 8, 8), gm.hva + FS_LOW_RAM_MAX - 8);
+	ck_assert_ptr_eq(guest_mem_gpa_to_hva(&gm, FS_HIGH_RAM_BASE, 8), gm.hva + FS_LOW_RAM_MAX);
+	ck_assert_ptr_eq(guest_mem_gpa_to_hva(&gm, high_end - 1, 1), gm.hva + gm.size - 1);
+	ck_assert_ptr_eq(guest_mem_gpa_to_hva(&gm, FS_HIGH_RAM_BASE, 4 * FRAME_SIZE), gm.hva + FS_LOW_RAM_MAX);
+	/* the hole */
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, FS_LOW_RAM_MAX, 1));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, FS_LOW_RAM_MAX + 0x1234, 8));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, FS_HIGH_RAM_BASE - 1, 1));
+	/* across an edge of the hole */
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, FS_LOW_RAM_MAX - 8, 16));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, FS_HIGH_RAM_BASE - 8, 16));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, 0, FS_HIGH_RAM_BASE + 1));
+	/* past high RAM, and the size itself (a low-RAM-only guest's end) */
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, high_end, 1));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, high_end - 8, 16));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, FS_HIGH_RAM_BASE, UINT64_MAX));
+	ck_assert_ptr_null(guest_mem_gpa_to_hva(&gm, UINT64_MAX, 2));
+	/* a range's frames */
+	ck_assert(guest_mem_gpa_frames(&gm, FS_HIGH_RAM_BASE + FRAME_SIZE - 8, 16, &first, &last));
+	ck_assert_uint_eq(first, 1536);
+	ck_assert_uint_eq(last, 1537);
+	ck_assert(!guest_mem_gpa_frames(&gm, FS_LOW_RAM_MAX, 8, &first, &last));
+	ck_assert(!guest_mem_gpa_frames(&gm, FS_HIGH_RAM_BASE, 0, &first, &last));
+	/* the memslots */
+	s0 = guest_mem_slot(&gm, 0);
+	s1 = guest_mem_slot(&gm, 1);
+	ck_assert_uint_eq(s0.gpa, 0);
+	ck_assert_uint_eq(s0.size, FS_LOW_RAM_MAX);
+	ck_assert_uint_eq(s0.offset, 0);
+	ck_assert_uint_eq(s1.gpa, FS_HIGH_RAM_BASE);
+	ck_assert_uint_eq(s1.size, 4 * FRAME_SIZE);
+	ck_assert_uint_eq(s1.offset, FS_LOW_RAM_MAX);
+	/* the host pointer really is the frame's: frame 1537 at 4 GiB + 2 MiB */
+	*(uint32_t *)guest_mem_gpa_to_hva(&gm, FS_HIGH_RAM_BASE + FRAME_SIZE + 8, 4) = 0xdeadbeef;
+	ck_assert_uint_eq(*(uint32_t *)(guest_mem_frame_hva(&gm, 1537) + 8), 0xdeadbeef);
+	guest_mem_destroy(&gm);
+	/* a guest below 3 GiB has no second slot */
+	cfg = config(8ULL << 20, "bind:0", 2, 0);
+	init_ok(&gm, &cfg);
+	ck_assert_uint_eq(guest_mem_slot(&gm, 0).size, 8ULL << 20);
+	ck_assert_uint_eq(guest_mem_slot(&gm, 1).size, 0);
+	guest_mem_destroy(&gm);
+}
+END_TEST
+
 START_TEST(map_frame_moves_page)
 {
 	/* re-pointing a frame at another node's page is what migration does */
@@ -308,6 +401,8 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tg, placement, 0, (int)ARRAY_SIZE(placements));
 	tcase_add_loop_test(tg, refusal, 0, (int)ARRAY_SIZE(refusals));
 	tcase_add_test(tg, gpa_to_hva);
+	tcase_add_test(tg, frame_gpa_layout);
+	tcase_add_test(tg, gpa_to_hva_high_ram);
 	tcase_add_test(tg, map_frame_moves_page);
 	suite_add_tcase(s, tg);
 	return s;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include/frameshift/guest-abi.h"
 #include "vmm/linux.h"
 #include "tests/unit.h"
 
@@ -128,6 +129,34 @@ START_TEST(initrd_below_initrd_addr_max)
 	ck_assert(lay.initrd_addr + sizeof(initrd) <= 32 << 20);
 	ck_assert(lay.initrd_addr >= 24 << 20);
 	ck_assert_str_eq((char *)ram + LINUX_CMDLINE, "");
+	free(img);
+}
+END_TEST
+
+/* 5 GiB of RAM: e820 lists low RAM up to the MMIO hole and the rest above
+ * 4 GiB, never the hole; kernel and initrd stay below it. (The initrd is
+ * capped at 32 MiB so that everything written lies in the test's 64 MiB.) */
+START_TEST(e820_ram_above_the_hole)
+{
+	size_t len;
+	uint8_t *img = make_image(&len), initrd[5000] = { 1 }, *zp = ram + LINUX_ZERO_PAGE;
+	struct linux_image li;
+	struct linux_layout lay;
+	char err[256] = "";
+
+	put32(img, 0x22c, (32 << 20) - 1);
+	ck_assert_int_eq(linux_parse(img, len, &li, err, sizeof(err)), 0);
+	ck_assert_msg(linux_load(&li, ram, 5ULL << 30, NULL, initrd, sizeof(initrd), &lay, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(lay.kernel_addr, 0x1000000);
+	ck_assert(lay.initrd_addr + sizeof(initrd) <= 32 << 20);
+	ck_assert_uint_eq(zp[0x1e8], 6);
+	ck_assert_uint_eq(get64(zp, 0x2f8), 0x100000);
+	ck_assert_uint_eq(get64(zp, 0x300), FS_LOW_RAM_MAX - 0x100000);
+	ck_assert_uint_eq(get32(zp, 0x308), E820_RAM);
+	ck_assert_uint_eq(get64(zp, 0x2d0 + 5 * 20), FS_HIGH_RAM_BASE);
+	ck_assert_uint_eq(get64(zp, 0x2d0 + 5 * 20 + 8), 2ULL << 30);
+	ck_assert_uint_eq(get32(zp, 0x2d0 + 5 * 20 + 16), E820_RAM);
 	free(img);
 }
 END_TEST
@@ -287,6 +316,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tp, setup_ram, teardown_ram);
 	tcase_add_test(tp, valid_image_layout);
 	tcase_add_test(tp, initrd_below_initrd_addr_max);
+	tcase_add_test(tp, e820_ram_above_the_hole);
 	tcase_add_loop_test(tp, parse_rejects, 0, BAD_NR);
 	tcase_add_loop_test(tp, load_rejects, 0, LB_NR);
 	tcase_set_timeout(tp, 30);

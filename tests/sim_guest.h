@@ -20,6 +20,11 @@
 int sim_guest_config(struct guest_mem_config *cfg, uint64_t size, unsigned nodes, const char *policy,
 		     uint32_t pool_reserve, char *err, size_t errlen);
 
+/* The guest cfg (from sim_guest_config) describes and, if m, the migrator
+ * with copy_threads over it. Nothing is left on failure. */
+int sim_guest_build_config(struct guest_mem *gm, struct migrator *m, const struct guest_mem_config *cfg,
+			   unsigned copy_threads, char *err, size_t errlen);
+
 /* nframes frames on SIM_GUEST_NODES nodes as sim_guest_config says and, if
  * m, the migrator with copy_threads over them. Nothing is left on failure. */
 int sim_guest_build(struct guest_mem *gm, struct migrator *m, uint32_t nframes, const char *policy,
@@ -39,6 +44,9 @@ int sim_guest_build(struct guest_mem *gm, struct migrator *m, uint32_t nframes, 
  * pages calls after sim_host_pages(pages), then fails with -ENOMEM as a
  * host out of memory does. sim_populate_calls counts the calls since. */
 extern unsigned sim_populate_calls;
+/* A populate that allocates nothing: a page comes when first touched, so a
+ * test may have a guest larger than what it touches (RAM above 4 GiB). */
+int sim_populate_lazy(struct pool *p, uint32_t slot);
 void sim_host_pages(unsigned pages);
 int sim_populate(struct pool *p, uint32_t slot);
 

@@ -91,9 +91,9 @@ int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_exte
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			ELF_FAIL("segment %u lies outside the file", i);
-		if (ph.p_paddr < FS_GUEST_LOAD_MIN || ph.p_paddr > ram_size ||
-		    ph.p_memsz > ram_size - ph.p_paddr)
-			ELF_FAIL("segment %u [0x%llx, +0x%llx) is not inside guest RAM above 1 MiB (RAM is %llu MiB)",
+		if (ph.p_paddr < FS_GUEST_LOAD_MIN ||
+		    fs_gpa_ram_offset(ph.p_paddr, ph.p_memsz, ram_size) == FS_NOT_RAM)
+			ELF_FAIL("segment %u [0x%llx, +0x%llx) is not inside one guest RAM range above 1 MiB (RAM is %llu MiB)",
 				 i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz,
 				 (unsigned long long)(ram_size >> 20));
 		if ((ph.p_flags & PF_X) && eh.e_entry >= ph.p_paddr &&
@@ -135,8 +135,10 @@ int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		memcpy(ram + ph.p_paddr, img + ph.p_offset, ph.p_filesz);
-		memset(ram + ph.p_paddr + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		uint8_t *dst = ram + fs_gpa_ram_offset(ph.p_paddr, ph.p_memsz, ram_size);
+
+		memcpy(dst, img + ph.p_offset, ph.p_filesz);
+		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		add_reserved(fp, ph.p_paddr, ph.p_memsz);
 	}
 	*entry = ext.entry;
@@ -155,8 +157,10 @@ void boot_write_tables(uint8_t *ram, struct fdt_params *fp)
 	uint64_t *pml4 = (uint64_t *)(ram + FS_BOOT_PML4);
 	uint64_t *pdpt = (uint64_t *)(ram + FS_BOOT_PDPT);
 	uint64_t *pd = (uint64_t *)(ram + FS_BOOT_PD);
-	unsigned npd = (unsigned)(FS_IDENTITY_MAP_END >> 30);
+	unsigned npd = (unsigned)FS_BOOT_NPD;
 
+	_Static_assert(FS_BOOT_NPD <= 512, "one page-directory-pointer table");
+	_Static_assert(FS_BOOT_RESERVED_END <= FS_GUEST_LOAD_MIN, "boot tables below the guest");
 	memset(ram, 0, FS_BOOT_RESERVED_END);
 	gdt[1] = 0x00af9b000000ffffULL; /* 0x08: 64-bit code, DPL0 */
 	gdt[2] = 0x00cf93000000ffffULL; /* 0x10: data, DPL0 */

@@ -17,15 +17,16 @@ struct elf_extent {
 	unsigned nload;
 };
 
-/* Check an ELF64 x86-64 executable against ram_size bytes of guest RAM at
- * GPA 0: the header, the program headers inside the file, every PT_LOAD
- * segment inside the file and inside RAM at or above 1 MiB, the entry point
+/* Check an ELF64 x86-64 executable against ram_size bytes of guest RAM
+ * (laid out as guest-abi.h says): the header, the program headers inside the
+ * file, every PT_LOAD segment inside the file and inside one RAM range at or
+ * above 1 MiB, the entry point
  * in an executable segment. Writes nothing. 0, or -1 with a message. */
 int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_extent *ext,
 	      char *err, size_t errlen);
 
 /* Check an ELF64 x86-64 executable image (elf_check) and copy its PT_LOAD segments into
- * ram (ram_size bytes of guest RAM at GPA 0). Each loaded range is appended to
+ * ram (ram_size bytes of guest RAM, by RAM offset). Each loaded range is appended to
  * fp->reserved. Returns 0 and the entry point, or -1 with a message in err. */
 int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
 	     uint64_t *entry, struct fdt_params *fp, char *err, size_t errlen);

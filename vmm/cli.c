@@ -31,7 +31,8 @@ void cli_usage(FILE *out)
 	      "       frameshift --version | --help\n"
 	      "\n"
 	      "run options:\n"
-	      "  -m, --mem SIZE            guest RAM, a multiple of 2M (default 64M; K/M/G suffixes)\n"
+	      "  -m, --mem SIZE            guest RAM, a multiple of 2M up to 64G (default 64M; K/M/G\n"
+	      "                            suffixes); beyond 3G it continues above 4 GiB\n"
 	      "  -c, --cpus N              vCPUs (default 1, at most 64)\n"
 	      "      --numa-policy POLICY  initial placement: bind:NODES, interleave:NODES or\n"
 	      "                            preferred:NODE (default bind:0)\n"
@@ -231,8 +232,8 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			if (cfg->mem.size == 0 || cfg->mem.size % FRAME_SIZE)
 				USAGE_ERROR("--mem %s is not a non-zero multiple of 2M", optarg);
 			if (cfg->mem.size > FS_RAM_MAX)
-				USAGE_ERROR("--mem %s is larger than the %llu MiB below the MMIO window",
-					    optarg, FS_RAM_MAX >> 20);
+				USAGE_ERROR("--mem %s is larger than the %llu GiB the guest's identity map holds",
+					    optarg, FS_RAM_MAX >> 30);
 			break;
 		case 'c':
 			if (parse_uint(optarg, 1, MAX_CPUS, &cfg->cpus) < 0)

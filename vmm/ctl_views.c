@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "include/frameshift/guest-abi.h"
 #include "lib/escape.h"
 #include "lib/util.h"
 #include "vmm/ctl.h"
@@ -216,14 +217,17 @@ static void put_cell(char c, bool color)
 
 /* Rows of MAP_ROW cells; a row that repeats the one above is not drawn again
  * but counted on it ("x64 rows"), so a large guest with long runs on one node
- * stays a screenful: 16 GiB on two nodes is two rows, not 128. */
+ * stays a screenful: 16 GiB on two nodes is a few rows, not 128. Rows are
+ * labelled with guest-physical addresses; none spans the MMIO hole, so RAM
+ * above 4 GiB starts a row at 0x100000000. */
 void ctl_show_map(struct json_object *r, bool color)
 {
 	struct json_object *map = jget(r, "map"), *legend = jget(r, "legend");
 	const char *cells = map ? json_object_get_string(map) : "";
 	size_t count = map ? (size_t)json_object_get_string_len(map) : 0;
 	uint64_t fsz = jint(r, "frame_size"), first = jint(r, "first");
-	uint64_t end = (first + count) * fsz;
+	uint64_t end = fs_ram_offset_gpa((first + count - 1) * fsz) + fsz;
+	uint64_t hole = fsz ? FS_LOW_RAM_MAX / fsz : 0; /* the first frame above the hole */
 	int width = 8;
 
 	while (width < 16 && end >> (4 * width))
@@ -235,11 +239,15 @@ void ctl_show_map(struct json_object *r, bool color)
 	       (long long)jint(r, "frames"), (unsigned long long)(fsz >> 20), MAP_ROW);
 	for (size_t row = 0; row < count; ) {
 		size_t len = count - row < MAP_ROW ? count - row : MAP_ROW, same = 1;
+		uint64_t f = first + row;
 
-		while (row + (same + 1) * MAP_ROW <= count &&
+		if (f < hole && f + len > hole)
+			len = (size_t)(hole - f);
+		while (len == MAP_ROW && row + (same + 1) * MAP_ROW <= count &&
+		       !(f < hole && f + (same + 1) * MAP_ROW > hole) &&
 		       !memcmp(cells + row, cells + row + same * MAP_ROW, MAP_ROW))
 			same++;
-		printf("0x%0*llx ", width, (unsigned long long)((first + row) * fsz));
+		printf("0x%0*llx ", width, (unsigned long long)fs_ram_offset_gpa(f * fsz));
 		for (size_t i = 0; i < len; i++) {
 			if (i % MAP_GROUP == 0)
 				putchar(' ');
@@ -248,7 +256,7 @@ void ctl_show_map(struct json_object *r, bool color)
 		if (same > 1)
 			printf("  x%zu rows", same);
 		putchar('\n');
-		row += same * MAP_ROW;
+		row += same * len;
 	}
 	printf("legend:");
 	if (legend) {

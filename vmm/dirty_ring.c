@@ -10,6 +10,7 @@
 
 #include "mm/autobalance.h"
 #include "mm/frame.h"
+#include "mm/guest_mem.h"
 #include "vmm/dirty_ring.h"
 
 unsigned dirty_ring_cap(int vm_fd)
@@ -67,8 +68,7 @@ uint32_t dirty_ring_harvest(struct dirty_ring *r, int vm_fd, struct autobalance 
 
 		if (!(__atomic_load_n(&e->flags, __ATOMIC_ACQUIRE) & KVM_DIRTY_GFN_F_DIRTY))
 			break;
-		/* one memslot (0) at GPA 0: the offset is the guest page number */
-		frame = e->slot == 0 ? (uint32_t)(e->offset >> (FRAME_SHIFT - 12)) : FRAME_NONE;
+		frame = guest_mem_slot_frame(e->slot, e->offset);
 		if (frame != run_frame) {
 			if (run)
 				autobalance_note_writes(ab, run_frame, node, run);

@@ -2,6 +2,7 @@
 #include <libfdt.h>
 #include <stdio.h>
 
+#include "include/frameshift/guest-abi.h"
 #include "vmm/device.h"
 #include "vmm/fdt.h"
 
@@ -45,6 +46,23 @@ static int fdt_memory(void *fdt, uint64_t base, uint64_t size, uint32_t node)
 	return fdt_end_node(fdt);
 }
 
+int fdt_add_ram(struct fdt_params *p, uint64_t offset, uint64_t size, uint32_t node)
+{
+	while (size) {
+		uint64_t take = size;
+
+		if (offset < FS_LOW_RAM_MAX && take > FS_LOW_RAM_MAX - offset)
+			take = FS_LOW_RAM_MAX - offset;
+		if (p->nmem >= FDT_MAX_MEM)
+			return -1;
+		p->mem[p->nmem] = (struct fdt_region){ fs_ram_offset_gpa(offset), take };
+		p->mem_node[p->nmem++] = node;
+		offset += take;
+		size -= take;
+	}
+	return 0;
+}
+
 static int fdt_chosen(void *fdt, const struct fdt_params *p)
 {
 	TRY(fdt_begin_node(fdt, "chosen"));
@@ -74,8 +92,13 @@ int fdt_build(void *buf, size_t size, const struct fdt_params *p)
 	TRY(fdt_property_string(fdt, "model", "frameshift"));
 	TRY(fdt_chosen(fdt, p));
 	TRY(fdt_cpus(fdt, p->ncpus, p->cpu_node));
-	if (!p->nmem)
-		TRY(fdt_memory(fdt, 0, p->mem_size, 0));
+	if (!p->nmem) {
+		struct fdt_params whole = { .nmem = 0 };
+
+		fdt_add_ram(&whole, 0, p->mem_size, 0);
+		for (unsigned i = 0; i < whole.nmem; i++)
+			TRY(fdt_memory(fdt, whole.mem[i].base, whole.mem[i].size, 0));
+	}
 	for (unsigned i = 0; i < p->nmem && i < FDT_MAX_MEM; i++)
 		TRY(fdt_memory(fdt, p->mem[i].base, p->mem[i].size, p->mem_node[i]));
 	for (struct device *d = device_first(); d; d = d->next)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/frameshift/guest-abi.h"
 #include "vmm/boot.h"
 #include "vmm/linux.h"
 
@@ -183,7 +184,8 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	       const uint8_t *initrd, size_t initrd_len, struct linux_layout *out,
 	       char *err, size_t errlen)
 {
-	uint64_t kaddr, kneed, iaddr = 0, ilimit;
+	/* the kernel, initrd and boot data go below the MMIO hole */
+	uint64_t low = fs_low_ram_size(ram_size), kaddr, kneed, iaddr = 0, ilimit;
 	size_t clen = cmdline ? strlen(cmdline) : 0, hdr_end;
 	uint8_t *zp = ram + LINUX_ZERO_PAGE;
 	unsigned n = 0;
@@ -201,7 +203,7 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 		kaddr = ext.low;
 		kneed = ext.high - ext.low; /* init_size's room to decompress is not needed */
 	} else {
-		if (linux_kernel_addr(li, ram_size, &kaddr, err, errlen) < 0)
+		if (linux_kernel_addr(li, low, &kaddr, err, errlen) < 0)
 			return -1;
 		kneed = li->init_size > li->kernel_size ? li->init_size : li->kernel_size;
 	}
@@ -213,8 +215,8 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 		/* as high as allowed: below initrd_addr_max (inclusive) and RAM's
 		 * end, above everything the kernel may use while decompressing */
 		ilimit = (uint64_t)li->initrd_addr_max + 1;
-		if (ilimit > ram_size)
-			ilimit = ram_size;
+		if (ilimit > low)
+			ilimit = low;
 		if (initrd_len > ilimit)
 			FAIL("initrd of %zu KiB does not fit below 0x%llx (initrd_addr_max 0x%x, RAM %llu MiB)",
 			     initrd_len >> 10, (unsigned long long)ilimit, li->initrd_addr_max,
@@ -263,10 +265,12 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	put32(zp, BP_CODE32_START, (uint32_t)kaddr);
 	e820_add(zp, &n, 0, LINUX_MPTABLE, E820_RAM);
 	e820_add(zp, &n, LINUX_MPTABLE, LINUX_EBDA_END - LINUX_MPTABLE, E820_RESERVED);
-	e820_add(zp, &n, LINUX_HIGH_START, ram_size - LINUX_HIGH_START, E820_RAM);
+	e820_add(zp, &n, LINUX_HIGH_START, low - LINUX_HIGH_START, E820_RAM);
 	/* the I/O APIC and local APIC pages, so nothing takes them for free space */
 	e820_add(zp, &n, MPTABLE_IOAPIC_ADDR, 0x1000, E820_RESERVED);
 	e820_add(zp, &n, MPTABLE_LAPIC_ADDR, 0x1000, E820_RESERVED);
+	if (ram_size > low) /* the rest of RAM, above 4 GiB */
+		e820_add(zp, &n, FS_HIGH_RAM_BASE, ram_size - low, E820_RAM);
 	zp[BP_E820_ENTRIES] = (uint8_t)n;
 
 	out->kernel_addr = kaddr;

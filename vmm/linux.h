@@ -121,10 +121,12 @@ struct linux_layout {
 int linux_kernel_addr(const struct linux_image *li, uint64_t ram_size, uint64_t *addr,
 		      char *err, size_t errlen);
 
-/* Copy the kernel into ram (ram_size bytes at GPA 0) (li->vmlinux: its
- * segments, each inside RAM above 1 MiB), build the zero page
+/* Copy the kernel into ram (ram_size bytes of guest RAM by RAM offset, laid
+ * out as guest-abi.h says) (li->vmlinux: its segments, each inside RAM above
+ * 1 MiB), kernel and initrd below the MMIO hole, build the zero page
  * at LINUX_ZERO_PAGE (setup header copied from the image, e820 map, type of
- * loader, command line pointer, initrd image/size), the command line at
+ * loader, command line pointer, initrd image/size; RAM above 4 GiB is an e820
+ * entry of its own), the command line at
  * LINUX_CMDLINE, and the initrd as high as the header's initrd_addr_max and
  * guest RAM allow, above the kernel's init_size. Nothing in ram is written
  * before every check passed. 0, or -1 with a message in err. */

@@ -291,9 +291,7 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 				first = first == FRAME_NONE ? i : first;
 				end = i + 1;
 			}
-		fp.mem[fp.nmem] = (struct fdt_region){ (uint64_t)first * FRAME_SIZE,
-						       (uint64_t)(end - first) * FRAME_SIZE };
-		fp.mem_node[fp.nmem++] = v;
+		fdt_add_ram(&fp, (uint64_t)first * FRAME_SIZE, (uint64_t)(end - first) * FRAME_SIZE, v);
 	}
 	for (unsigned i = 0; k && i < vm->ncpus && i < FDT_MAX_CPUS; i++)
 		fp.cpu_node[i] = vm->cfg->ncpu_nodes ? vm->vcpus[i].node % k : i % k;
@@ -319,6 +317,21 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 	if (ret < 0) {
 		snprintf(err, errlen, "building the device tree: error %d", ret);
 		return -1;
+	}
+	return 0;
+}
+
+/* One KVM memslot per RAM range (guest_mem_slot), with flags (dirty logging
+ * or none); the slot number is what a dirty ring entry names. */
+static int vm_set_memslots(struct vm *vm, uint32_t flags)
+{
+	for (unsigned n = 0; n < GUEST_MEM_SLOTS; n++) {
+		struct guest_mem_slot s = guest_mem_slot(&vm->mem, n);
+		int ret = s.size ? kvm_set_memory(vm->vm_fd, n, s.gpa, s.size, vm->mem.hva + s.offset,
+						  flags) : 0;
+
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -373,7 +386,7 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 		vm->tiering.write_sample_ms = write_sample_ms(vm->cfg);
 		tiering_set_enabled(&vm->tiering, true);
 	}
-	if (kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0) < 0) {
+	if (vm_set_memslots(vm, 0) < 0) {
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
@@ -481,14 +494,14 @@ static void *balance_thread(void *arg)
 
 	pthread_setname_np(pthread_self(), "fs-balance");
 	while (balance_sleep(vm, BALANCE_PERIOD_MS - sample_ms)) {
-		kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, KVM_MEM_LOG_DIRTY_PAGES);
+		vm_set_memslots(vm, KVM_MEM_LOG_DIRTY_PAGES);
 		for (unsigned t = 0, dt; t < sample_ms; t += dt) {
 			dt = BALANCE_REARM_MS / 2 + (unsigned)rand_r(&seed) % BALANCE_REARM_MS;
 			if (!balance_sleep(vm, dt))
 				goto out;
 			balance_harvest(vm);
 		}
-		kvm_set_memory(vm->vm_fd, 0, 0, vm->mem.size, vm->mem.hva, 0);
+		vm_set_memslots(vm, 0);
 		balance_harvest(vm);
 		autobalance_tick(&vm->balance, BALANCE_PERIOD_MS / 1000.0);
 		if (vm->cfg->tiering)

@@ -83,18 +83,24 @@ static int select_frames(struct control_req *r, struct frame_set *fs)
 	if (json_object_object_get_ex(r->args, "gpa", &v)) {
 		char buf[64];
 		char *dash;
-		uint64_t start, end;
+		uint64_t start, end, first = FS_NOT_RAM, last = FS_NOT_RAM;
 
 		snprintf(buf, sizeof(buf), "%s", json_object_get_string(v));
 		dash = strchr(buf, '-');
 		if (!dash)
 			return control_error(r, "bad \"gpa\" range (want START-END, e.g. 0x0-0x400000)");
 		*dash = '\0';
-		if (parse_u64(buf, &start) < 0 || parse_u64(dash + 1, &end) < 0 || start >= end ||
-		    end > gm->size)
-			return control_error(r, "bad \"gpa\" range '%s' (want START-END inside the %llu MiB of guest RAM)",
-					     json_object_get_string(v), (unsigned long long)(gm->size >> 20));
-		add_frames((uint32_t)(start >> FRAME_SHIFT), (uint32_t)((end - 1) >> FRAME_SHIFT), fs);
+		/* both ends in RAM (either side of the MMIO hole); the frames
+		 * between them are every RAM frame the range covers */
+		if (parse_u64(buf, &start) == 0 && parse_u64(dash + 1, &end) == 0 && start < end) {
+			first = guest_mem_gpa_offset(gm, start, 1);
+			last = guest_mem_gpa_offset(gm, end - 1, 1);
+		}
+		if (first == FS_NOT_RAM || last == FS_NOT_RAM)
+			return control_error(r, "bad \"gpa\" range '%s' (want START-END inside the %llu MiB of guest RAM%s)",
+					     json_object_get_string(v), (unsigned long long)(gm->size >> 20),
+					     gm->size > FS_LOW_RAM_MAX ? ", whose ends are not in the hole 0xc0000000-0x100000000" : "");
+		add_frames((uint32_t)(first >> FRAME_SHIFT), (uint32_t)(last >> FRAME_SHIFT), fs);
 		return 0;
 	}
 	if (json_object_object_get_ex(r->args, "from_node", &v)) {
