@@ -130,6 +130,8 @@ KVM_SHELL_TESTS += tests/kvm-drain.test
 KVM_SHELL_TESTS += tests/kvm-tiering.test
 # device I/O threads on their host node (node=N, the default), from /proc
 KVM_SHELL_TESTS += tests/kvm-ionode.test
+# guest RAM beyond 3 GiB, above the MMIO hole at 4 GiB
+KVM_SHELL_TESTS += tests/kvm-highmem.test
 # the docs against the binary: the control API (a VM), the man page (no VM)
 KVM_SHELL_TESTS += tests/docs-control.test
 KVM_TESTS = $(KVM_SHELL_TESTS) tests/sandbox.test
