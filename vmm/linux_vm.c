@@ -151,7 +151,12 @@ int linux_vm_load(struct vm *vm, const struct fdt_params *topo, char *err, size_
 	long mp, acpi;
 
 	/* the boot GDT and identity page tables of the test-guest protocol
-	 * serve the 64-bit entry too (code 0x08, data 0x10, 4 GiB mapped) */
+	 * serve the 64-bit entry too (code 0x08, data 0x10, all RAM mapped);
+	 * linux_load writes the zero page and command line after them */
+	_Static_assert(LINUX_CMDLINE + LINUX_CMDLINE_MAX <= FS_BOOT_PD &&
+		       FS_BOOT_RESERVED_END <= LINUX_MPTABLE, "boot tables clear of Linux's boot data");
+	_Static_assert(LINUX_BOOT_STACK < FS_BOOT_FDT && LINUX_ZERO_PAGE + 0x1000 <= FS_BOOT_FDT,
+		       "Linux's stack and zero page below the test guest's FDT");
 	boot_write_tables(vm->mem.hva, &unused);
 	if (linux_load(&lb->image, vm->mem.hva, vm->mem.size, lb->cmdline, lb->initrd, lb->initrd_len,
 		       &lb->layout, err, errlen) < 0) {

@@ -43,8 +43,9 @@
 #define FS_BOOT_PDPT     0x3000ULL
 #define FS_BOOT_FDT      0x10000ULL
 #define FS_BOOT_FDT_MAX  0x10000ULL /* 64 KiB */
-/* one page directory (2 MiB pages) per GiB of the identity map */
-#define FS_BOOT_PD       0x20000ULL
+/* one page directory (2 MiB pages) per GiB of the identity map, above the
+ * FDT and a Linux guest's command line (0x20000-0x2ffff, vmm/linux.h) */
+#define FS_BOOT_PD       0x30000ULL
 #define FS_BOOT_NPD      (FS_IDENTITY_MAP_END >> 30)
 #define FS_BOOT_RESERVED_END (FS_BOOT_PD + FS_BOOT_NPD * 0x1000ULL)
 #define FS_GUEST_LOAD_MIN 0x100000ULL /* ELF segments must load at or above 1 MiB */
