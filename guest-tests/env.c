@@ -137,13 +137,52 @@ static void build_free(struct guest_env *env, const void *fdt)
 	env->nfree = n;
 }
 
-/* Cut the free ranges at frame boundaries. Free memory lies below
- * FS_IDENTITY_MAP_END (parse_memory checks), so GUEST_MAX_CHUNKS suffices. */
+/* The chunks the free ranges cut at frame boundaries make. */
+static uint64_t count_chunks(const struct guest_env *env)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < env->nfree; i++) {
+		uint64_t s = env->free[i].start, e = s + env->free[i].size;
+
+		n += ((e - 1) >> FS_FRAME_SHIFT) - (s >> FS_FRAME_SHIFT) + 1;
+	}
+	return n;
+}
+
+/* Take bytes, whole pages, from the start of the lowest free range that
+ * holds them: they are no longer free. */
+static void *take_free(struct guest_env *env, uint64_t bytes)
+{
+	bytes = (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	for (unsigned i = 0; i < env->nfree; i++) {
+		struct mem_range *r = &env->free[i];
+		void *p = (void *)r->start;
+
+		if (r->size < bytes)
+			continue;
+		r->start += bytes;
+		r->size -= bytes;
+		env->free_bytes -= bytes;
+		if (!r->size) {
+			memmove(r, r + 1, (env->nfree - i - 1) * sizeof(*r));
+			env->nfree--;
+		}
+		return p;
+	}
+	panic("no %lu bytes of free memory for the memory map", bytes);
+}
+
+/* Cut the free ranges at frame boundaries, into an array taken from free
+ * memory (which can only make fewer chunks). Free memory lies below
+ * FS_IDENTITY_MAP_END (parse_memory checks), so there are at most
+ * GUEST_MAX_CHUNKS. */
 static void build_chunks(struct guest_env *env)
 {
 	uint64_t last_frame = ~0ULL;
 	unsigned i;
 
+	env->chunks = take_free(env, count_chunks(env) * sizeof(env->chunks[0]));
 	for (i = 0; i < env->nfree; i++) {
 		uint64_t gpa = env->free[i].start, end = gpa + env->free[i].size;
 

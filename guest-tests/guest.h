@@ -20,6 +20,7 @@
 
 #define GUEST_MAX_CPUS   64
 #define GUEST_MAX_RANGES 64
+/* the most chunks any guest has: a bound for a program's per-chunk arrays */
 #define GUEST_MAX_CHUNKS (FS_IDENTITY_MAP_END / FS_FRAME_SIZE + GUEST_MAX_RANGES)
 #define GUEST_ARGS_MAX   1024
 
@@ -67,7 +68,9 @@ struct guest_env {
 	uint64_t free_bytes;
 	unsigned nframes;	/* frames holding free memory */
 	unsigned nchunks;
-	struct mem_chunk chunks[GUEST_MAX_CHUNKS];
+	/* in guest RAM the runtime takes for it (no longer free) just above
+	 * the image: it grows with the guest's RAM, the image does not */
+	struct mem_chunk *chunks;
 
 	char args[GUEST_ARGS_MAX]; /* private: bootargs split into words */
 };
