@@ -87,7 +87,8 @@ START_TEST(memory)
 	ck_refuses("<memory unit='MiBs'>64</memory>", "t.xml:2: <memory>: unknown unit 'MiBs'");
 	ck_refuses("<memory unit='MiB'>63</memory>", "t.xml:2: <memory>: 66060288 bytes is not a non-zero multiple of 2 MiB");
 	ck_refuses("<memory unit='MiB'>-64</memory>", "not a whole number");
-	ck_refuses("<memory unit='GiB'>64</memory>", "t.xml:2: <memory>: 65536 MiB is more than the 3072 MiB of guest RAM");
+	ck_maps("<memory unit='GiB'>64</memory>", "--mem 65536M"); /* beyond 3 GiB: above 4 GiB */
+	ck_refuses("<memory unit='GiB'>65</memory>", "t.xml:2: <memory>: 66560 MiB is more than the 65536 MiB of guest RAM");
 	ck_refuses("<vcpu>1</vcpu>", "needs a <memory>");
 }
 END_TEST

@@ -17,8 +17,8 @@ int map_memory(struct domain *d, xmlNode *n)
 		return dom_error(d, n, "%llu bytes is not a non-zero multiple of 2 MiB (frameshift's frame)",
 				 (unsigned long long)d->memory);
 	if (d->memory > FS_RAM_MAX)
-		return dom_error(d, n, "%llu MiB is more than the %llu MiB of guest RAM below frameshift's MMIO "
-				 "window", (unsigned long long)(d->memory >> 20), (unsigned long long)(FS_RAM_MAX >> 20));
+		return dom_error(d, n, "%llu MiB is more than the %llu MiB of guest RAM frameshift's boot page "
+				 "tables map", (unsigned long long)(d->memory >> 20), (unsigned long long)(FS_RAM_MAX >> 20));
 	return 0;
 }
 
