@@ -31,7 +31,9 @@ struct linux_boot {
 	char cmdline[LINUX_CMDLINE_MAX];
 };
 
-#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nomux i8042.dumbkbd"
+/* pci=off: frameshift has no PCI bus, and Linux's early probes of one
+ * (the AMD GART aperture checks, 8 s of a nested boot) only cost exits */
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd"
 
 void linux_boot_free(struct linux_boot *lb)
 {
