@@ -1,5 +1,5 @@
 # Scripts: set-up, test and demo entry points, the nested harness, benchmarks.
-EXTRA_DIST += scripts/lib.sh scripts/setup-deps scripts/test scripts/demo scripts/build scripts/hugepages scripts/bench-migrate scripts/bench-copy scripts/bench-autobalance scripts/bench-tiering scripts/bench-balloon scripts/soak scripts/bench-blk
+EXTRA_DIST += scripts/lib.sh scripts/setup-deps scripts/test scripts/demo scripts/build scripts/hugepages scripts/bench-migrate scripts/bench-copy scripts/bench-autobalance scripts/bench-tiering scripts/bench-balloon scripts/soak scripts/bench-blk scripts/bench-net
 EXTRA_DIST += scripts/nested-test scripts/setup-nested-deps scripts/nested/init scripts/nested/scenarios \
 	scripts/nested-run scripts/nested/l1.sh scripts/nested/run-init \
 	scripts/nested/scenario-bench scripts/nested/scenario-tiering scripts/nested/scenario-linux \
