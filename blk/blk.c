@@ -201,7 +201,7 @@ static int open_image(struct blk *b, char *err, size_t errlen)
 }
 
 struct blk *blk_create(const struct blk_spec *spec, uint64_t base, const struct vq_mem *mem,
-		       const struct blk_mem_probe *probe, char *err, size_t errlen)
+		       const struct vq_mem_probe *probe, char *err, size_t errlen)
 {
 	struct blk *b = calloc(1, sizeof(*b));
 

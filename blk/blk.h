@@ -55,15 +55,6 @@ struct blk_spec {
 /* Parse the index-th --disk value. 0, or -1 with a message in err. */
 int blk_spec_parse(const char *s, unsigned index, struct blk_spec *spec, char *err, size_t errlen);
 
-/* What the VMM knows of guest frames, for counting (both optional). */
-struct blk_mem_probe {
-	/* [gpa, gpa+len) touches a frame whose page is with the host */
-	bool (*ballooned)(void *arg, uint64_t gpa, uint64_t len);
-	/* [gpa, gpa+len) touches a frame being migrated (writes held) */
-	bool (*migrating)(void *arg, uint64_t gpa, uint64_t len);
-	void *arg;
-};
-
 struct blk_counters {
 	uint64_t reads, writes, flushes, get_ids, discards, write_zeroes;
 	uint64_t bytes_read, bytes_written;
@@ -105,7 +96,7 @@ struct blk;
  * on host node spec->node's CPUs when it is >= 0.
  * mem reaches guest RAM; probe may be NULL. NULL with a message in err. */
 struct blk *blk_create(const struct blk_spec *spec, uint64_t base, const struct vq_mem *mem,
-		       const struct blk_mem_probe *probe, char *err, size_t errlen);
+		       const struct vq_mem_probe *probe, char *err, size_t errlen);
 void blk_destroy(struct blk *b);
 struct virtio_mmio *blk_transport(struct blk *b);
 void blk_get_status(struct blk *b, struct blk_status *s);

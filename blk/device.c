@@ -22,39 +22,18 @@ static struct blk_set disks;
 
 /* Whether a frame of [gpa, gpa+len) is in state s now (a racy look, for
  * counting only). */
-static bool range_in_state(struct guest_mem *gm, uint64_t gpa, uint64_t len, enum frame_state s)
-{
-	uint32_t first, last;
-
-	if (!guest_mem_gpa_frames(gm, gpa, len, &first, &last))
-		return false;
-	for (uint32_t fr = first; fr <= last; fr++)
-		if (__atomic_load_n(&gm->ft.frames[fr].state, __ATOMIC_RELAXED) == s)
-			return true;
-	return false;
-}
-
-static bool gm_ballooned(void *arg, uint64_t gpa, uint64_t len)
-{
-	return range_in_state(arg, gpa, len, FRAME_BALLOONED);
-}
-
-static bool gm_migrating(void *arg, uint64_t gpa, uint64_t len)
-{
-	return range_in_state(arg, gpa, len, FRAME_MIGRATING);
-}
-
 static int disk_init(struct device *dev, struct vm *vm)
 {
 	unsigned i = (unsigned)(dev - disk_devs);
 	struct vq_mem mem;
-	struct blk_mem_probe probe = { gm_ballooned, gm_migrating, &vm->mem };
+	struct vq_mem_probe probe;
 	struct blk_spec spec = vm->cfg->disks[i];
 	char err[PATH_MAX + 128];
 	struct blk *b;
 
 	spec.node = device_io_node(vm, spec.node);
 	virtio_vm_ram(vm, &mem);
+	virtio_vm_probe(vm, &probe);
 	b = blk_create(&spec, dev->base, &mem, &probe, err, sizeof(err));
 	if (!b) {
 		log_info("%s", err);

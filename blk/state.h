@@ -35,7 +35,7 @@ struct blk_req {
 struct blk {
 	struct virtio_mmio t;
 	struct blk_spec spec;
-	struct blk_mem_probe probe;
+	struct vq_mem_probe probe;
 	int fd;
 	uint64_t capacity;        /* sectors */
 	struct vq_buf chain[BLK_QUEUE_SIZE];

@@ -23,13 +23,15 @@ static int net_dev_init(struct device *dev, struct vm *vm)
 {
 	struct net_spec spec = vm->cfg->nets[dev - net_devs];
 	struct vq_mem mem;
+	struct vq_mem_probe probe;
 	char err[256];
 	int fd = net_tap_open(spec.tap, err, sizeof(err));
 	struct net *n;
 
 	spec.node = device_io_node(vm, spec.node);
 	virtio_vm_ram(vm, &mem);
-	n = fd < 0 ? NULL : net_create(&spec, fd, dev->base, &mem, err, sizeof(err));
+	virtio_vm_probe(vm, &probe);
+	n = fd < 0 ? NULL : net_create(&spec, fd, dev->base, &mem, &probe, err, sizeof(err));
 	if (!n) {
 		log_info("%s", err);
 		return -1;
@@ -56,6 +58,15 @@ static void net_dev_io_placement(struct device *dev, struct device_io *io)
 	io->node = s.node;
 	io->nthreads = 1;
 	snprintf(io->threads[0], sizeof(io->threads[0]), "%s", s.thread);
+}
+
+static void net_dev_holds(struct device *dev, uint64_t *held, double *longest)
+{
+	struct net_status s;
+
+	net_get_status(dev->priv, &s);
+	*held = s.c.migration_held;
+	*longest = s.c.migration_hold_max;
 }
 
 static void net_dev_quiesce(struct device *dev, struct vm *vm)
@@ -89,6 +100,7 @@ void net_register_devices(const struct vm_config *cfg)
 			.exit = net_dev_exit,
 			.quiesce = net_dev_quiesce,
 			.io_placement = net_dev_io_placement,
+			.migration_holds = net_dev_holds,
 		};
 		device_register(&net_devs[i]);
 	}

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/cpus.h"
 #include "lib/log.h"
 #include "lib/parse.h"
@@ -22,6 +23,7 @@
 struct net {
 	struct virtio_mmio t;
 	struct net_spec spec;
+	struct vq_mem_probe probe;
 	int tap_fd;
 	int kick_fd;              /* the driver added receive buffers */
 	int stop_fd;
@@ -227,6 +229,9 @@ static bool rx_deliver(struct net *n, const uint8_t *frame, size_t len)
 		guest_error(n, &n->c.rx_too_small, "receive chain of %llu bytes for a %zu-byte frame: dropped",
 			    (unsigned long long)c.in_bytes, total);
 	} else {
+		double start = now_monotonic();
+		bool held = false;
+
 		/* header, then frame, across the chain's buffers */
 		for (unsigned i = 0, part = 0; i < c.n && part < 2; i++) {
 			uint8_t *dst = n->t.mem.translate(n->t.mem.arg, c.buf[i].gpa, c.buf[i].len);
@@ -234,6 +239,8 @@ static bool rx_deliver(struct net *n, const uint8_t *frame, size_t len)
 
 			if (!dst)
 				break; /* vq_pop checked it lies in RAM */
+			if (n->probe.migrating && n->probe.migrating(n->probe.arg, c.buf[i].gpa, c.buf[i].len))
+				held = true;
 			while (room && part < 2) {
 				size_t k = left[part] < room ? left[part] : room;
 
@@ -250,6 +257,13 @@ static bool rx_deliver(struct net *n, const uint8_t *frame, size_t len)
 		}
 		n->c.rx_packets++;
 		n->c.rx_bytes += len;
+		if (held) {
+			double took = now_monotonic() - start;
+
+			n->c.migration_held++;
+			if (took > n->c.migration_hold_max)
+				n->c.migration_hold_max = took;
+		}
 	}
 	if (virtio_mmio_push(&n->t, VIRTIO_NET_RXQ, c.head, written == total ? written : 0) == 0)
 		virtio_mmio_signal_used(&n->t, VIRTIO_NET_RXQ);
@@ -373,7 +387,7 @@ static void rx_thread_name(const struct net *n, char name[NET_THREAD_NAME])
 }
 
 struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, const struct vq_mem *mem,
-		       char *err, size_t errlen)
+		       const struct vq_mem_probe *probe, char *err, size_t errlen)
 {
 	struct net *n = calloc(1, sizeof(*n));
 	pthread_attr_t attr;
@@ -386,6 +400,8 @@ struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, c
 		return NULL;
 	}
 	n->spec = *spec;
+	if (probe)
+		n->probe = *probe;
 	n->tap_fd = tap_fd;
 	n->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->stop_fd = eventfd(0, EFD_CLOEXEC);

@@ -57,6 +57,8 @@ struct net_counters {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
 	uint64_t tx_dropped;       /* the tap refused a frame (full, down) */
 	uint64_t rx_waits;         /* a frame waited for the driver's buffers */
+	uint64_t migration_held;   /* frames received into a frame being migrated */
+	double migration_hold_max; /* the longest such write took, s */
 	/* driver errors: counted (logged a few times); the packet is dropped */
 	uint64_t tx_bad_buffer;    /* a device-writable buffer in a transmit chain */
 	uint64_t tx_bad_header;    /* checksum or GSO asked for (not offered) */
@@ -80,9 +82,10 @@ struct net;
 
 /* A device on tap_fd (which it then owns: a tap, or for tests a datagram
  * socket), its receive thread started (on host node spec->node's CPUs when
- * it is >= 0). NULL with a message in err. */
+ * it is >= 0). probe (may be NULL) counts what meets frames being
+ * migrated. NULL with a message in err. */
 struct net *net_create(const struct net_spec *spec, int tap_fd, uint64_t base, const struct vq_mem *mem,
-		       char *err, size_t errlen);
+		       const struct vq_mem_probe *probe, char *err, size_t errlen);
 /* End the receive thread (at the VM's stop, while the migrator still serves
  * its faults); net_destroy does it too, if not done. */
 void net_stop(struct net *n);

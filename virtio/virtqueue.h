@@ -33,6 +33,16 @@ struct vq_mem {
 	void *arg;
 };
 
+/* What the VMM knows of guest frames, for a device's counters (both
+ * optional). */
+struct vq_mem_probe {
+	/* [gpa, gpa+len) touches a frame whose page is with the host */
+	bool (*ballooned)(void *arg, uint64_t gpa, uint64_t len);
+	/* [gpa, gpa+len) touches a frame being migrated (writes held) */
+	bool (*migrating)(void *arg, uint64_t gpa, uint64_t len);
+	void *arg;
+};
+
 enum vq_error {
 	VQ_OK,
 	/* set-up (QueueReady) */

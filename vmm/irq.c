@@ -144,6 +144,33 @@ void virtio_vm_ram(struct vm *vm, struct vq_mem *mem)
 	*mem = (struct vq_mem){ .translate = gm_translate, .arg = &vm->mem };
 }
 
+static bool range_in_state(struct guest_mem *gm, uint64_t gpa, uint64_t len, enum frame_state s)
+{
+	uint32_t first, last;
+
+	if (!guest_mem_gpa_frames(gm, gpa, len, &first, &last))
+		return false;
+	for (uint32_t fr = first; fr <= last; fr++)
+		if (__atomic_load_n(&gm->ft.frames[fr].state, __ATOMIC_RELAXED) == s)
+			return true;
+	return false;
+}
+
+static bool gm_ballooned(void *arg, uint64_t gpa, uint64_t len)
+{
+	return range_in_state(arg, gpa, len, FRAME_BALLOONED);
+}
+
+static bool gm_migrating(void *arg, uint64_t gpa, uint64_t len)
+{
+	return range_in_state(arg, gpa, len, FRAME_MIGRATING);
+}
+
+void virtio_vm_probe(struct vm *vm, struct vq_mem_probe *probe)
+{
+	*probe = (struct vq_mem_probe){ gm_ballooned, gm_migrating, &vm->mem };
+}
+
 int virtio_mmio_device_fdt(struct device *dev, void *fdt)
 {
 	return virtio_mmio_fdt_node(fdt, dev->base, dev->len);

@@ -13,6 +13,7 @@
 struct vm;
 struct virtio_mmio;
 struct vq_mem;
+struct vq_mem_probe;
 
 #define IRQ_I8042_KBD 1
 #define IRQ_SERIAL    4
@@ -41,6 +42,8 @@ void virtio_mmio_attach(struct vm *vm, struct virtio_mmio *t);
 /* Guest RAM as a device reaches it: any range wholly in guest RAM
  * (guest_mem_gpa_to_hva), whatever its frame's state. */
 void virtio_vm_ram(struct vm *vm, struct vq_mem *mem);
+/* The frame states a device counts by (ballooned, being migrated). */
+void virtio_vm_probe(struct vm *vm, struct vq_mem_probe *probe);
 /* Any virtio-mmio device's device-tree node: its window (a device's
  * fdt_node hook). */
 struct device;

@@ -52,7 +52,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    vdrv_ram_init(&guest, RAM_SIZE, CANARY) < 0)
 		abort();
 	peer = sv[1];
-	n = net_create(&spec, sv[0], 0xC0005000ULL, &guest.mem, err, sizeof(err));
+	n = net_create(&spec, sv[0], 0xC0005000ULL, &guest.mem, NULL, err, sizeof(err));
 	if (!n) {
 		fprintf(stderr, "fuzz_net: %s\n", err);
 		abort();
