@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *bootargs;
 	void *buf;
 	int ret, node, len;
-	unsigned n;
+	unsigned n, want;
 
 	take_params(&in, &p, &bufsize);
 	bootargs = fuzz_take_str(&in, 4096);
@@ -114,7 +114,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     node >= 0;
 	     node = fdt_node_offset_by_prop_value(buf, node, "device_type", "memory", sizeof("memory")))
 		n++;
-	FUZZ_ASSERT(n == (p.nmem ? p.nmem : 1), "%u memory nodes for %u ranges", n, p.nmem);
+	/* no ranges given: all of mem_size, split where it crosses the hole */
+	want = p.nmem ? p.nmem : (p.mem_size > 0) + (p.mem_size > FS_LOW_RAM_MAX);
+	FUZZ_ASSERT(n == want, "%u memory nodes for %u ranges (mem_size %llu), want %u", n, p.nmem,
+		    (unsigned long long)p.mem_size, want);
 out:
 	free(buf);
 	free(bootargs);
