@@ -262,7 +262,7 @@ void blk_get_status(struct blk *b, struct blk_status *s)
 	s->inflight = b->inflight;
 	s->inflight_max = b->inflight_max;
 	virtio_mmio_get_status(t, &s->t);
-	pthread_mutex_lock(&b->io_lock); /* migration_hold_max */
+	pthread_mutex_lock(&b->io_lock); /* migration.longest */
 	s->c = b->c;
 	pthread_mutex_unlock(&b->io_lock);
 	pthread_mutex_unlock(&t->lock);

@@ -73,8 +73,7 @@ struct blk_counters {
 	/* host side */
 	uint64_t io_errors;          /* the image's I/O failed: IOERR */
 	uint64_t out_of_order;       /* completions that overtook an earlier request */
-	uint64_t migration_held;     /* requests whose buffers met a frame being moved */
-	double migration_hold_max;   /* the longest such request took, s */
+	struct vq_holds migration;   /* requests whose buffers met a frame being moved */
 	uint64_t dropped_by_reset;   /* completions of requests a reset forgot */
 };
 

@@ -42,7 +42,7 @@ static struct json_object *errors_json(const struct blk_status *s)
 
 static struct json_object *disk_json(struct blk *b)
 {
-	struct json_object *o = json_object_new_object(), *m = json_object_new_object();
+	struct json_object *o = json_object_new_object();
 	struct blk_status s;
 
 	blk_get_status(b, &s);
@@ -56,9 +56,7 @@ static struct json_object *disk_json(struct blk *b)
 	json_add_int(o, "inflight_max", s.inflight_max);
 	json_object_object_add(o, "requests", requests_json(&s.c));
 	json_object_object_add(o, "errors", errors_json(&s));
-	json_add_int(m, "held", (int64_t)s.c.migration_held);
-	json_add_double(m, "longest_hold_us", s.c.migration_hold_max * 1e6);
-	json_object_object_add(o, "migration", m);
+	json_object_object_add(o, "migration", virtio_holds_json(&s.c.migration));
 	return o;
 }
 

@@ -56,8 +56,8 @@ static void disk_holds(struct device *dev, uint64_t *held, double *longest)
 	struct blk_status s;
 
 	blk_get_status(dev->priv, &s);
-	*held = s.c.migration_held;
-	*longest = s.c.migration_hold_max;
+	*held = s.c.migration.held;
+	*longest = s.c.migration.longest;
 }
 
 static void disk_io_placement(struct device *dev, struct device_io *io)

@@ -186,16 +186,6 @@ static void complete(struct blk *b, struct blk_req *r)
 
 /* ---- the I/O threads ---- */
 
-static void note_hold(struct blk *b, struct blk_req *r)
-{
-	double took = now_monotonic() - r->start;
-
-	/* under io_lock: the maximum is not an atomic add */
-	b->c.migration_held++;
-	if (took > b->c.migration_hold_max)
-		b->c.migration_hold_max = took;
-}
-
 static void *io_thread(void *arg)
 {
 	struct blk *b = arg;
@@ -227,7 +217,7 @@ static void *io_thread(void *arg)
 
 		pthread_mutex_lock(&b->io_lock);
 		if (r->migrating)
-			note_hold(b, r);
+			vq_holds_note(&b->c.migration, r->start); /* io_lock serialises it */
 		b->busy--;
 		pthread_cond_broadcast(&b->io_cond); /* a reset may wait for busy == 0 */
 		pthread_mutex_unlock(&b->io_lock);

@@ -54,7 +54,7 @@ struct blk {
 	pthread_t threads[BLK_IO_THREADS];
 	unsigned nthreads;
 
-	struct blk_counters c;    /* atomic adds; migration_hold_max under io_lock */
+	struct blk_counters c;    /* atomic adds; migration under io_lock */
 };
 
 /* blk.c: count a driver error (and guest_errors), log it a few times. */

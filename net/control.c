@@ -9,7 +9,6 @@ static struct json_object *net_json(struct net *n)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *p = json_object_new_object(), *e = json_object_new_object();
-	struct json_object *m = json_object_new_object();
 	struct net_status s;
 	char mac[18];
 
@@ -36,9 +35,7 @@ static struct json_object *net_json(struct net *n)
 	json_add_int(e, "config_errors", (int64_t)s.c.config_errors);
 	json_add_int(e, "budget_cuts", (int64_t)s.t.budget_cuts);
 	json_object_object_add(o, "errors", e);
-	json_add_int(m, "held", (int64_t)s.c.migration_held);
-	json_add_double(m, "longest_hold_us", s.c.migration_hold_max * 1e6);
-	json_object_object_add(o, "migration", m);
+	json_object_object_add(o, "migration", virtio_holds_json(&s.c.migration));
 	return o;
 }
 

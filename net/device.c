@@ -65,8 +65,8 @@ static void net_dev_holds(struct device *dev, uint64_t *held, double *longest)
 	struct net_status s;
 
 	net_get_status(dev->priv, &s);
-	*held = s.c.migration_held;
-	*longest = s.c.migration_hold_max;
+	*held = s.c.migration.held;
+	*longest = s.c.migration.longest;
 }
 
 static void net_dev_quiesce(struct device *dev, struct vm *vm)

@@ -257,13 +257,8 @@ static bool rx_deliver(struct net *n, const uint8_t *frame, size_t len)
 		}
 		n->c.rx_packets++;
 		n->c.rx_bytes += len;
-		if (held) {
-			double took = now_monotonic() - start;
-
-			n->c.migration_held++;
-			if (took > n->c.migration_hold_max)
-				n->c.migration_hold_max = took;
-		}
+		if (held)
+			vq_holds_note(&n->c.migration, start);
 	}
 	if (virtio_mmio_push(&n->t, VIRTIO_NET_RXQ, c.head, written == total ? written : 0) == 0)
 		virtio_mmio_signal_used(&n->t, VIRTIO_NET_RXQ);

@@ -57,8 +57,7 @@ struct net_counters {
 	uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
 	uint64_t tx_dropped;       /* the tap refused a frame (full, down) */
 	uint64_t rx_waits;         /* a frame waited for the driver's buffers */
-	uint64_t migration_held;   /* frames received into a frame being migrated */
-	double migration_hold_max; /* the longest such write took, s */
+	struct vq_holds migration; /* frames received into a frame being migrated */
 	/* driver errors: counted (logged a few times); the packet is dropped */
 	uint64_t tx_bad_buffer;    /* a device-writable buffer in a transmit chain */
 	uint64_t tx_bad_header;    /* checksum or GSO asked for (not offered) */

@@ -172,7 +172,7 @@ START_TEST(test_receive)
 	ck_assert(!memcmp(guest.bytes + RXBUF + sizeof(*h), frame, sizeof(frame)));
 	ck_assert_uint_eq(counters().rx_packets, 1);
 	ck_assert_uint_eq(counters().rx_waits, 1);
-	ck_assert_uint_eq(counters().migration_held, 0);
+	ck_assert_uint_eq(counters().migration.held, 0);
 }
 END_TEST
 
@@ -190,7 +190,7 @@ START_TEST(test_receive_into_migrating_frame)
 	vdrv_notify(t, &rxq);
 	ck_assert_int_eq(send(peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
 	ck_assert_uint_eq(received(), sizeof(struct virtio_net_hdr) + sizeof(frame));
-	ck_assert_uint_eq(counters().migration_held, 1);
+	ck_assert_uint_eq(counters().migration.held, 1);
 }
 END_TEST
 

@@ -524,6 +524,15 @@ uint64_t virtio_mmio_status_errors(const struct virtio_mmio_status *s)
 	return total;
 }
 
+struct json_object *virtio_holds_json(const struct vq_holds *h)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_add_int(m, "held", (int64_t)h->held);
+	json_add_double(m, "longest_hold_us", h->longest * 1e6);
+	return m;
+}
+
 void virtio_mmio_status_json(struct json_object *o, const struct virtio_mmio_status *s,
 			     const char *(*feature_name)(unsigned bit))
 {

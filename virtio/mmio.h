@@ -169,6 +169,8 @@ uint64_t virtio_mmio_status_errors(const struct virtio_mmio_status *s);
 struct json_object;
 void virtio_mmio_status_json(struct json_object *o, const struct virtio_mmio_status *s,
 			     const char *(*feature_name)(unsigned bit));
+/* The "migration" object of ctl disks and ctl nets: held, longest_hold_us */
+struct json_object *virtio_holds_json(const struct vq_holds *h);
 
 static inline bool virtio_has_feature(const struct virtio_mmio *t, unsigned bit)
 {

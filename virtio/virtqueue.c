@@ -3,7 +3,17 @@
  * published with release stores: the driver runs on other CPUs. */
 #include <string.h>
 
+#include "lib/clock.h"
 #include "virtio/virtqueue.h"
+
+void vq_holds_note(struct vq_holds *h, double started)
+{
+	double took = now_monotonic() - started;
+
+	h->held++;
+	if (took > h->longest)
+		h->longest = took;
+}
 
 static const char *const error_names[VQ_ERR_NR] = {
 	[VQ_OK] = "none",

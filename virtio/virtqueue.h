@@ -43,6 +43,17 @@ struct vq_mem_probe {
 	void *arg;
 };
 
+/* Device I/O that met a frame being migrated (its copy waited on the
+ * frame's migration entry): how many, and the longest, start to end. */
+struct vq_holds {
+	uint64_t held;
+	double longest; /* s */
+};
+
+/* One such I/O, begun at `started` (now_monotonic()), has ended. The
+ * caller serialises calls on h. */
+void vq_holds_note(struct vq_holds *h, double started);
+
 enum vq_error {
 	VQ_OK,
 	/* set-up (QueueReady) */
