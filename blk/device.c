@@ -51,13 +51,12 @@ static void disk_io(struct device *dev, struct vm *vm, uint64_t offset, uint8_t 
 	virtio_mmio_access(blk_transport(dev->priv), offset, data, len, is_write);
 }
 
-static void disk_holds(struct device *dev, uint64_t *held, double *longest)
+static struct vq_holds disk_holds(struct device *dev)
 {
 	struct blk_status s;
 
 	blk_get_status(dev->priv, &s);
-	*held = s.c.migration.held;
-	*longest = s.c.migration.longest;
+	return s.c.migration;
 }
 
 static void disk_io_placement(struct device *dev, struct device_io *io)

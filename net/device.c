@@ -60,13 +60,12 @@ static void net_dev_io_placement(struct device *dev, struct device_io *io)
 	snprintf(io->threads[0], sizeof(io->threads[0]), "%s", s.thread);
 }
 
-static void net_dev_holds(struct device *dev, uint64_t *held, double *longest)
+static struct vq_holds net_dev_holds(struct device *dev)
 {
 	struct net_status s;
 
 	net_get_status(dev->priv, &s);
-	*held = s.c.migration.held;
-	*longest = s.c.migration.longest;
+	return s.c.migration;
 }
 
 static void net_dev_quiesce(struct device *dev, struct vm *vm)

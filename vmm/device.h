@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "virtio/virtqueue.h"
+
 struct vm;
 
 /* Where a device's own threads run (`ctl numastat` "devices"). */
@@ -36,8 +38,8 @@ struct device {
 	 * (optional): a thread of it may wait on a userfaultfd fault. */
 	void (*quiesce)(struct device *dev, struct vm *vm);
 	/* Its I/O that met frames being migrated (`ctl stats` "devices";
-	 * optional): requests held, and the longest one's time in seconds. */
-	void (*migration_holds)(struct device *dev, uint64_t *held, double *longest);
+	 * optional). */
+	struct vq_holds (*migration_holds)(struct device *dev);
 	/* Its threads' placement (optional: devices without threads). */
 	void (*io_placement)(struct device *dev, struct device_io *io);
 	void *priv;

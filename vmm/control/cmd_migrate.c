@@ -296,17 +296,16 @@ static struct json_object *device_holds_json(void)
 
 	for (struct device *d = device_first(); d; d = d->next) {
 		struct json_object *o;
-		uint64_t held = 0;
-		double longest = 0;
+		struct vq_holds h;
 
 		if (!d->migration_holds || !d->priv)
 			continue;
-		d->migration_holds(d, &held, &longest);
+		h = d->migration_holds(d);
 		o = json_object_new_object();
 		json_add_str(o, "name", d->name);
 		json_add_int(o, "mmio_base", (int64_t)d->base);
-		json_add_int(o, "io_held", (int64_t)held);
-		json_add_double(o, "longest_hold_us", longest * 1e6);
+		json_add_int(o, "io_held", (int64_t)h.held);
+		json_add_double(o, "longest_hold_us", h.longest * 1e6);
 		json_object_array_add(a, o);
 	}
 	return a;
