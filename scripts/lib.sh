@@ -100,9 +100,11 @@ EOF
 
 # check_failed MESSAGE...: count a failed check (CHECKS_FAILED) and say what
 # failed, indented: a line that starts with FAIL is a verdict (the nested
-# platform counts those). Returns 0, so `cond || check_failed ...` goes on
-# under set -e too.
+# platform counts those). The first since the count was 0 is kept in
+# FIRST_FAILED, for a verdict that must make sense alone (CI shows only the
+# summary). Returns 0, so `cond || check_failed ...` goes on under set -e too.
 check_failed() {
 	echo "  FAILED: $*"
+	[ "$CHECKS_FAILED" != 0 ] || FIRST_FAILED="$*"
 	CHECKS_FAILED=$((CHECKS_FAILED + 1))
 }
