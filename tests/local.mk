@@ -103,6 +103,11 @@ tests_check_linux_LDADD = $(UNIT_LDADD)
 tests_check_uart_SOURCES = tests/check_uart.c tests/unit.h
 tests_check_uart_CFLAGS = $(UNIT_CFLAGS)
 tests_check_uart_LDADD = $(UNIT_LDADD)
+# vmm/coalesced.c: the ring of writes KVM queues instead of exiting
+UNIT_TESTS += tests/check_coalesced
+tests_check_coalesced_SOURCES = tests/check_coalesced.c tests/unit.h
+tests_check_coalesced_CFLAGS = $(UNIT_CFLAGS)
+tests_check_coalesced_LDADD = $(UNIT_LDADD)
 # vmm/kernel_image.c, vmm/kernel_cache.c: direct boot of a decompressed kernel
 UNIT_TESTS += tests/check_kernel_image
 tests_check_kernel_image_SOURCES = tests/check_kernel_image.c tests/unit.h

@@ -61,6 +61,8 @@ static void vcpu_io(struct vcpu *v, enum device_space space, uint64_t addr, uint
 	static uint64_t unhandled;
 	struct device *d = device_find(space, addr, len);
 
+	/* writes queued before this access come first, wherever they go */
+	coalesced_drain(v->vm);
 	if (d) {
 		d->io(d, v->vm, addr - d->base, data, len, is_write);
 		return;
@@ -406,6 +408,7 @@ static int vm_setup(struct vm *vm, char *err, size_t errlen)
 			return EXIT_OSERR;
 		}
 	free(cpuid);
+	coalesced_setup(vm);
 	if (vm_load_guest(vm, err, errlen) < 0)
 		return EXIT_USAGE;
 	for (unsigned i = 0; i < vm->ncpus; i++)

@@ -12,6 +12,7 @@
 #include "mm/autobalance.h"
 #include "mm/migrate.h"
 #include "mm/tier_policy.h"
+#include "vmm/coalesced.h"
 #include "vmm/dirty_ring.h"
 #include "vmm/cli.h"
 
@@ -50,6 +51,7 @@ struct vm {
 	uint64_t entry;
 	struct linux_boot *linux_boot; /* --kernel (vmm/linux_vm.c) */
 	cpu_set_t process_cpus;  /* the CPUs the process had at start: unpinned vCPUs keep them */
+	struct coalesced coalesced; /* writes KVM queues for the devices */
 
 	pthread_mutex_t lock;  /* guards everything below */
 	pthread_cond_t cond;
