@@ -49,7 +49,6 @@ void coalesced_setup(struct vm *vm)
 
 	pthread_mutex_init(&c->lock, NULL);
 	c->ring = NULL;
-	c->writes = 0;
 	/* the capability is the ring's page offset in a vCPU's mapping */
 	if (offset <= 0 || page != RING_BYTES || (long)(offset + 1) * page > vm->vcpu_mmap_size)
 		return;
@@ -76,14 +75,11 @@ static void deliver_write(void *arg, const struct kvm_coalesced_mmio *w)
 	struct vm *vm = arg;
 	enum device_space space = w->pio ? DEV_PIO : DEV_MMIO;
 	uint32_t len = w->len > sizeof(w->data) ? sizeof(w->data) : w->len;
-	struct device *d = device_find(space, w->phys_addr, len);
 	uint8_t data[sizeof(w->data)];
 
 	/* only registered ranges reach the ring, and those belong to devices */
-	if (!d)
-		return;
 	memcpy(data, w->data, len);
-	d->io(d, vm, w->phys_addr - d->base, data, len, true);
+	device_access(vm, space, w->phys_addr, data, len, true);
 }
 
 void coalesced_drain(struct vm *vm)
@@ -94,6 +90,6 @@ void coalesced_drain(struct vm *vm)
 	if (!c->ring || c->ring->first == __atomic_load_n(&c->ring->last, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&c->lock);
-	c->writes += coalesced_ring_drain(c->ring, coalesced_ring_slots(), deliver_write, vm);
+	coalesced_ring_drain(c->ring, coalesced_ring_slots(), deliver_write, vm);
 	pthread_mutex_unlock(&c->lock);
 }

@@ -25,7 +25,6 @@ struct coalesced {
 	struct kvm_coalesced_mmio_ring *ring; /* in vCPU 0's kvm_run mapping; NULL: none */
 	bool pio;                 /* ports too, not only MMIO */
 	pthread_mutex_t lock;     /* one reader of the ring at a time */
-	uint64_t writes;          /* handed to devices from the ring */
 };
 
 /* Probe KVM and find the ring; after the vCPUs exist, before the devices

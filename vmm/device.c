@@ -31,6 +31,17 @@ struct device *device_find(enum device_space space, uint64_t addr, uint32_t len)
 	return NULL;
 }
 
+bool device_access(struct vm *vm, enum device_space space, uint64_t addr, uint8_t *data,
+		   uint32_t len, bool is_write)
+{
+	struct device *d = device_find(space, addr, len);
+
+	if (!d)
+		return false;
+	d->io(d, vm, addr - d->base, data, len, is_write);
+	return true;
+}
+
 int device_io_node(struct vm *vm, int wanted)
 {
 	cpu_set_t cpus;

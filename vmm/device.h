@@ -55,6 +55,10 @@ int device_io_node(struct vm *vm, int wanted);
 struct device *device_first(void);
 /* The device covering [addr, addr+len) in space, or NULL. */
 struct device *device_find(enum device_space space, uint64_t addr, uint32_t len);
+/* Hand a guest access to the device covering it (a vCPU's exit, or a write
+ * KVM queued); false: no device does. */
+bool device_access(struct vm *vm, enum device_space space, uint64_t addr, uint8_t *data,
+		   uint32_t len, bool is_write);
 
 #define DEVICE_REGISTER(dev)                                                \
 	static void __attribute__((constructor)) register_##dev(void)      \

@@ -59,14 +59,11 @@ static void vcpu_io(struct vcpu *v, enum device_space space, uint64_t addr, uint
 		    uint32_t len, bool is_write)
 {
 	static uint64_t unhandled;
-	struct device *d = device_find(space, addr, len);
 
 	/* writes queued before this access come first, wherever they go */
 	coalesced_drain(v->vm);
-	if (d) {
-		d->io(d, v->vm, addr - d->base, data, len, is_write);
+	if (device_access(v->vm, space, addr, data, len, is_write))
 		return;
-	}
 	log_limited(&unhandled, "vCPU %u: %s %s of %u bytes at 0x%llx: no device there%s",
 			v->index, space == DEV_PIO ? "port" : "MMIO", is_write ? "write" : "read",
 			len, (unsigned long long)addr, is_write ? "" : " (reads as all ones)");
