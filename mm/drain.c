@@ -20,7 +20,7 @@ uint32_t drain_room(struct guest_mem *gm, uint32_t skip, uint32_t room[MAX_NODES
 		room[t] = 0;
 		if (t >= gm->nnodes || (skip >> t & 1) || h > MAX_NODES)
 			continue;
-		take = (long)(p->capacity - p->npopulated); /* holes a move may fill */
+		take = (long)pool_holes(p); /* holes a move may fill */
 		if (gm->free_hugepages_fd[t] >= 0) {
 			if (!host_read[h]) {
 				host_left[h] = host_free_hugepages_read(gm->free_hugepages_fd[t]);

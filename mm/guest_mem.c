@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <numa.h>
+#include <numaif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,13 +200,35 @@ int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *pl
 	/* Every pool can hold the whole guest, so any policy change or migration
 	 * can land; only the pages placed now plus the reserve are allocated. */
 	for (unsigned n = 0; n < plan->nnodes; n++) {
-		plan->want[n] += cfg->pool_reserve;
-		if (plan->want[n] > plan->nframes)
-			plan->want[n] = plan->nframes;
+		uint32_t placed = plan->want[n];
+		uint32_t all = placed + cfg->pool_reserve;
+
+		if (all > plan->nframes)
+			all = plan->nframes;
+		plan->want[n] = cfg->lazy ? all - placed : all;
 		if (cfg->backing == POOL_HUGETLB)
-			plan->need[plan->simulated ? 0 : n] += plan->want[n];
+			plan->need[plan->simulated ? 0 : n] += all;
 	}
 	return 0;
+}
+
+/* Map a lazy frame, bound to its pool's host node: the guest's first touch
+ * allocates the page there (the vCPU's own node may be another). */
+static int map_lazy_frame(struct guest_mem *gm, struct frame *f)
+{
+	const struct pool *p = &gm->pools[f->node];
+	int ret = guest_mem_map_frame(gm, f);
+
+	if (ret == 0 && p->host_node >= 0 && numa_available() >= 0) {
+		struct bitmask *mask = numa_allocate_nodemask();
+
+		numa_bitmask_setbit(mask, (unsigned)p->host_node);
+		if (mbind(guest_mem_frame_hva(gm, frame_index(&gm->ft, f)), FRAME_SIZE, MPOL_BIND,
+			  mask->maskp, mask->size + 1, 0) < 0)
+			ret = -errno;
+		numa_free_nodemask(mask);
+	}
+	return ret;
 }
 
 /* Back frame f from node's pool; a preferred policy falls back to any node
@@ -213,11 +236,12 @@ int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *pl
 static int place_frame(struct guest_mem *gm, struct frame *f, unsigned node)
 {
 	for (unsigned tries = 0; tries < gm->nnodes; tries++) {
-		uint32_t slot = pool_get_slot(&gm->pools[node]);
+		struct pool *p = &gm->pools[node];
+		uint32_t slot = gm->lazy ? pool_get_lazy_slot(p) : pool_get_slot(p);
 
 		if (slot != FRAME_NONE) {
 			frame_set_mapped(&gm->ft, f, node, slot);
-			return guest_mem_map_frame(gm, f);
+			return gm->lazy ? map_lazy_frame(gm, f) : guest_mem_map_frame(gm, f);
 		}
 		if (gm->policy.mode != NUMA_PREFERRED)
 			break;
@@ -245,6 +269,7 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 	gm->size = cfg->size;
 	gm->policy = cfg->policy;
 	gm->simulated = plan.simulated;
+	gm->lazy = cfg->lazy;
 	gm->guest_nodes = cfg->guest_nodes;
 	gm->nnodes = plan.nnodes;
 	if (frame_table_init(&gm->ft, plan.nframes, gm->nnodes) < 0) {

@@ -24,6 +24,8 @@ struct guest_mem_config {
 	struct numa_policy policy;
 	uint32_t pool_reserve;  /* pre-touched spare pages per node */
 	pool_populate_fn populate; /* NULL: pool_populate_host */
+	bool lazy;              /* --no-prealloc: frames get lazy slots; the
+				 * guest's first touch makes each page */
 	struct tier_config tiers; /* --tiers, --sim-nodes K:S (mm/tier.h) */
 	unsigned guest_nodes;   /* >0: guest NUMA topology; virtual node v's RAM
 				 * (the v-th of guest_nodes equal slices) is placed
@@ -37,6 +39,7 @@ struct guest_mem {
 	struct pool pools[MAX_NODES];
 	unsigned nnodes;
 	bool simulated;         /* all pools live on one real node */
+	bool lazy;              /* guest_mem_config's */
 	unsigned guest_nodes;
 	struct numa_policy policy;
 	struct tiers tiers;     /* fast and slow nodes, distances (fixed at start) */
@@ -54,8 +57,11 @@ struct guest_mem_plan {
 	unsigned nnodes;          /* pools: the simulated or the host's nodes */
 	bool simulated;
 	uint32_t nframes;
-	uint32_t want[MAX_NODES]; /* pages each pool gets at start: placed + reserve */
-	long need[MAX_NODES];     /* free hugepages each host node must have */
+	uint32_t want[MAX_NODES]; /* pages each pool populates at start: the
+				   * placed frames' (unless lazy) + reserve */
+	long need[MAX_NODES];     /* free hugepages each host node must have:
+				   * the placed frames' and the reserve, lazy
+				   * or not (the guest may touch all of it) */
 };
 
 /* Check cfg against this host (nodes, policy) and plan the start; -1 with a

@@ -260,15 +260,22 @@ static void isolate_frames(struct batch *b, const uint32_t *frames, uint32_t n)
 }
 
 /* Phase 2, with the frame table lock: a page of the target pool per frame,
- * never of its restore reserve. */
+ * never of its restore reserve. A lazy source gets its page first
+ * (--no-prealloc): then the copy reads the guest's data through the pool,
+ * and a guest write that would have made the page lands in it, or waits
+ * behind the entry, rather than in a page the remap drops. */
 static void get_target_pages(struct batch *b)
 {
-	struct pool *dst = &b->m->gm->pools[b->target];
+	struct guest_mem *gm = b->m->gm;
+	struct pool *dst = &gm->pools[b->target];
 
 	for (uint32_t i = 0; i < b->nmoves; i++) {
 		struct move *mv = &b->mv[i];
 
 		if (inject_fail(b->m, MSTEP_TARGET))
+			mv->err = -ENOMEM;
+		else if (!mv->src_small &&
+			 pool_slot_make_page(&gm->pools[mv->src_node], mv->src_slot) < 0)
 			mv->err = -ENOMEM;
 		else if ((mv->dst_slot = pool_get_spare_slot(dst)) == FRAME_NONE)
 			mv->err = -ENOMEM;
@@ -559,7 +566,8 @@ uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seco
 
 		/* under the lock: reclaim may punch a page out of the pool */
 		pthread_mutex_lock(&gm->ft.lock);
-		if (f->state == FRAME_MAPPED && !f->degraded && f->node != target) {
+		if (f->state == FRAME_MAPPED && !f->degraded && f->node != target &&
+		    gm->pools[f->node].populated[f->slot] != POOL_SLOT_LAZY) {
 			copy_chunk(pool_slot_addr(dst, slot), pool_slot_addr(&gm->pools[f->node], f->slot),
 				FRAME_SIZE);
 			bytes += FRAME_SIZE;

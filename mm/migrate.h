@@ -159,9 +159,10 @@ int migrate_frames_locked(struct migrator *m, const uint32_t *frames, uint32_t n
 void migrator_wake(struct migrator *m, uint32_t idx);
 
 /* The baseline for the throughput benchmark: copy every mapped frame's page
- * not on target into a free page of target's pool with one thread and the
- * engine's copy method, but no migration entry and no remap. Guest memory is
- * untouched. Returns bytes copied (0 if target has no free page) and seconds. */
+ * not on target (but a lazy slot's: reading it would make its page) into a
+ * free page of target's pool with one thread and the engine's copy method,
+ * but no migration entry and no remap. Guest memory is untouched. Returns
+ * bytes copied (0 if target has no free page) and seconds. */
 uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seconds);
 
 /* Add part's counts to sum (the longest hold is kept). */

@@ -115,7 +115,7 @@ static int pool_populate_slot(struct pool *p, uint32_t slot)
 		p->populate_failures++;
 		return ret;
 	}
-	p->populated[slot] = 1;
+	p->populated[slot] = POOL_SLOT_PAGE;
 	p->npopulated++;
 	return 0;
 }
@@ -123,7 +123,7 @@ static int pool_populate_slot(struct pool *p, uint32_t slot)
 static uint32_t pool_find_hole(const struct pool *p)
 {
 	for (uint32_t s = 0; s < p->capacity; s++)
-		if (!p->populated[s])
+		if (p->populated[s] == POOL_SLOT_HOLE)
 			return s;
 	return FRAME_NONE;
 }
@@ -168,8 +168,35 @@ int pool_release_slot(struct pool *p, uint32_t slot)
 	if (fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)pool_slot_offset(slot), FRAME_SIZE) < 0)
 		return -errno;
-	p->populated[slot] = 0;
-	p->npopulated--;
+	if (p->populated[slot] == POOL_SLOT_LAZY)
+		p->nlazy--;
+	else
+		p->npopulated--;
+	p->populated[slot] = POOL_SLOT_HOLE;
 	p->pages_returned++;
 	return 0;
+}
+
+uint32_t pool_get_lazy_slot(struct pool *p)
+{
+	uint32_t slot = pool_find_hole(p);
+
+	if (slot != FRAME_NONE) {
+		p->populated[slot] = POOL_SLOT_LAZY;
+		p->nlazy++;
+	}
+	return slot;
+}
+
+int pool_slot_make_page(struct pool *p, uint32_t slot)
+{
+	int ret;
+
+	if (p->populated[slot] != POOL_SLOT_LAZY)
+		return 0;
+	/* a no-op where the guest's first touch already made the page */
+	ret = pool_populate_slot(p, slot);
+	if (ret == 0)
+		p->nlazy--;
+	return ret;
 }

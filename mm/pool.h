@@ -21,6 +21,8 @@
 #define POOL_RESTORE_RESERVE 1
 
 enum pool_backing { POOL_HUGETLB, POOL_THP, POOL_SHMEM };
+/* a slot's state (struct pool's populated[]) */
+enum { POOL_SLOT_HOLE, POOL_SLOT_PAGE, POOL_SLOT_LAZY };
 
 struct pool;
 typedef int (*pool_populate_fn)(struct pool *p, uint32_t slot);
@@ -34,8 +36,9 @@ struct pool {
 	uint32_t capacity;   /* slots */
 	uint32_t *free_stack; /* populated, unused slots */
 	uint32_t nfree;
-	uint32_t npopulated;
-	uint8_t *populated;  /* per-slot: 1 if it has a host page */
+	uint32_t npopulated; /* POOL_SLOT_PAGE slots */
+	uint32_t nlazy;      /* POOL_SLOT_LAZY slots */
+	uint8_t *populated;  /* per-slot: POOL_SLOT_* */
 	pool_populate_fn populate;
 	/* counters */
 	uint64_t populate_failures;
@@ -60,6 +63,16 @@ uint32_t pool_get_spare_slot(struct pool *p);
 void pool_put_slot(struct pool *p, uint32_t slot);
 /* Give a slot's host page back to the host (punch a hole); the slot becomes free. */
 int pool_release_slot(struct pool *p, uint32_t slot);
+/* Take a hole for a frame whose page its first touch makes; FRAME_NONE if
+ * the pool has no hole. Allocates nothing. */
+uint32_t pool_get_lazy_slot(struct pool *p);
+/* Make a lazy slot's page on the pool's host node (nothing for any other
+ * slot); -errno, the slot still lazy, if the host has no page to give. */
+int pool_slot_make_page(struct pool *p, uint32_t slot);
+static inline uint32_t pool_holes(const struct pool *p)
+{
+	return p->capacity - p->npopulated - p->nlazy;
+}
 
 static inline uint8_t *pool_slot_addr(const struct pool *p, uint32_t slot)
 {

@@ -203,6 +203,13 @@ START_TEST(memory_backing)
 		   "frameshift backs guest RAM with 2 MiB pages only");
 	ck_refuses(MEM "<memoryBacking><hugepages><page size='2' unit='Mb'/></hugepages></memoryBacking>", "unknown unit");
 	ck_refuses(MEM "<memoryBacking><source type='memfd'/></memoryBacking>", "<source>: not supported");
+	ck_assert_int_eq(map(MEM "<memoryBacking><hugepages/><allocation mode='immediate'/></memoryBacking>"), 0);
+	ck_assert_ptr_null(strstr(args, "--no-prealloc"));
+	ck_assert_int_eq(map(MEM "<memoryBacking><hugepages/><allocation mode='ondemand'/></memoryBacking>"), 0);
+	ck_assert_ptr_nonnull(strstr(args, "--no-prealloc"));
+	ck_refuses(MEM "<memoryBacking><allocation mode='eager'/></memoryBacking>",
+		   "mode 'eager': 'immediate' or 'ondemand'");
+	ck_refuses(MEM "<memoryBacking><allocation threads='2'/></memoryBacking>", "threads");
 }
 END_TEST
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/util.h"
 #include "mm/guest_mem.h"
@@ -167,6 +168,53 @@ START_TEST(placement)
 	ck_assert_uint_gt(pool_mappings(), 0);
 	guest_mem_destroy(&gm);
 	ck_assert_uint_eq(pool_mappings(), 0);
+}
+END_TEST
+
+static uint64_t file_bytes(int fd)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* --no-prealloc: the start populates only each pool's reserve; a frame's
+ * page appears in its pool file at the guest's first touch; the plan still
+ * asks the host for every page. */
+START_TEST(lazy_start)
+{
+	struct guest_mem_config cfg = config(16 * MIB, "interleave:0,1", 2, 1);
+	struct guest_mem_plan plan;
+	struct guest_mem gm;
+	char err[256];
+
+	cfg.lazy = true;
+	init_ok(&gm, &cfg);
+	for (unsigned n = 0; n < 2; n++) {
+		ck_assert_uint_eq(gm.pools[n].nlazy, 4);
+		ck_assert_uint_eq(gm.pools[n].npopulated, 1);
+		ck_assert_uint_eq(gm.pools[n].nfree, 1);
+		ck_assert_uint_eq(file_bytes(gm.pools[n].fd), FRAME_SIZE);
+	}
+	for (uint32_t i = 0; i < 8; i++)
+		ck_assert_uint_eq(gm.pools[gm.ft.frames[i].node].populated[gm.ft.frames[i].slot],
+				  POOL_SLOT_LAZY);
+	memset(guest_mem_frame_hva(&gm, 2), 0x5c, FRAME_SIZE); /* node 0's */
+	ck_assert_uint_eq(file_bytes(gm.pools[0].fd), 2 * FRAME_SIZE);
+	ck_assert_uint_eq(file_bytes(gm.pools[1].fd), FRAME_SIZE);
+	ck_assert_uint_eq(pool_slot_addr(&gm.pools[0], gm.ft.frames[2].slot)[4321], 0x5c);
+	guest_mem_destroy(&gm);
+
+	cfg.backing = POOL_HUGETLB;
+	ck_assert_int_eq(guest_mem_plan(&cfg, &plan, err, sizeof(err)), 0);
+	ck_assert_uint_eq(plan.want[0], 1);
+	ck_assert_uint_eq(plan.want[1], 1);
+	ck_assert_int_eq(plan.need[0], 10); /* both simulated nodes live on host node 0 */
+	cfg.lazy = false;
+	ck_assert_int_eq(guest_mem_plan(&cfg, &plan, err, sizeof(err)), 0);
+	ck_assert_uint_eq(plan.want[0], 5);
+	ck_assert_int_eq(plan.need[0], 10);
 }
 END_TEST
 
@@ -404,6 +452,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tg, frame_gpa_layout);
 	tcase_add_test(tg, gpa_to_hva_high_ram);
 	tcase_add_test(tg, map_frame_moves_page);
+	tcase_add_test(tg, lazy_start);
 	suite_add_tcase(s, tg);
 	return s;
 }

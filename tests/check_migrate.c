@@ -329,6 +329,64 @@ START_TEST(moved_frame_mapped_before_wake)
 }
 END_TEST
 
+/* --no-prealloc: frames on node 0 with lazy slots, node 1's pool holding a
+ * page for each. */
+static void setup_lazy(void)
+{
+	struct guest_mem_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(sim_guest_config(&cfg, NFRAMES * FRAME_SIZE, 2, "bind:0", NFRAMES, err,
+					  sizeof(err)), 0);
+	cfg.lazy = true;
+	ck_assert_msg(sim_guest_build_config(&gm, &mig, &cfg, 2, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(gm.pools[0].nlazy, NFRAMES);
+	ck_assert_uint_eq(gm.pools[0].npopulated, 0);
+	ck_assert_uint_eq(gm.pools[1].nfree, NFRAMES);
+}
+
+/* Half the frames touched by the guest, half never: all move with their
+ * contents, each source getting its page before the copy reads it. */
+START_TEST(lazy_frames_move)
+{
+	struct migrate_result r;
+	uint64_t sum;
+
+	for (uint32_t f = 0; f < NFRAMES; f += 2)
+		memset(guest_mem_frame_hva(&gm, f), 0x30 + (int)f, FRAME_SIZE);
+	sum = checksum(); /* (its reads give shmem pages; the slots stay lazy) */
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, NFRAMES);
+	assert_all_on(1);
+	ck_assert_uint_eq(checksum(), sum);
+	ck_assert_uint_eq(gm.pools[0].nlazy, 0);
+	ck_assert_uint_eq(gm.pools[0].npopulated, NFRAMES); /* the sources, now free */
+	ck_assert_uint_eq(gm.pools[0].nfree, NFRAMES);
+}
+END_TEST
+
+/* The host has no page for a lazy source: nothing moves, nothing is lost,
+ * the frames stay lazy on node 0 and node 1 keeps its pages. */
+START_TEST(lazy_source_without_page_stays)
+{
+	struct migrate_result r;
+	uint64_t sum;
+
+	memset(guest_mem_frame_hva(&gm, 3), 0x77, FRAME_SIZE);
+	sum = checksum();
+	gm.pools[0].populate = sim_populate;
+	sim_host_pages(0);
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, 0);
+	ck_assert_uint_eq(r.failed, NFRAMES);
+	assert_all_on(0);
+	ck_assert_uint_eq(checksum(), sum);
+	ck_assert_uint_eq(gm.pools[0].nlazy, NFRAMES);
+	ck_assert_uint_eq(gm.pools[1].nfree, NFRAMES);
+	ck_assert_uint_eq(guest_mem_frame_hva(&gm, 3)[FRAME_SIZE - 1], 0x77);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -347,6 +405,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, held_write_lands_once_on_new_page);
 	tcase_add_test(tc, held_write_read_late_is_dropped);
 	tcase_add_test(tc, moved_frame_mapped_before_wake);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lazy");
+	tcase_add_checked_fixture(tc, setup_lazy, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, lazy_frames_move);
+	tcase_add_test(tc, lazy_source_without_page_stays);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -253,6 +253,57 @@ START_TEST(release_error_keeps_counters)
 }
 END_TEST
 
+/* --no-prealloc: a lazy slot allocates nothing until a page is made for it,
+ * is never filled or handed out as a free slot, and keeps its state when
+ * the host has no page to give. */
+START_TEST(lazy_slot_page_on_demand)
+{
+	struct pool p;
+	uint32_t lazy, filled, touched;
+
+	ck_assert_int_eq(pool_init(&p, 0, -1, POOL_SHMEM, 4), 0);
+	p.populate = sim_populate;
+	sim_host_pages(1);
+	lazy = pool_get_lazy_slot(&p);
+	ck_assert_uint_eq(lazy, 0);
+	ck_assert_uint_eq(p.populated[lazy], POOL_SLOT_LAZY);
+	ck_assert_uint_eq(p.nlazy, 1);
+	ck_assert_uint_eq(p.npopulated, 0);
+	ck_assert_uint_eq(sim_populate_calls, 0);
+	ck_assert_uint_eq(pool_file_bytes(&p), 0);
+	ck_assert_uint_eq(pool_holes(&p), 3);
+	/* filling skips it */
+	ck_assert_uint_eq(pool_fill(&p, 1), 1);
+	filled = pool_get_slot(&p);
+	ck_assert_uint_eq(filled, 1);
+	/* the host is dry: the slot stays lazy */
+	ck_assert_int_eq(pool_slot_make_page(&p, lazy), -ENOMEM);
+	ck_assert_uint_eq(p.populated[lazy], POOL_SLOT_LAZY);
+	ck_assert_uint_eq(p.nlazy, 1);
+	ck_assert_uint_eq(p.populate_failures, 1);
+	sim_host_pages(1);
+	ck_assert_int_eq(pool_slot_make_page(&p, lazy), 0);
+	ck_assert_uint_eq(p.populated[lazy], POOL_SLOT_PAGE);
+	ck_assert_uint_eq(p.nlazy, 0);
+	ck_assert_uint_eq(p.npopulated, 2);
+	ck_assert_uint_eq(pool_file_bytes(&p), 2 * FRAME_SIZE);
+	/* a slot with a page needs nothing more */
+	ck_assert_int_eq(pool_slot_make_page(&p, lazy), 0);
+	ck_assert_uint_eq(sim_populate_calls, 1);
+	/* a lazy slot the guest touched gives its page back on release */
+	touched = pool_get_lazy_slot(&p);
+	ck_assert_uint_eq(touched, 2);
+	memset(pool_slot_addr(&p, touched), 0x42, FRAME_SIZE);
+	ck_assert_uint_eq(pool_file_bytes(&p), 3 * FRAME_SIZE);
+	ck_assert_int_eq(pool_release_slot(&p, touched), 0);
+	ck_assert_uint_eq(p.nlazy, 0);
+	ck_assert_uint_eq(p.npopulated, 2);
+	ck_assert_uint_eq(p.populated[touched], POOL_SLOT_HOLE);
+	ck_assert_uint_eq(pool_file_bytes(&p), 2 * FRAME_SIZE);
+	pool_destroy(&p);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pool");
@@ -266,6 +317,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tp, injected_populate_fails);
 	tcase_add_test(tp, release_punches_hole);
 	tcase_add_test(tp, release_error_keeps_counters);
+	tcase_add_test(tp, lazy_slot_page_on_demand);
 	suite_add_tcase(s, tp);
 	return s;
 }

@@ -133,6 +133,8 @@ KVM_SHELL_TESTS += tests/kvm-linux-direct.test
 KVM_SHELL_TESTS += tests/kvm-degraded.test
 # a moved frame's new page is mapped before the guest touches it
 KVM_SHELL_TESTS += tests/kvm-prefault.test
+# --no-prealloc: pages at first touch, moves still carry the data
+KVM_SHELL_TESTS += tests/kvm-lazy.test
 # memory hot-remove: ctl drain and undrain (mm/drain.c)
 KVM_SHELL_TESTS += tests/kvm-drain.test
 # memory tiering: --tiering, ctl tier (mm/tier_policy.c)

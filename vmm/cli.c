@@ -41,6 +41,9 @@ void cli_usage(FILE *out)
 	      "      --tiers LIST          memory tiers, fastest first: node lists with ':'\n"
 	      "                            between tiers, e.g. 0,1:2 (default: from the host)\n"
 	      "      --no-hugetlb          back guest RAM with shmem + THP instead of hugetlb pages\n"
+	      "      --no-prealloc         allocate each frame's page at the guest's first touch,\n"
+	      "                            not all before start (faster start; a host out of\n"
+	      "                            hugepages then stops the guest at that touch)\n"
 	      "      --pool-reserve N      pre-touched spare pages per node pool (default 4)\n"
 	      "      --copy-threads N      threads that copy frames during migration, the\n"
 	      "                            migrating one included (default 1)\n"
@@ -123,7 +126,7 @@ static void add_cpus(uint32_t lo, uint32_t hi, void *arg)
 		return EXIT_USAGE;                         \
 	} while (0)
 
-enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_POOL_RESERVE, OPT_API_SOCKET,
+enum { OPT_POLICY = 256, OPT_SIM_NODES, OPT_NO_HUGETLB, OPT_NO_PREALLOC, OPT_POOL_RESERVE, OPT_API_SOCKET,
        OPT_APPEND, OPT_COPY_THREADS, OPT_CPU_NODES, OPT_GUEST_NUMA, OPT_AUTOBALANCE,
        OPT_AUTOBALANCE_RATE };
 
@@ -182,6 +185,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "numa-policy", required_argument, NULL, OPT_POLICY },
 		{ "sim-nodes", required_argument, NULL, OPT_SIM_NODES },
 		{ "no-hugetlb", no_argument, NULL, OPT_NO_HUGETLB },
+		{ "no-prealloc", no_argument, NULL, OPT_NO_PREALLOC },
 		{ "pool-reserve", required_argument, NULL, OPT_POOL_RESERVE },
 		{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 		{ "append", required_argument, NULL, OPT_APPEND },
@@ -273,6 +277,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_NO_HUGETLB:
 			cfg->mem.backing = POOL_THP;
+			break;
+		case OPT_NO_PREALLOC:
+			cfg->mem.lazy = true;
 			break;
 		case OPT_POOL_RESERVE:
 			if (parse_uint(optarg, 0, 1u << 20, &cfg->mem.pool_reserve) < 0)

@@ -93,15 +93,16 @@ static void show_info(struct json_object *r, bool color)
 	printf("nodes:   %lld%s, policy %s\n", (long long)jint(r, "nodes"),
 	       jbool(r, "simulated") ? " (simulated)" : "", jstr(r, "policy"));
 	printf("pools (in %lld MiB pages):\n", (long long)(fsz >> 20));
-	printf("  %4s %9s %-10s %8s %9s %6s %8s\n", "node", "host node", "backing",
-	       "capacity", "populated", "free", "returned");
+	printf("  %4s %9s %-10s %8s %9s %6s %6s %8s\n", "node", "host node", "backing",
+	       "capacity", "populated", "lazy", "free", "returned");
 	for (size_t i = 0; pools && i < json_object_array_length(pools); i++) {
 		struct json_object *p = json_object_array_get_idx(pools, i);
 
-		printf("  %4lld %9lld %-10s %8lld %9lld %6lld %8lld\n",
+		printf("  %4lld %9lld %-10s %8lld %9lld %6lld %6lld %8lld\n",
 		       (long long)jint(p, "node"), (long long)jint(p, "host_node"),
 		       jstr(p, "backing"), (long long)jint(p, "capacity"),
-		       (long long)jint(p, "populated"), (long long)jint(p, "free"),
+		       (long long)jint(p, "populated"), (long long)jint(p, "lazy"),
+		       (long long)jint(p, "free"),
 		       (long long)jint(p, "pages_returned"));
 	}
 	if (pf)

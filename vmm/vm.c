@@ -205,8 +205,13 @@ static void *vcpu_thread(void *arg)
 				v->run->immediate_exit = 0;
 				continue;
 			}
-			vm_request_exit(v->vm, EXIT_SOFTWARE, "vCPU %u: KVM_RUN failed: %s",
-					v->index, strerror(errno));
+			/* a lazy frame's page is made in KVM_RUN's fault: a host
+			 * out of hugepages fails it with EFAULT */
+			vm_request_exit(v->vm, EXIT_SOFTWARE, "vCPU %u: KVM_RUN failed: %s%s",
+					v->index, strerror(errno),
+					errno == EFAULT && v->vm->mem.lazy ?
+					" (--no-prealloc: did the host run out of hugepages for a frame "
+					"the guest touched?)" : "");
 			break;
 		}
 		if (!vcpu_handle_exit(v))

@@ -51,6 +51,7 @@ static struct json_object *pools_json(struct guest_mem *gm)
 		json_add_str(o, "backing", pool_backing_name(p->backing));
 		json_add_int(o, "capacity", p->capacity);
 		json_add_int(o, "populated", p->npopulated);
+		json_add_int(o, "lazy", p->nlazy);
 		json_add_int(o, "free", p->nfree);
 		json_add_int(o, "pages_returned", (int64_t)p->pages_returned);
 		json_add_int(o, "populate_failures", (int64_t)p->populate_failures);

@@ -29,6 +29,7 @@ struct domain {
 	int hard_limit_line;
 	unsigned vcpus;
 	bool hugepages;                /* <memoryBacking><hugepages> */
+	bool ondemand;                 /* <memoryBacking><allocation mode='ondemand'> */
 	/* <cputune><vcpupin>: host node of each vCPU; -1 not pinned */
 	int vcpu_node[DOM_MAX_VCPUS];
 	unsigned npinned;

@@ -167,6 +167,8 @@ int dom_emit(struct domain *d, struct domain_args *a)
 		bad |= add(a, "--sim-nodes") | add(a, "%u", d->sim_nodes);
 	if (!d->hugepages)
 		bad |= add(a, "--no-hugetlb");
+	if (d->ondemand)
+		bad |= add(a, "--no-prealloc");
 	if (d->pool_reserve)
 		bad |= add(a, "--pool-reserve") | add(a, "%u", d->pool_reserve);
 	if (d->copy_threads)

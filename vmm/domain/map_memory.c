@@ -62,10 +62,29 @@ static int map_hugepages(struct domain *d, xmlNode *n)
 	return dom_children(d, n, children);
 }
 
+/* <allocation mode='immediate'> is frameshift's default; 'ondemand' is
+ * --no-prealloc. Its threads= has no meaning here: one thread populates. */
+static int map_allocation(struct domain *d, xmlNode *n)
+{
+	static const char *const attrs[] = { "mode", NULL };
+	char *mode = dom_attr(n, "mode");
+	int ret = 0;
+
+	if (dom_attrs(d, n, attrs) < 0)
+		ret = -1;
+	else if (mode && !strcmp(mode, "ondemand"))
+		d->ondemand = true;
+	else if (mode && strcmp(mode, "immediate"))
+		ret = dom_error(d, n, "mode '%s': 'immediate' or 'ondemand'", mode);
+	xmlFree(mode);
+	return ret;
+}
+
 int map_memory_backing(struct domain *d, xmlNode *n)
 {
 	static const struct dom_element children[] = {
 		{ "hugepages", map_hugepages },
+		{ "allocation", map_allocation },
 		/* frames are never shared or swapped: hugetlb pages are neither */
 		{ "nosharepages", NULL }, { "locked", NULL },
 		{ NULL, NULL },
