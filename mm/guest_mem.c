@@ -103,6 +103,23 @@ static uint8_t *reserve_aligned(uint64_t size)
 	return aligned;
 }
 
+/* Bind a lazy slot's guest mapping to its pool's host node: the guest's
+ * first touch allocates the page there (the vCPU's own node may be another). */
+static int bind_lazy_page(const struct pool *p, uint8_t *hva)
+{
+	struct bitmask *mask;
+	int ret = 0;
+
+	if (p->host_node < 0 || numa_available() < 0)
+		return 0;
+	mask = numa_allocate_nodemask();
+	numa_bitmask_setbit(mask, (unsigned)p->host_node);
+	if (mbind(hva, FRAME_SIZE, MPOL_BIND, mask->maskp, mask->size + 1, 0) < 0)
+		ret = -errno;
+	numa_free_nodemask(mask);
+	return ret;
+}
+
 int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32_t slot)
 {
 	struct pool *p = &gm->pools[node];
@@ -115,7 +132,7 @@ int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32
 		return -errno;
 	if (p->backing == POOL_THP)
 		madvise(hva, FRAME_SIZE, MADV_HUGEPAGE);
-	return 0;
+	return p->populated[slot] == POOL_SLOT_LAZY ? bind_lazy_page(p, hva) : 0;
 }
 
 int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)
@@ -212,25 +229,6 @@ int guest_mem_plan(const struct guest_mem_config *cfg, struct guest_mem_plan *pl
 	return 0;
 }
 
-/* Map a lazy frame, bound to its pool's host node: the guest's first touch
- * allocates the page there (the vCPU's own node may be another). */
-static int map_lazy_frame(struct guest_mem *gm, struct frame *f)
-{
-	const struct pool *p = &gm->pools[f->node];
-	int ret = guest_mem_map_frame(gm, f);
-
-	if (ret == 0 && p->host_node >= 0 && numa_available() >= 0) {
-		struct bitmask *mask = numa_allocate_nodemask();
-
-		numa_bitmask_setbit(mask, (unsigned)p->host_node);
-		if (mbind(guest_mem_frame_hva(gm, frame_index(&gm->ft, f)), FRAME_SIZE, MPOL_BIND,
-			  mask->maskp, mask->size + 1, 0) < 0)
-			ret = -errno;
-		numa_free_nodemask(mask);
-	}
-	return ret;
-}
-
 /* Back frame f from node's pool; a preferred policy falls back to any node
  * with a page to give. */
 static int place_frame(struct guest_mem *gm, struct frame *f, unsigned node)
@@ -241,7 +239,7 @@ static int place_frame(struct guest_mem *gm, struct frame *f, unsigned node)
 
 		if (slot != FRAME_NONE) {
 			frame_set_mapped(&gm->ft, f, node, slot);
-			return gm->lazy ? map_lazy_frame(gm, f) : guest_mem_map_frame(gm, f);
+			return guest_mem_map_frame(gm, f);
 		}
 		if (gm->policy.mode != NUMA_PREFERRED)
 			break;

@@ -78,7 +78,8 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_config *cfg,
 		   char *err, size_t errlen);
 void guest_mem_destroy(struct guest_mem *gm);
 
-/* Map page slot of node's pool at frame idx's guest address (MAP_FIXED). */
+/* Map page slot of node's pool at frame idx's guest address (MAP_FIXED); a
+ * lazy slot's mapping is bound to the pool's host node. */
 int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32_t slot);
 /* Map frame f's current pool page at its guest address. */
 int guest_mem_map_frame(struct guest_mem *gm, struct frame *f);

@@ -168,12 +168,13 @@ int pool_release_slot(struct pool *p, uint32_t slot)
 	if (fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)pool_slot_offset(slot), FRAME_SIZE) < 0)
 		return -errno;
-	if (p->populated[slot] == POOL_SLOT_LAZY)
+	if (p->populated[slot] == POOL_SLOT_LAZY) {
 		p->nlazy--;
-	else
+	} else {
 		p->npopulated--;
+		p->pages_returned++;
+	}
 	p->populated[slot] = POOL_SLOT_HOLE;
-	p->pages_returned++;
 	return 0;
 }
 

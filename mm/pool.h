@@ -42,7 +42,7 @@ struct pool {
 	pool_populate_fn populate;
 	/* counters */
 	uint64_t populate_failures;
-	uint64_t pages_returned; /* holes punched: host pages given back */
+	uint64_t pages_returned; /* host pages given back (holes punched) */
 };
 
 int pool_init(struct pool *p, unsigned node, int host_node, enum pool_backing backing,
@@ -61,7 +61,9 @@ uint32_t pool_get_spare_slot(struct pool *p);
 
 /* Return a slot to the free list; its page stays populated for reuse. */
 void pool_put_slot(struct pool *p, uint32_t slot);
-/* Give a slot's host page back to the host (punch a hole); the slot becomes free. */
+/* Give a slot's host page back to the host (punch a hole); the slot becomes
+ * free. A lazy slot may have had no page: the caller, who can tell, counts
+ * one it had in pages_returned. */
 int pool_release_slot(struct pool *p, uint32_t slot);
 /* Take a hole for a frame whose page its first touch makes; FRAME_NONE if
  * the pool has no hole. Allocates nothing. */

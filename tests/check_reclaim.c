@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -507,6 +508,52 @@ START_TEST(copy_baseline_never_reads_a_returned_page)
 }
 END_TEST
 
+/* --no-prealloc: the guest touched frames 0-3 only */
+static void setup_lazy(void)
+{
+	struct guest_mem_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(sim_guest_config(&cfg, NFRAMES * FRAME_SIZE, 2, "bind:0", 1, err, sizeof(err)), 0);
+	cfg.lazy = true;
+	ck_assert_msg(sim_guest_build_config(&gm, &mig, &cfg, 1, err, sizeof(err)) == 0, "%s", err);
+	for (uint32_t f = 0; f < 4; f++)
+		memset(guest_mem_frame_hva(&gm, f), 0xa0 + f, FRAME_SIZE);
+}
+
+static uint64_t pool_file_bytes(const struct pool *p)
+{
+	struct stat st;
+
+	ck_assert_int_eq(fstat(p->fd, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+/* A lazy frame the guest touched gives its page back and counts; one it
+ * never touched has none to give and does not; either comes back as a
+ * zeroed page the pool populated. */
+START_TEST(lazy_reclaim_counts_real_pages)
+{
+	struct pool *p = &gm.pools[0];
+	uint64_t bytes = pool_file_bytes(p);
+
+	ck_assert_uint_eq(bytes, 4 * FRAME_SIZE); /* touched (node 0 has no room for a reserve) */
+	ck_assert_int_eq(frame_reclaim(&mig, 1, &test_ops, &owner_token), 0);
+	ck_assert_uint_eq(p->pages_returned, 1);
+	ck_assert_uint_eq(p->nlazy, NFRAMES - 1);
+	ck_assert_uint_eq(pool_file_bytes(p), bytes - FRAME_SIZE);
+	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 0);
+	ck_assert_uint_eq(p->pages_returned, 1);
+	ck_assert_uint_eq(p->nlazy, NFRAMES - 2);
+	ck_assert_uint_eq(pool_file_bytes(p), bytes - FRAME_SIZE);
+	ck_assert_uint_eq(mig.stats.reclaimed, 2);
+	ck_assert_int_eq(frame_restore(&mig, 6), 0);
+	ck_assert_uint_eq(p->populated[gm.ft.frames[6].slot], POOL_SLOT_PAGE);
+	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 6), 0));
+	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 2), 0xa2));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("reclaim");
@@ -529,6 +576,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, ballooned_frames_move_without_copy);
 	tcase_add_test(tc, restore_without_any_page_fails_cleanly);
 	tcase_add_test(tc, copy_baseline_never_reads_a_returned_page);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lazy");
+	tcase_add_checked_fixture(tc, setup_lazy, teardown);
+	tcase_add_test(tc, lazy_reclaim_counts_real_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }
