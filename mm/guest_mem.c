@@ -132,7 +132,7 @@ int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32
 		return -errno;
 	if (p->backing == POOL_THP)
 		madvise(hva, FRAME_SIZE, MADV_HUGEPAGE);
-	return p->populated[slot] == POOL_SLOT_LAZY ? bind_lazy_page(p, hva) : 0;
+	return pool_slot_is_lazy(p, slot) ? bind_lazy_page(p, hva) : 0;
 }
 
 int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)

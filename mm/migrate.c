@@ -567,7 +567,7 @@ uint64_t migrate_copy_baseline(struct migrator *m, unsigned target, double *seco
 		/* under the lock: reclaim may punch a page out of the pool */
 		pthread_mutex_lock(&gm->ft.lock);
 		if (f->state == FRAME_MAPPED && !f->degraded && f->node != target &&
-		    gm->pools[f->node].populated[f->slot] != POOL_SLOT_LAZY) {
+		    !pool_slot_is_lazy(&gm->pools[f->node], f->slot)) {
 			copy_chunk(pool_slot_addr(dst, slot), pool_slot_addr(&gm->pools[f->node], f->slot),
 				FRAME_SIZE);
 			bytes += FRAME_SIZE;

@@ -168,7 +168,7 @@ int pool_release_slot(struct pool *p, uint32_t slot)
 	if (fallocate(p->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)pool_slot_offset(slot), FRAME_SIZE) < 0)
 		return -errno;
-	if (p->populated[slot] == POOL_SLOT_LAZY) {
+	if (pool_slot_is_lazy(p, slot)) {
 		p->nlazy--;
 	} else {
 		p->npopulated--;
@@ -193,7 +193,7 @@ int pool_slot_make_page(struct pool *p, uint32_t slot)
 {
 	int ret;
 
-	if (p->populated[slot] != POOL_SLOT_LAZY)
+	if (!pool_slot_is_lazy(p, slot))
 		return 0;
 	/* a no-op where the guest's first touch already made the page */
 	ret = pool_populate_slot(p, slot);

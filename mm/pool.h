@@ -71,6 +71,10 @@ uint32_t pool_get_lazy_slot(struct pool *p);
 /* Make a lazy slot's page on the pool's host node (nothing for any other
  * slot); -errno, the slot still lazy, if the host has no page to give. */
 int pool_slot_make_page(struct pool *p, uint32_t slot);
+static inline bool pool_slot_is_lazy(const struct pool *p, uint32_t slot)
+{
+	return p->populated[slot] == POOL_SLOT_LAZY;
+}
 static inline uint32_t pool_holes(const struct pool *p)
 {
 	return p->capacity - p->npopulated - p->nlazy;

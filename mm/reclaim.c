@@ -99,7 +99,7 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 	p = &gm->pools[f->node];
 	/* before the trap, which unmaps it; a touch after this look makes a
 	 * page that goes back uncounted: pages_returned is a floor */
-	lazy_page = !f->degraded && p->populated[f->slot] == POOL_SLOT_LAZY &&
+	lazy_page = !f->degraded && pool_slot_is_lazy(p, f->slot) &&
 		    lazy_frame_has_page(gm, idx);
 	ret = frame_trap(m, guest_mem_frame_hva(gm, idx));
 	if (ret < 0) {
