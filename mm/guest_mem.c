@@ -120,19 +120,31 @@ static int bind_lazy_page(const struct pool *p, uint8_t *hva)
 	return ret;
 }
 
-int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32_t slot)
+int guest_mem_map_pages(struct guest_mem *gm, uint32_t idx, uint32_t n, unsigned node,
+			uint32_t slot)
 {
 	struct pool *p = &gm->pools[node];
 	uint8_t *hva = guest_mem_frame_hva(gm, idx);
-	void *m = mmap(hva, FRAME_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_FIXED | MAP_NORESERVE, p->fd,
-		       (off_t)pool_slot_offset(slot));
+	size_t len = (size_t)n * FRAME_SIZE;
+	void *m = mmap(hva, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE,
+		       p->fd, (off_t)pool_slot_offset(slot));
 
 	if (m == MAP_FAILED)
 		return -errno;
 	if (p->backing == POOL_THP)
-		madvise(hva, FRAME_SIZE, MADV_HUGEPAGE);
-	return pool_slot_is_lazy(p, slot) ? bind_lazy_page(p, hva) : 0;
+		madvise(hva, len, MADV_HUGEPAGE);
+	for (uint32_t i = 0; i < n; i++) {
+		int ret = pool_slot_is_lazy(p, slot + i) ? bind_lazy_page(p, hva + (size_t)i * FRAME_SIZE) : 0;
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32_t slot)
+{
+	return guest_mem_map_pages(gm, idx, 1, node, slot);
 }
 
 int guest_mem_map_frame(struct guest_mem *gm, struct frame *f)

@@ -81,6 +81,10 @@ void guest_mem_destroy(struct guest_mem *gm);
 /* Map page slot of node's pool at frame idx's guest address (MAP_FIXED); a
  * lazy slot's mapping is bound to the pool's host node. */
 int guest_mem_map_page(struct guest_mem *gm, uint32_t idx, unsigned node, uint32_t slot);
+/* The same for n frames from idx on, at slots slot.. slot + n - 1: one mmap,
+ * so one page-table and secondary-MMU invalidation for all of them. */
+int guest_mem_map_pages(struct guest_mem *gm, uint32_t idx, uint32_t n, unsigned node,
+			uint32_t slot);
 /* Map frame f's current pool page at its guest address. */
 int guest_mem_map_frame(struct guest_mem *gm, struct frame *f);
 

@@ -7,8 +7,9 @@
  *
  *   isolate_frames            frame off its node list (MAPPED -> ISOLATED);
  *                             its owner may refuse. Undone by putback_frame
- *   get_target_pages          a pre-touched page from the target node's pool.
- *                             Undone by put_target_page
+ *   get_target_pages          a pre-touched page from the target node's pool,
+ *                             adjacent frames on ascending slots. Undone by
+ *                             put_target_page
  *   install_migration_entries userfaultfd write-protect on the frame's guest
  *                             mapping (-> MIGRATING): a guest write to it
  *                             sleeps in the kernel, as in migration_entry_wait();
@@ -24,6 +25,12 @@
  *                             its pool, held writers woken: they complete on the
  *                             new page. A frame that failed at any phase goes
  *                             through undo_move instead: the undos, latest first
+ *
+ * A run of adjacent frames takes one system call in install_migration_entries
+ * and remap_frames (run_length): one page-table change and one invalidation
+ * of KVM's second-level entries for all of them, not one per frame. A run
+ * whose call fails is installed frame by frame; a failed remap fails every
+ * frame of its run, and each is put back.
  *
  * After undo_move the frame is exactly as before: mapping, contents, list
  * position, no write-protection, held writers woken. Because writes are held
@@ -99,31 +106,31 @@ static bool inject_fail(struct migrator *m, enum migrate_step step)
 
 /* ---- the migration entry: userfaultfd write-protect ---- */
 
-static int uffd_wp(struct migrator *m, uint8_t *hva, bool protect)
+static int uffd_wp(struct migrator *m, uint8_t *hva, size_t len, bool protect)
 {
 	struct uffdio_writeprotect wp = {
-		.range = { (uintptr_t)hva, FRAME_SIZE },
+		.range = { (uintptr_t)hva, len },
 		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0, /* clearing also wakes */
 	};
 
 	return ioctl(m->uffd, UFFDIO_WRITEPROTECT, &wp) < 0 ? -errno : 0;
 }
 
-/* From here a guest write to the frame sleeps in the kernel until the entry
- * is removed or the frame is remapped; reads go on. */
-static int install_migration_entry(struct migrator *m, uint8_t *hva)
+/* From here a guest write to the n frames at hva sleeps in the kernel until
+ * the entry is removed or the frame is remapped; reads go on. */
+static int install_migration_entry(struct migrator *m, uint8_t *hva, uint32_t n)
 {
 	struct uffdio_register reg = {
-		.range = { (uintptr_t)hva, FRAME_SIZE },
+		.range = { (uintptr_t)hva, (size_t)n * FRAME_SIZE },
 		.mode = UFFDIO_REGISTER_MODE_WP,
 	};
 	int ret;
 
 	if (ioctl(m->uffd, UFFDIO_REGISTER, &reg) < 0)
 		return -errno;
-	ret = uffd_wp(m, hva, true);
+	ret = uffd_wp(m, hva, reg.range.len, true);
 	if (ret < 0) {
-		struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
+		struct uffdio_range r = reg.range;
 
 		ioctl(m->uffd, UFFDIO_UNREGISTER, &r);
 	}
@@ -135,7 +142,7 @@ static void remove_migration_entry(struct migrator *m, uint8_t *hva)
 {
 	struct uffdio_range r = { (uintptr_t)hva, FRAME_SIZE };
 
-	uffd_wp(m, hva, false);
+	uffd_wp(m, hva, FRAME_SIZE, false);
 	ioctl(m->uffd, UFFDIO_UNREGISTER, &r); /* also wakes any waiter */
 }
 
@@ -176,6 +183,33 @@ static void trace(struct batch *b, enum migrate_step step)
 	for (uint32_t i = 0; i < b->nmoves; i++)
 		idx[i] = b->mv[i].idx;
 	b->m->trace(b->m, step, idx, b->nmoves, b->m->trace_arg);
+}
+
+/* How many moves from i (which has not failed) on make a run: none failed,
+ * adjacent frames of one kind (hugepage or degraded) and, for a remap, on
+ * adjacent target slots. A run takes one system call per phase, so one
+ * page-table change and one secondary-MMU invalidation (KVM flushing every
+ * vCPU's TLB) for all its frames rather than one per frame. */
+static uint32_t run_length(const struct batch *b, uint32_t i, bool adjacent_slots)
+{
+	const struct move *first = &b->mv[i];
+	uint32_t n = 1;
+
+	for (; i + n < b->nmoves; n++) {
+		const struct move *mv = &b->mv[i + n];
+
+		if (mv->err || mv->idx != first->idx + n || mv->src_small != first->src_small ||
+		    (adjacent_slots && mv->dst_slot != first->dst_slot + n))
+			break;
+	}
+	return n;
+}
+
+static int compare_slots(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* A frame that did not move in this pass: in sync mode a busy one gets the
@@ -259,6 +293,22 @@ static void isolate_frames(struct batch *b, const uint32_t *frames, uint32_t n)
 	}
 }
 
+/* The target pages in ascending order over the moves, which come in frame
+ * order: adjacent frames then get adjacent slots wherever the pool's spare
+ * pages are, so that remap_frames maps a run with one mmap. */
+static void sort_target_slots(struct batch *b)
+{
+	uint32_t slots[MIGRATE_BATCH], n = 0;
+
+	for (uint32_t i = 0; i < b->nmoves; i++)
+		if (b->mv[i].dst_slot != FRAME_NONE)
+			slots[n++] = b->mv[i].dst_slot;
+	qsort(slots, n, sizeof(slots[0]), compare_slots);
+	for (uint32_t i = 0, k = 0; i < b->nmoves; i++)
+		if (b->mv[i].dst_slot != FRAME_NONE)
+			b->mv[i].dst_slot = slots[k++];
+}
+
 /* Phase 2, with the frame table lock: a page of the target pool per frame,
  * never of its restore reserve. A lazy source gets its page first
  * (--no-prealloc): then the copy reads the guest's data through the pool,
@@ -280,6 +330,7 @@ static void get_target_pages(struct batch *b)
 		else if ((mv->dst_slot = pool_get_spare_slot(dst)) == FRAME_NONE)
 			mv->err = -ENOMEM;
 	}
+	sort_target_slots(b);
 }
 
 /* Undoes get_target_pages. Called with the frame table lock. */
@@ -301,9 +352,26 @@ static void install_migration_entries(struct batch *b)
 			continue;
 		/* before the entry: a held write read from here on is this move's */
 		migrator_new_gen(b->m, &gm->ft.frames[mv->idx]);
-		mv->err = inject_fail(b->m, MSTEP_UNMAP) ? -EIO :
-			  install_migration_entry(b->m, guest_mem_frame_hva(gm, mv->idx));
-		mv->entry_installed = !mv->err;
+		if (inject_fail(b->m, MSTEP_UNMAP))
+			mv->err = -EIO;
+	}
+	for (uint32_t i = 0, n = 1; i < b->nmoves; i += n) {
+		n = 1;
+		if (b->mv[i].err)
+			continue;
+		n = run_length(b, i, false);
+		if (install_migration_entry(b->m, guest_mem_frame_hva(gm, b->mv[i].idx), n) == 0) {
+			for (uint32_t k = i; k < i + n; k++)
+				b->mv[k].entry_installed = true;
+			continue;
+		}
+		/* the run failed as a whole: each frame alone, for its own error */
+		for (uint32_t k = i; k < i + n; k++) {
+			struct move *mv = &b->mv[k];
+
+			mv->err = install_migration_entry(b->m, guest_mem_frame_hva(gm, mv->idx), 1);
+			mv->entry_installed = !mv->err;
+		}
 	}
 	pthread_mutex_lock(&gm->ft.lock);
 	for (uint32_t i = 0; i < b->nmoves; i++)
@@ -346,13 +414,14 @@ static void copy_pages(struct batch *b)
  * first guest access after the wake would fault through the host and then
  * KVM (docs/migration.md, "No refault after the remap"). Best effort: a
  * failure leaves only that refault. */
-static void prefault_frame(struct migrator *m, uint32_t idx)
+static void prefault_frames(struct migrator *m, uint32_t idx, uint32_t n)
 {
 	if (m->populate_write)
-		madvise(guest_mem_frame_hva(m->gm, idx), FRAME_SIZE, MADV_POPULATE_WRITE);
+		madvise(guest_mem_frame_hva(m->gm, idx), (size_t)n * FRAME_SIZE, MADV_POPULATE_WRITE);
 }
 
-/* Phase 5: the guest range shows the new page, already mapped. */
+/* Phase 5: the guest range shows the new pages, already mapped; a run of
+ * frames on adjacent slots with one mmap. */
 static void remap_frames(struct batch *b)
 {
 	for (uint32_t i = 0; i < b->nmoves; i++) {
@@ -360,11 +429,25 @@ static void remap_frames(struct batch *b)
 
 		if (mv->err)
 			continue;
-		mv->remap_tried = true;
-		mv->err = inject_fail(b->m, MSTEP_REMAP) ? -ENOMEM :
-			  guest_mem_map_page(b->m->gm, mv->idx, b->target, mv->dst_slot);
-		if (!mv->err)
-			prefault_frame(b->m, mv->idx);
+		if (inject_fail(b->m, MSTEP_REMAP)) {
+			mv->remap_tried = true;
+			mv->err = -ENOMEM;
+		}
+	}
+	for (uint32_t i = 0, n = 1; i < b->nmoves; i += n) {
+		int err;
+
+		n = 1;
+		if (b->mv[i].err)
+			continue;
+		n = run_length(b, i, true);
+		err = guest_mem_map_pages(b->m->gm, b->mv[i].idx, n, b->target, b->mv[i].dst_slot);
+		for (uint32_t k = i; k < i + n; k++) {
+			b->mv[k].remap_tried = true;
+			b->mv[k].err = err;
+		}
+		if (!err)
+			prefault_frames(b->m, b->mv[i].idx, n);
 	}
 	trace(b, MSTEP_REMAP);
 }

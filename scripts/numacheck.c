@@ -25,16 +25,17 @@
  *
  * Finding guest RAM: frameshift maps every 2 MiB frame MAP_SHARED from a
  * per-node memfd named "frameshift-node<N>" at a fixed place in one 2 MiB
- * aligned range of exactly --mem bytes; a ballooned frame is instead a
- * private anonymous mapping registered with userfaultfd (smaps VmFlags "um",
- * see mm/reclaim.c), and adjacent ones may merge; a degraded frame (restored
- * while the host had no hugepage) maps its stretch of the ordinary-page file
- * "frameshift-small-pages", and adjacent ones may merge too. Each pool also has one
- * whole-file "view" mapping of the same memfd, so guest RAM is the run of
- * adjacent mappings, each a 2 MiB memfd:frameshift-node* one (hugetlb
- * mappings never merge, so this needs hugetlb backing), a ballooned or a
- * degraded one, that adds up to BYTES; the views are single mappings of the
- * whole file.
+ * aligned range of exactly --mem bytes; a migration maps a run of adjacent
+ * frames on adjacent pages of a pool with one mmap, so one mapping may hold
+ * several frames. A ballooned frame is instead a private anonymous mapping
+ * registered with userfaultfd (smaps VmFlags "um", see mm/reclaim.c), and
+ * adjacent ones may merge; a degraded frame (restored while the host had no
+ * hugepage) maps its stretch of the ordinary-page file
+ * "frameshift-small-pages", and adjacent ones may merge too. Each pool also
+ * has one whole-file "view" mapping of the same memfd, a frame larger than
+ * guest RAM (room for every frame and a reserve page), so guest RAM is the
+ * run of adjacent mappings of whole frames, of memfd:frameshift-node* files,
+ * ballooned or degraded, that adds up to BYTES.
  *
  * where and kmove: a page is only visible to move_pages and numa_maps while
  * the process has a page-table entry for it, and a frame frameshift just
@@ -54,11 +55,10 @@
  *   present=<per frame: 1 the pool file has a page at that offset, 0 not>
  *   backing=<per frame N:OFFSET_MiB, comma-separated, '-' for none>
  *
- * mapped: mapped=<per frame: 1 if its mapping's smaps block counts any of it
- * as mapped (Rss, Shared_Hugetlb or Private_Hugetlb above 0), else 0>. A
- * frame frameshift just remapped is 0 until someone touches it, unless it was
- * prefaulted. A mapping of several frames (ballooned, degraded) counts for
- * each of them. Like backing, it faults nothing in.
+ * mapped: mapped=<per frame: 1 if PID's page tables map any of its pages
+ * (/proc/PID/pagemap, bit 63), else 0>. A frame frameshift just remapped is
+ * 0 until someone touches it, unless it was prefaulted. Like backing, it
+ * faults nothing in.
  *
  * hugepages: free=F0,F1,... from /sys/devices/system/node/node<N>; with PID,
  * pool_pages=P0,P1,... the 2 MiB pages each pool file holds (fstat st_blocks,
@@ -152,25 +152,21 @@ static int node_count(void)
 struct backing {
 	int node;          /* the pool file's frameshift node, -1: none, SMALL_PAGES */
 	unsigned long off; /* offset in the pool file */
-	bool mapped;       /* in PID's page tables now (smaps) */
 };
 
 /* One mapping of /proc/PID/smaps as the range finder sees it. */
 struct vma {
 	unsigned long a, b, off;
 	int node;  /* memfd:frameshift-node<N>: N; -1 anonymous; SMALL_PAGES; -2 anything else */
-	unsigned long mapped_kb; /* Rss + Shared_Hugetlb + Private_Hugetlb */
 };
 
-/* Is v a piece of guest RAM: one frame of a pool file, or ballooned or
- * degraded frames? */
+/* Is v a piece of guest RAM: frames of a pool file, ballooned or degraded
+ * frames? */
 static bool guest_piece(const struct vma *v, bool uffd_missing)
 {
 	bool whole_frames = v->a % FRAME == 0 && (v->b - v->a) % FRAME == 0;
 
-	if (v->node >= 0)
-		return v->b - v->a == FRAME;
-	if (v->node == SMALL_PAGES)
+	if (v->node >= 0 || v->node == SMALL_PAGES)
 		return whole_frames;
 	return v->node == -1 && uffd_missing && whole_frames;
 }
@@ -182,7 +178,7 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 	char path[64], line[4096];
 	unsigned long run_start = 0, run_end = 0, n = bytes / FRAME;
 	struct backing *own = fb ? NULL : calloc(n, sizeof(*own));
-	struct vma v = { 0, 0, 0, -2, 0 };
+	struct vma v = { 0, 0, 0, -2 };
 	FILE *f;
 
 	if (bytes < 2 * FRAME || bytes % FRAME)
@@ -196,7 +192,6 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long a, b, off;
 		char *p;
-		unsigned long kb;
 		int at = 0;
 
 		/* a mapping's header line: "A-B perms offset dev inode   path"
@@ -206,12 +201,7 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 			p[strcspn(p, "\n")] = 0;
 			v = (struct vma){ a, b, off, !*p ? -1 : !strncmp(p, POOL_NAME, strlen(POOL_NAME)) ?
 					  atoi(p + strlen(POOL_NAME)) :
-					  !strncmp(p, SMALL_PAGES_NAME, strlen(SMALL_PAGES_NAME)) ? SMALL_PAGES : -2, 0 };
-			continue;
-		}
-		if (sscanf(line, "Rss: %lu kB", &kb) == 1 || sscanf(line, "Shared_Hugetlb: %lu kB", &kb) == 1 ||
-		    sscanf(line, "Private_Hugetlb: %lu kB", &kb) == 1) {
-			v.mapped_kb += kb;
+					  !strncmp(p, SMALL_PAGES_NAME, strlen(SMALL_PAGES_NAME)) ? SMALL_PAGES : -2 };
 			continue;
 		}
 		/* VmFlags ends each mapping's block: decide on it here */
@@ -229,7 +219,6 @@ static void find_range(pid_t pid, unsigned long bytes, unsigned long *startp, st
 
 			fa->node = v.node;
 			fa->off = v.node < 0 ? 0 : v.off + (a - v.a);
-			fa->mapped = v.mapped_kb > 0;
 		}
 		run_end = v.b;
 		if (run_end - run_start == bytes && run_start % FRAME == 0) {
@@ -528,15 +517,31 @@ static int cmd_backing(pid_t pid, unsigned long bytes)
 
 static int cmd_mapped(pid_t pid, unsigned long bytes)
 {
-	unsigned long start, n = bytes / FRAME;
-	struct backing *fb = calloc(n, sizeof(*fb));
+	unsigned long start, n = bytes / FRAME, psz = (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned long per = FRAME / psz;
+	uint64_t *e = calloc(per, sizeof(*e));
+	char path[64];
+	int fd;
 
-	find_range(pid, bytes, &start, fb);
+	find_range(pid, bytes, &start, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !e)
+		die("%s: %s", path, strerror(errno));
 	printf("mapped=");
-	for (unsigned long i = 0; i < n; i++)
-		putchar(fb[i].mapped ? '1' : '0');
+	for (unsigned long i = 0; i < n; i++) {
+		off_t at = (off_t)((start + i * FRAME) / psz * sizeof(*e));
+		bool any = false;
+
+		if (pread(fd, e, per * sizeof(*e), at) != (ssize_t)(per * sizeof(*e)))
+			die("%s: %s", path, strerror(errno));
+		for (unsigned long k = 0; k < per && !any; k++)
+			any = e[k] >> 63;
+		putchar(any ? '1' : '0');
+	}
 	printf("\n");
-	free(fb);
+	close(fd);
+	free(e);
 	return 0;
 }
 

@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "mm/migrate.h"
@@ -387,6 +390,146 @@ START_TEST(lazy_source_without_page_stays)
 }
 END_TEST
 
+/* ---- runs: adjacent frames move with one call per phase ----
+ * The test binary is linked with --wrap=mmap and --wrap=ioctl
+ * (tests/local.mk): these count the engine's fixed mappings and userfaultfd
+ * registrations, and fail one where a test asks. */
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int __real_ioctl(int fd, unsigned long req, void *arg);
+
+static unsigned fixed_maps, registers;
+static bool fail_fixed_map, fail_register;
+
+/* A failing MAP_FIXED drops the old mapping first, as the kernel may */
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (flags & MAP_FIXED) {
+		fixed_maps++;
+		if (fail_fixed_map) {
+			fail_fixed_map = false;
+			__real_mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			errno = ENOMEM;
+			return MAP_FAILED;
+		}
+	}
+	return __real_mmap(addr, len, prot, flags, fd, off);
+}
+
+int __wrap_ioctl(int fd, unsigned long req, void *arg)
+{
+	if (req == UFFDIO_REGISTER) {
+		registers++;
+		if (fail_register) {
+			fail_register = false;
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return __real_ioctl(fd, req, arg);
+}
+
+/* How many mappings (/proc/self/maps lines) guest RAM is now. */
+static unsigned guest_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uintptr_t lo = (uintptr_t)gm.hva, hi = lo + gm.size, a, b;
+	char line[512];
+	unsigned n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && a < hi && b > lo)
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void counters_reset(void)
+{
+	fixed_maps = registers = 0;
+	fail_fixed_map = fail_register = false;
+}
+
+/* Eight adjacent frames: one write-protect registration and one mmap; their
+ * new pages sit on adjacent slots, so the kernel shows guest RAM as one
+ * mapping of node 1's pool (it was one per frame, from set-up). */
+START_TEST(a_run_moves_with_one_call_per_phase)
+{
+	struct migrate_result r;
+	uint64_t sum;
+
+	fill(21);
+	sum = checksum();
+	/* node 1's pages made beforehand, as many as it holds: a stack, they
+	 * come out highest first */
+	pool_fill(&gm.pools[1], NFRAMES);
+	ck_assert_uint_ge(gm.pools[1].nfree, NFRAMES);
+	ck_assert_uint_gt(guest_mappings(), 1);
+	counters_reset();
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, NFRAMES);
+	ck_assert_uint_eq(registers, 1);
+	ck_assert_uint_eq(fixed_maps, 1);
+	ck_assert_uint_eq(guest_mappings(), 1);
+	for (uint32_t f = 1; f < NFRAMES; f++)
+		ck_assert_uint_eq(gm.ft.frames[f].slot, gm.ft.frames[0].slot + f);
+	ck_assert_uint_eq(checksum(), sum);
+	/* two runs: frames 0-2 and 5-7 */
+	uint32_t two[] = { 0, 1, 2, 5, 6, 7 };
+
+	counters_reset();
+	ck_assert_int_eq(migrate_frames(&mig, two, 6, 0, MIGRATE_SYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, 6);
+	ck_assert_uint_eq(registers, 2);
+	ck_assert_uint_eq(fixed_maps, 2);
+	ck_assert_uint_eq(checksum(), sum);
+}
+END_TEST
+
+/* The mmap of a run fails after dropping the old mappings: every frame of
+ * the run is put back, mapped on its old page, contents intact. */
+START_TEST(a_failed_run_remap_puts_every_frame_back)
+{
+	struct migrate_result r;
+	uint64_t sum;
+
+	fill(22);
+	sum = checksum();
+	counters_reset();
+	fail_fixed_map = true;
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_ASYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(r.moved, 0);
+	ck_assert_uint_eq(r.failed, NFRAMES);
+	ck_assert_uint_eq(mig.stats.putbacks, NFRAMES);
+	assert_all_on(0);
+	ck_assert_uint_eq(checksum(), sum);
+	ck_assert_uint_eq(gm.pools[0].npopulated + gm.pools[1].npopulated,
+			  gm.pools[0].nfree + gm.pools[1].nfree + NFRAMES);
+	for (uint32_t f = 0; f < NFRAMES; f++) {
+		guest_mem_frame_hva(&gm, f)[9] = 0xa5;
+		ck_assert_uint_eq(pool_slot_addr(&gm.pools[0], gm.ft.frames[f].slot)[9], 0xa5);
+	}
+}
+END_TEST
+
+/* The run's registration fails: each frame is tried alone, and moves. */
+START_TEST(a_failed_run_entry_is_tried_frame_by_frame)
+{
+	struct migrate_result r;
+	uint64_t sum;
+
+	fill(23);
+	sum = checksum();
+	counters_reset();
+	fail_register = true;
+	ck_assert_int_eq(migrate_frames(&mig, all, NFRAMES, 1, MIGRATE_ASYNC, MR_USER, &r), 0);
+	ck_assert_uint_eq(registers, 1 + NFRAMES);
+	ck_assert_uint_eq(r.moved, NFRAMES);
+	assert_all_on(1);
+	ck_assert_uint_eq(checksum(), sum);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -411,6 +554,13 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, lazy_frames_move);
 	tcase_add_test(tc, lazy_source_without_page_stays);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("runs");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, a_run_moves_with_one_call_per_phase);
+	tcase_add_test(tc, a_failed_run_remap_puts_every_frame_back);
+	tcase_add_test(tc, a_failed_run_entry_is_tried_frame_by_frame);
 	suite_add_tcase(s, tc);
 	return s;
 }
