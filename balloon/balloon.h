@@ -65,7 +65,8 @@ struct balloon_counters {
 	uint64_t stats_unknown_tags;
 	uint64_t config_errors;         /* writes the driver may not make */
 	/* host side */
-	uint64_t frames_reclaimed;      /* hugepages given back to the host */
+	uint64_t frames_reclaimed;      /* frames ballooned on the host side */
+	uint64_t hugepages_returned;    /* of those, frames whose hugepage went back */
 	uint64_t frames_restored;       /* by deflate or reset */
 	uint64_t frames_touched;        /* the guest touched a ballooned frame */
 	uint64_t reclaim_busy;          /* frame being migrated: retried later */

@@ -37,7 +37,7 @@ static struct json_object *host_json(const struct balloon_status *s)
 	uint64_t returned = (uint64_t)c->frames_isolated * BALLOON_PAGES_PER_FRAME;
 
 	json_add_int(o, "frames_isolated", c->frames_isolated);
-	json_add_int(o, "hugepages_returned", (int64_t)c->frames_reclaimed);
+	json_add_int(o, "hugepages_returned", (int64_t)c->hugepages_returned);
 	json_add_int(o, "hugepages_restored", (int64_t)c->frames_restored);
 	json_add_int(o, "frames_touched", (int64_t)c->frames_touched);
 	json_add_int(o, "frames_pending", c->frames_pending);
@@ -271,6 +271,6 @@ void balloon_log_summary(struct balloon *b)
 	log_info("virtio-balloon: %" PRIu64 " pages inflated, %" PRIu64 " deflated; %" PRIu64
 		 " hugepages returned to the host, %" PRIu64 " restored, %" PRIu64
 		 " touched; %u frames isolated, %" PRIu64 " KiB stranded at exit; %" PRIu64 " guest errors",
-		 s.c.pages_inflated, s.c.pages_deflated, s.c.frames_reclaimed, s.c.frames_restored,
+		 s.c.pages_inflated, s.c.pages_deflated, s.c.hugepages_returned, s.c.frames_restored,
 		 s.c.frames_touched, s.c.frames_isolated, s.c.stranded_pages * 4, errors);
 }

@@ -135,8 +135,9 @@ int try_reclaim(struct balloon *b, uint32_t fr, int why)
 	dt = now_monotonic() - t0;
 
 	pthread_mutex_lock(&b->map_lock);
-	if (ret == 0) {
+	if (ret >= 0) {
 		b->c.frames_reclaimed++;
+		b->c.hugepages_returned += (unsigned)ret;
 		b->c.reclaim_seconds += dt;
 		if (dt > b->c.reclaim_max)
 			b->c.reclaim_max = dt;
@@ -158,7 +159,7 @@ int try_reclaim(struct balloon *b, uint32_t fr, int why)
 		}
 	}
 	pthread_mutex_unlock(&b->map_lock);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 /* 0 once frame fr has a page again (by us, or a touch first), or -errno. */

@@ -62,8 +62,9 @@ uint32_t pool_get_spare_slot(struct pool *p);
 /* Return a slot to the free list; its page stays populated for reuse. */
 void pool_put_slot(struct pool *p, uint32_t slot);
 /* Give a slot's host page back to the host (punch a hole); the slot becomes
- * free. A lazy slot may have had no page: the caller, who can tell, counts
- * one it had in pages_returned. */
+ * a hole. Returns 1 if a page went back (counted in pages_returned), 0 if
+ * none did (a lazy slot whose page the guest never made, by the file's
+ * block count), or -errno. */
 int pool_release_slot(struct pool *p, uint32_t slot);
 /* Take a hole for a frame whose page its first touch makes; FRAME_NONE if
  * the pool has no hole. Allocates nothing. */

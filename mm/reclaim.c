@@ -59,28 +59,12 @@ int frame_map_backing(struct migrator *m, struct frame *f)
 	return guest_mem_map_frame(m->gm, f);
 }
 
-/* Whether lazy frame idx (--no-prealloc) has a page: the guest's touch
- * maps it in this process (KVM faults through the guest mapping), and the
- * VMM never reads a lazy frame another way. */
-static bool lazy_frame_has_page(struct guest_mem *gm, uint32_t idx)
-{
-	unsigned char vec[FRAME_SIZE / 4096];
-
-	if (mincore(guest_mem_frame_hva(gm, idx), FRAME_SIZE, vec) < 0)
-		return false;
-	for (size_t i = 0; i < sizeof(vec); i++)
-		if (vec[i] & 1)
-			return true;
-	return false;
-}
-
 int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops, void *owner)
 {
 	struct guest_mem *gm = m->gm;
 	struct frame_table *ft = &gm->ft;
 	struct frame *f;
 	struct pool *p;
-	bool lazy_page;
 	int ret;
 
 	if (idx >= ft->nframes)
@@ -97,10 +81,6 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 	}
 	migrator_new_gen(m, f);
 	p = &gm->pools[f->node];
-	/* before the trap, which unmaps it; a touch after this look makes a
-	 * page that goes back uncounted: pages_returned is a floor */
-	lazy_page = !f->degraded && pool_slot_is_lazy(p, f->slot) &&
-		    lazy_frame_has_page(gm, idx);
 	ret = frame_trap(m, guest_mem_frame_hva(gm, idx));
 	if (ret < 0) {
 		/* put the page back under the guest: nothing changed */
@@ -110,15 +90,16 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 		return ret;
 	}
 	frame_list_del(ft, &ft->node_list[f->node], f);
+	ret = 0;
 	if (f->degraded) {
 		frame_drop_small_pages(m, idx);
 		f->degraded = 0;
-	} else if (pool_release_slot(p, f->slot) == 0) {
-		p->pages_returned += lazy_page;
-	} else if (pool_slot_make_page(p, f->slot) == 0) {
+	} else if ((ret = pool_release_slot(p, f->slot)) < 0) {
 		/* the host keeps the page, the frame is still ballooned; a free
 		 * slot has a page (a lazy one without stays out of use) */
-		pool_put_slot(p, f->slot);
+		ret = 0;
+		if (pool_slot_make_page(p, f->slot) == 0)
+			pool_put_slot(p, f->slot);
 	}
 	f->slot = FRAME_NONE;
 	f->state = FRAME_BALLOONED;
@@ -126,7 +107,7 @@ int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops,
 	f->owner = owner;
 	m->stats.reclaimed++;
 	pthread_mutex_unlock(&ft->lock);
-	return 0;
+	return ret;
 }
 
 /* A zeroed page of the frame's node, or if that node has none, of any node

@@ -14,7 +14,10 @@
  * the pool (the host's free hugepage count rises) and record ops/owner as the
  * frame's owner. The guest range then traps: a guest access puts the frame
  * back (frame_fault_restore), telling the owner through ops->putback.
- * Returns 0, -EBUSY (isolated or migrating: try later), -EINVAL (not MAPPED). */
+ * Returns 1 if a hugepage went back to the host; 0 if the frame is ballooned
+ * but none did (a degraded frame's ordinary pages went; a --no-prealloc frame
+ * the guest never touched had none; the host kept the page); -EBUSY
+ * (isolated or migrating: try later), -EINVAL (not MAPPED). */
 int frame_reclaim(struct migrator *m, uint32_t idx, const struct frame_ops *ops, void *owner);
 
 /* BALLOONED -> MAPPED: a fresh zeroed page mapped at the frame's guest

@@ -60,7 +60,7 @@ uint64_t ram_hash(void)
 	return h;
 }
 
-static void setup_guest(uint32_t nframes, pool_populate_fn populate)
+static void setup_guest(uint32_t nframes, pool_populate_fn populate, bool lazy)
 {
 	struct guest_mem_config cfg;
 	char err[256] = "";
@@ -68,6 +68,7 @@ static void setup_guest(uint32_t nframes, pool_populate_fn populate)
 	ck_assert_msg(sim_guest_config(&cfg, (uint64_t)nframes * FRAME_SIZE, SIM_GUEST_NODES, "interleave:0,1",
 				       1, err, sizeof(err)) == 0, "%s", err);
 	cfg.populate = populate;
+	cfg.lazy = lazy;
 	ck_assert_msg(sim_guest_build_config(&gm, &mig, &cfg, 1, err, sizeof(err)) == 0, "%s", err);
 	b = balloon_create(&gm, &mig, BASE);
 	ck_assert_ptr_nonnull(b);
@@ -82,14 +83,21 @@ static void setup_guest(uint32_t nframes, pool_populate_fn populate)
 
 static void setup(void)
 {
-	setup_guest(NFRAMES, NULL);
+	setup_guest(NFRAMES, NULL, false);
+}
+
+/* --no-prealloc: a frame's page comes with its first touch; frame NFRAMES,
+ * past the pattern, is never touched */
+static void setup_lazy(void)
+{
+	setup_guest(NFRAMES + 1, NULL, true);
 }
 
 /* pages come on first touch: only frames 0..NFRAMES-1 and what a test
  * touches take memory */
 static void setup_high_ram(void)
 {
-	setup_guest(HIGH_RAM_FRAMES, sim_populate_lazy);
+	setup_guest(HIGH_RAM_FRAMES, sim_populate_lazy, false);
 }
 
 static void teardown(void)
@@ -118,6 +126,11 @@ TCase *balloon_tcase(Suite *s, const char *name)
 TCase *balloon_tcase_high_ram(Suite *s, const char *name)
 {
 	return tcase_with(s, name, setup_high_ram);
+}
+
+TCase *balloon_tcase_lazy(Suite *s, const char *name)
+{
+	return tcase_with(s, name, setup_lazy);
 }
 
 void status(struct balloon_status *s)

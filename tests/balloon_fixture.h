@@ -41,9 +41,11 @@ extern struct virtio_mmio *t;
 extern struct vdrv_queue q_infl, q_defl, q_stats, q_rep;
 
 /* A test case of s, named name, whose every test runs on a fresh guest,
- * balloon and queues: of NFRAMES frames, or of HIGH_RAM_FRAMES. */
+ * balloon and queues: of NFRAMES frames, of HIGH_RAM_FRAMES, or of
+ * NFRAMES + 1 with --no-prealloc (the last frame never touched). */
 TCase *balloon_tcase(Suite *s, const char *name);
 TCase *balloon_tcase_high_ram(Suite *s, const char *name);
+TCase *balloon_tcase_lazy(Suite *s, const char *name);
 
 /* Where guest address gpa lies in this process. */
 uint8_t *hva(uint64_t gpa);

@@ -71,6 +71,7 @@ START_TEST(full_frame_reclaimed_any_order)
 	ck_assert_uint_eq(s.c.inflate_requests, 9);
 	ck_assert_uint_eq(s.c.pages_inflated, 2 * PPF);
 	ck_assert_uint_eq(s.c.frames_reclaimed, 2);
+	ck_assert_uint_eq(s.c.hugepages_returned, 2);
 	ck_assert_uint_eq(s.c.frames_isolated, 2);
 	ck_assert_uint_eq(s.c.stranded_pages, 0);
 	ck_assert_uint_eq(s.c.guest_errors, 0);
@@ -564,6 +565,40 @@ START_TEST(pfn_array_in_ballooned_memory)
 }
 END_TEST
 
+/* ---- --no-prealloc (balloon_tcase_lazy) ---- */
+
+/* Two whole frames ballooned: frame 2, which the guest wrote, and frame
+ * NFRAMES, which it never touched and so never had a page. Both are
+ * ballooned; one hugepage went back, and the host's count says one, as the
+ * pool file's own size does. */
+START_TEST(lazy_frame_never_touched_returns_no_hugepage)
+{
+	struct balloon_status s;
+	uint32_t pfns[2 * PPF];
+	struct pool *p0 = &gm.pools[0], *p1 = &gm.pools[1];
+	uint64_t held;
+
+	/* frame 0's pages all made now: the rings and PFN arrays will not grow
+	 * the pool files between the two looks */
+	memset(guest_mem_frame_hva(&gm, 0), 0, FRAME_SIZE);
+	start(ALL_FEATURES);
+	held = pool_file_bytes(p0) + pool_file_bytes(p1);
+	for (unsigned i = 0; i < PPF; i++) {
+		pfns[i] = 2 * PPF + i;
+		pfns[PPF + i] = NFRAMES * PPF + i;
+	}
+	for (unsigned off = 0; off < 2 * PPF; off += 128)
+		send(&q_infl, pfns + off, 128);
+	ck_assert_uint_eq(gm.ft.frames[2].state, FRAME_BALLOONED);
+	ck_assert_uint_eq(gm.ft.frames[NFRAMES].state, FRAME_BALLOONED);
+	status(&s);
+	ck_assert_uint_eq(s.c.frames_reclaimed, 2);
+	ck_assert_uint_eq(s.c.hugepages_returned, 1);
+	ck_assert_uint_eq(p0->pages_returned + p1->pages_returned, 1);
+	ck_assert_uint_eq(pool_file_bytes(p0) + pool_file_bytes(p1), held - FRAME_SIZE);
+}
+END_TEST
+
 /* ---- RAM above 4 GiB (balloon_tcase_high_ram: 3 GiB + 8 MiB) ---- */
 
 /* The guest's PFNs of a frame above the hole balloon that frame (1537, at
@@ -614,6 +649,7 @@ static Suite *make_suite(void)
 	TCase *host = balloon_tcase(s, "host");
 	TCase *pfn = balloon_tcase(s, "bad-pfns");
 	TCase *high = balloon_tcase_high_ram(s, "high-ram");
+	TCase *lazy = balloon_tcase_lazy(s, "lazy");
 
 	tcase_add_test(host, full_frame_reclaimed_any_order);
 	tcase_add_test(host, deflate_restores_zeroed);
@@ -625,6 +661,7 @@ static Suite *make_suite(void)
 	tcase_add_test(host, touch_of_reported_frame_keeps_inflated_pages);
 	tcase_add_test(host, touch_is_known_before_the_guest_runs_on);
 	tcase_add_test(host, reset_gives_everything_back);
+	tcase_add_test(lazy, lazy_frame_never_touched_returns_no_hugepage);
 
 	tcase_add_test(pfn, pfn_outside_ram);
 	tcase_add_test(pfn, pfn_duplicate_in_request);

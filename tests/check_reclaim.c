@@ -61,7 +61,7 @@ START_TEST(reclaim_returns_the_page)
 	struct frame *f = &gm.ft.frames[2];
 	uint32_t populated = gm.pools[0].npopulated;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 1);
 	ck_assert_uint_eq(f->state, FRAME_BALLOONED);
 	ck_assert_uint_eq(gm.pools[0].npopulated, populated - 1);
 	ck_assert_uint_eq(gm.pools[0].pages_returned, 1);
@@ -81,7 +81,7 @@ END_TEST
 
 START_TEST(restore_gives_zeroed_page)
 {
-	ck_assert_int_eq(frame_reclaim(&mig, 5, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 5, &test_ops, &owner_token), 1);
 	ck_assert_int_eq(frame_restore(&mig, 5), 0);
 	ck_assert_uint_eq(gm.ft.frames[5].state, FRAME_MAPPED);
 	ck_assert_ptr_null(gm.ft.frames[5].ops);
@@ -104,7 +104,7 @@ START_TEST(touch_puts_back)
 	pthread_t t;
 	void *val;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 1);
 	pthread_create(&t, NULL, touch, guest_mem_frame_hva(&gm, 6) + 4096);
 	pthread_join(t, &val);
 	ck_assert_uint_eq((uintptr_t)val, 0);
@@ -143,7 +143,7 @@ START_TEST(touch_tells_owner_after_mapping)
 	uint8_t *hva = guest_mem_frame_hva(&gm, 6);
 	pthread_t t;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 6, &probing_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 6, &probing_ops, &owner_token), 1);
 	pthread_create(&t, NULL, touch, hva);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(putbacks, 1);
@@ -189,7 +189,7 @@ START_TEST(owner_marked_only_after_the_map)
 	uint8_t *hva = guest_mem_frame_hva(&gm, 6);
 	pthread_t t;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 1);
 	mig.inject.no_small_pages = true;
 	pool_maps_fail(true);
 	ck_assert_int_lt(frame_fault_restore(&mig, 6), 0);
@@ -212,7 +212,7 @@ START_TEST(restore_has_a_reserve)
 	uint32_t frames[] = { 0, 1, 2, 3 };
 	struct migrate_result r;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 7, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 7, &test_ops, &owner_token), 1);
 	sim_host_pages(2); /* node 1: its spare page and 2 more */
 	gm.pools[1].populate = sim_populate;
 	gm.pools[0].populate = sim_populate;
@@ -256,7 +256,7 @@ START_TEST(degraded_frame_returns_to_hugepages)
 	uint64_t sum;
 	pthread_t t;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 1);
 	host_runs_dry();
 	pthread_create(&t, NULL, touch_and_fill, hva);
 	pthread_join(t, NULL);
@@ -295,7 +295,7 @@ END_TEST
  * for the reader) goes back onto a hugepage too. */
 START_TEST(deflated_degraded_frame_returns)
 {
-	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 1);
 	host_runs_dry();
 	ck_assert_int_eq(frame_restore(&mig, 2), 0);
 	ck_assert_uint_eq(gm.ft.frames[2].degraded, 1);
@@ -319,11 +319,12 @@ START_TEST(degraded_frame_reclaims)
 {
 	uint32_t per_node[MAX_NODES];
 
-	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 1);
 	host_runs_dry();
 	ck_assert_int_eq(frame_restore(&mig, 3), 0);
 	ck_assert_uint_eq(gm.ft.frames[3].degraded, 1);
 	ck_assert(all_bytes(guest_mem_frame_hva(&gm, 3), 0));
+	/* its ordinary pages go back, no hugepage */
 	ck_assert_int_eq(frame_reclaim(&mig, 3, &test_ops, &owner_token), 0);
 	ck_assert_uint_eq(gm.ft.frames[3].degraded, 0);
 	ck_assert_uint_eq(frame_table_count_degraded(&gm.ft, per_node), 0);
@@ -345,7 +346,7 @@ static void balloon_and_touch(uint32_t f, pthread_t *t)
 {
 	migrator_stop_reader(&mig);
 	touched = false;
-	ck_assert_int_eq(frame_reclaim(&mig, f, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, f, &test_ops, &owner_token), 1);
 	pthread_create(t, NULL, touch_and_say, guest_mem_frame_hva(&gm, f));
 }
 
@@ -356,7 +357,7 @@ static void deflate_and_balloon_again(uint32_t f)
 	ck_assert_int_eq(frame_restore(&mig, f), 0);
 	for (int i = 0; i < 200 && !__atomic_load_n(&touched, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
-	ck_assert_int_eq(frame_reclaim(&mig, f, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, f, &test_ops, &owner_token), 1);
 }
 
 /* A touch still unread when a deflate restores the frame goes with the
@@ -404,7 +405,7 @@ START_TEST(no_owner_hook_after_the_reader_stops)
 {
 	pthread_t t;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 5, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 5, &test_ops, &owner_token), 1);
 	host_runs_dry();
 	mig.inject.no_small_pages = true;
 	pthread_create(&t, NULL, touch, guest_mem_frame_hva(&gm, 5));
@@ -427,7 +428,7 @@ START_TEST(ballooned_frames_move_without_copy)
 	uint32_t frames[] = { 1, 2, 3 };
 	struct migrate_result r;
 
-	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 2, &test_ops, &owner_token), 1);
 	ck_assert_int_eq(migrate_frames(&mig, frames, 3, 1, MIGRATE_SYNC, MR_USER, &r), 0);
 	ck_assert_uint_eq(r.moved, 3);
 	ck_assert_uint_eq(r.nocopy, 1);
@@ -445,7 +446,7 @@ END_TEST
 /* With neither a hugepage nor ordinary pages, a restore fails cleanly. */
 START_TEST(restore_without_any_page_fails_cleanly)
 {
-	ck_assert_int_eq(frame_reclaim(&mig, 0, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 0, &test_ops, &owner_token), 1);
 	host_runs_dry();
 	mig.inject.no_small_pages = true;
 	ck_assert_int_eq(frame_restore(&mig, 0), -ENOMEM);
@@ -495,7 +496,7 @@ START_TEST(copy_baseline_never_reads_a_returned_page)
 	for (int i = 0; !leaked && now_monotonic() < end; i++) {
 		uint32_t k = (uint32_t)i % NFRAMES, slot = gm.ft.frames[k].slot;
 
-		ck_assert_int_eq(frame_reclaim(&mig, k, &test_ops, &owner_token), 0);
+		ck_assert_int_eq(frame_reclaim(&mig, k, &test_ops, &owner_token), 1);
 		/* nothing but this loop's restore populates the slot again */
 		leaked = slot_has_data(&gm.pools[0], slot);
 		usleep(500); /* a baseline that copied frame k unlocked is still at it */
@@ -521,14 +522,6 @@ static void setup_lazy(void)
 		memset(guest_mem_frame_hva(&gm, f), 0xa0 + f, FRAME_SIZE);
 }
 
-static uint64_t pool_file_bytes(const struct pool *p)
-{
-	struct stat st;
-
-	ck_assert_int_eq(fstat(p->fd, &st), 0);
-	return (uint64_t)st.st_blocks * 512;
-}
-
 /* A lazy frame the guest touched gives its page back and counts; one it
  * never touched has none to give and does not; either comes back as a
  * zeroed page the pool populated. */
@@ -538,10 +531,11 @@ START_TEST(lazy_reclaim_counts_real_pages)
 	uint64_t bytes = pool_file_bytes(p);
 
 	ck_assert_uint_eq(bytes, 4 * FRAME_SIZE); /* touched (node 0 has no room for a reserve) */
-	ck_assert_int_eq(frame_reclaim(&mig, 1, &test_ops, &owner_token), 0);
+	ck_assert_int_eq(frame_reclaim(&mig, 1, &test_ops, &owner_token), 1);
 	ck_assert_uint_eq(p->pages_returned, 1);
 	ck_assert_uint_eq(p->nlazy, NFRAMES - 1);
 	ck_assert_uint_eq(pool_file_bytes(p), bytes - FRAME_SIZE);
+	/* never touched: ballooned, but no hugepage went back */
 	ck_assert_int_eq(frame_reclaim(&mig, 6, &test_ops, &owner_token), 0);
 	ck_assert_uint_eq(p->pages_returned, 1);
 	ck_assert_uint_eq(p->nlazy, NFRAMES - 2);

@@ -1,5 +1,6 @@
 /* sim_guest.c - the simulated guest memory of the tests (sim_guest.h). */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "tests/sim_guest.h"
 
@@ -59,4 +60,11 @@ int sim_populate(struct pool *p, uint32_t slot)
 	if (sim_populate_calls++ >= host_pages)
 		return -ENOMEM;
 	return pool_populate_host(p, slot);
+}
+
+uint64_t pool_file_bytes(const struct pool *p)
+{
+	struct stat st;
+
+	return fstat(p->fd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : UINT64_MAX;
 }

@@ -49,5 +49,9 @@ extern unsigned sim_populate_calls;
 int sim_populate_lazy(struct pool *p, uint32_t slot);
 void sim_host_pages(unsigned pages);
 int sim_populate(struct pool *p, uint32_t slot);
+/* Bytes the pool's memfd really holds (pages allocated in the file), by the
+ * kernel's count (st_blocks); UINT64_MAX, which no check expects, if it
+ * cannot tell. */
+uint64_t pool_file_bytes(const struct pool *p);
 
 #endif

@@ -60,7 +60,7 @@ static const int allowed[] = {
 	/* memory: malloc, thread stacks, pools, frame remaps, ballooning */
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(mremap),
 	SCMP_SYS(fallocate),       /* pool populate, hole punch on balloon/release */
-	SCMP_SYS(mincore),         /* has the guest made a lazy frame's page? (balloon) */
+	SCMP_SYS(fstat),           /* a pool file's blocks: did a lazy frame have a page? */
 	SCMP_SYS(set_mempolicy),   /* libnuma numa_set_membind / numa_set_localalloc */
 	SCMP_SYS(get_mempolicy),   /* libnuma numa_available */
 	/* files we already hold: guest serial, logs, eventfds, uffd messages;
