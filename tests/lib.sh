@@ -71,12 +71,6 @@ hugetlb_or_thp() {
 # pools through numacheck: it fails, rather than fall back, without N free.
 need_hugepages() {
 	hugepage_lock "$2"
-	have_hugepages "$1"
-}
-
-# have_hugepages N: the check of need_hugepages, for a test that already
-# holds the lock (taking it again would let it go for a moment)
-have_hugepages() {
 	HT=
 	[ "$(free_hugepages)" -ge "$1" ] ||
 		fail "$(free_hugepages) free 2 MiB hugepages, this test needs $1 (as root: scripts/hugepages $1)"
