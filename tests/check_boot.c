@@ -103,7 +103,7 @@ START_TEST(elf_valid)
 	char err[256] = "";
 
 	make_image(&im);
-	ck_assert_msg(elf_load(im.b, im.len, ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
+	ck_assert_msg(elf_load(&ELF_SOURCE_MEM(im.b, im.len), ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
 		      "elf_load: %s", err);
 	ck_assert_uint_eq(entry, LOAD_ADDR + 0x10);
 	/* file bytes copied */
@@ -156,7 +156,7 @@ START_TEST(elf_valid_multi_segment)
 	ph->p_filesz = 0x20;
 	ph->p_memsz = 0x3000;
 
-	ck_assert_msg(elf_load(im.b, im.len, ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
+	ck_assert_msg(elf_load(&ELF_SOURCE_MEM(im.b, im.len), ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
 		      "elf_load: %s", err);
 	ck_assert_uint_eq(entry, LOAD_ADDR + SEG_MEMSZ - 1);
 	ck_assert_uint_eq(ram[LOAD_ADDR], seg_byte(0));
@@ -187,7 +187,7 @@ START_TEST(elf_valid_at_end_of_ram)
 	make_image(&im);
 	phdr(&im, 0)->p_paddr = RAM_SIZE - SEG_MEMSZ;
 	ehdr(&im)->e_entry = RAM_SIZE - SEG_MEMSZ;
-	ck_assert_msg(elf_load(im.b, im.len, ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
+	ck_assert_msg(elf_load(&ELF_SOURCE_MEM(im.b, im.len), ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
 		      "elf_load: %s", err);
 	ck_assert_uint_eq(entry, RAM_SIZE - SEG_MEMSZ);
 	ck_assert_uint_eq(ram[RAM_SIZE - SEG_MEMSZ], seg_byte(0));
@@ -224,7 +224,7 @@ START_TEST(elf_check_high_ram)
 		phdr(&im, 0)->p_paddr = cases[i].paddr;
 		ehdr(&im)->e_entry = cases[i].paddr;
 		err[0] = '\0';
-		ck_assert_msg((elf_check(im.b, im.len, 5ULL << 30, &ext, err, sizeof(err)) == 0) == cases[i].ok,
+		ck_assert_msg((elf_check(&ELF_SOURCE_MEM(im.b, im.len), 5ULL << 30, &ext, err, sizeof(err)) == 0) == cases[i].ok,
 			      "segment at 0x%llx: %s", (unsigned long long)cases[i].paddr, err[0] ? err : "accepted");
 		if (!cases[i].ok)
 			ck_assert_ptr_nonnull(strstr(err, "guest RAM"));
@@ -345,7 +345,7 @@ START_TEST(elf_rejects)
 	char err[256] = "";
 
 	make_bad(&im, which);
-	ck_assert_msg(elf_load(im.b, im.len, ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == -1,
+	ck_assert_msg(elf_load(&ELF_SOURCE_MEM(im.b, im.len), ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == -1,
 		      "%s: accepted", name);
 	ck_assert_msg(err[0] != '\0', "%s: no message", name);
 	ck_assert_msg(strstr(err, bad_elf_info[which].msg) != NULL, "%s: message '%s' lacks '%s'",
@@ -464,7 +464,7 @@ START_TEST(boot_image_end_to_end)
 
 	boot_write_tables(ram, &fp);
 	make_image(&im);
-	ck_assert_msg(elf_load(im.b, im.len, ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
+	ck_assert_msg(elf_load(&ELF_SOURCE_MEM(im.b, im.len), ram, RAM_SIZE, &entry, &fp, err, sizeof(err)) == 0,
 		      "%s", err);
 	ck_assert_int_eq(fdt_build(fdt, FS_BOOT_FDT_MAX, &fp), 0);
 	ck_assert_int_eq(fdt_check_header(fdt), 0);

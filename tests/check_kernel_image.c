@@ -241,8 +241,7 @@ START_TEST(direct_load)
 	ck_assert_int_eq(memcmp(li.payload, pl.b, pl.len), 0);
 	ck_assert_int_eq(kernel_decompress(li.payload, li.payload_len, KERNEL_MAX_VMLINUX, &out, &out_len, err,
 					   sizeof(err)), 1);
-	li.vmlinux = out;
-	li.vmlinux_len = out_len;
+	li.vmlinux = ELF_SOURCE_MEM(out, out_len);
 	ck_assert_msg(linux_load(&li, ram, RAM, "quiet", initrd, sizeof(initrd), &lay, err, sizeof(err)) == 0,
 		      "%s", err);
 	ck_assert_uint_eq(lay.kernel_addr, TEXT_PA);
@@ -349,23 +348,50 @@ static void cache_file(char *path, size_t len)
 	pclose(ls);
 }
 
+/* kernel_cache_get for img, whose payload is pl; the kernel it gives, as
+ * bytes (read from the cache's file on a hit) */
+static struct buf cache_get(const char *dir, const struct buf *img, const struct buf *pl,
+			    enum kernel_cache_source *src)
+{
+	struct elf_source s;
+	struct buf k;
+	uint8_t *buf;
+	char err[256] = "";
+
+	ck_assert_msg(kernel_cache_get(dir, img->b, img->len, img->b + 31 * 512 + PAYLOAD_OFF, pl->len, &buf,
+				       &s, src, err, sizeof(err)) == 1, "%s", err);
+	k.len = s.len;
+	k.b = malloc(k.len);
+	ck_assert_ptr_nonnull(k.b);
+	if (*src == KERNEL_CACHE_HIT) {
+		ck_assert_ptr_null(buf);
+		ck_assert_ptr_null(s.buf);
+		ck_assert_int_eq((int)pread(s.fd, k.b, k.len, 0), (int)k.len);
+		close(s.fd);
+	} else {
+		ck_assert_int_eq(s.fd, -1);
+		ck_assert_ptr_eq(s.buf, buf);
+		memcpy(k.b, buf, k.len);
+		free(buf);
+	}
+	return k;
+}
+
 START_TEST(cache_stores_finds_and_repairs)
 {
-	struct buf v = make_vmlinux(), pl = compress_payload(C_ZSTD, &v), img = make_bzimage(&pl);
+	struct buf v = make_vmlinux(), pl = compress_payload(C_ZSTD, &v), img = make_bzimage(&pl), k;
 	enum kernel_cache_source src;
-	char dir[256], path[512], err[256] = "";
-	uint8_t *out;
-	size_t out_len;
+	char dir[256], path[512];
 	struct stat st;
 
 	ck_assert_ptr_nonnull(mkdtemp(cache_root));
 	snprintf(dir, sizeof(dir), "%s/fs", cache_root); /* made on first store */
 	/* first boot: decompressed and stored under the image's SHA-256 */
-	ck_assert_int_eq(kernel_cache_get(dir, img.b, img.len, img.b + 31 * 512 + PAYLOAD_OFF, pl.len, &out,
-					  &out_len, &src, err, sizeof(err)), 1);
+	k = cache_get(dir, &img, &pl, &src);
 	ck_assert_int_eq(src, KERNEL_CACHE_STORED);
-	ck_assert_int_eq(memcmp(out, v.b, v.len), 0);
-	free(out);
+	ck_assert_uint_eq(k.len, v.len);
+	ck_assert_int_eq(memcmp(k.b, v.b, v.len), 0);
+	free(k.b);
 	cache_file(path, sizeof(path));
 	ck_assert_int_eq((int)strlen(strrchr(path, '-') + 1), 64);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -379,35 +405,72 @@ START_TEST(cache_stores_finds_and_repairs)
 		ck_assert_int_eq((int)pwrite(fd, "CACHED", 6, 100), 6);
 		close(fd);
 	}
-	ck_assert_int_eq(kernel_cache_get(dir, img.b, img.len, img.b + 31 * 512 + PAYLOAD_OFF, pl.len, &out,
-					  &out_len, &src, err, sizeof(err)), 1);
+	k = cache_get(dir, &img, &pl, &src);
 	ck_assert_int_eq(src, KERNEL_CACHE_HIT);
-	ck_assert_int_eq(memcmp(out + 100, "CACHED", 6), 0);
-	free(out);
+	ck_assert_int_eq(memcmp(k.b + 100, "CACHED", 6), 0);
+	free(k.b);
 	/* a cut-short entry is ignored and stored again whole */
 	ck_assert_int_eq(truncate(path, 1000), 0);
-	ck_assert_int_eq(kernel_cache_get(dir, img.b, img.len, img.b + 31 * 512 + PAYLOAD_OFF, pl.len, &out,
-					  &out_len, &src, err, sizeof(err)), 1);
+	k = cache_get(dir, &img, &pl, &src);
 	ck_assert_int_eq(src, KERNEL_CACHE_STORED);
-	ck_assert_int_eq(memcmp(out, v.b, v.len), 0);
-	free(out);
+	ck_assert_int_eq(memcmp(k.b, v.b, v.len), 0);
+	free(k.b);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_size, v.len);
 	/* another image (one byte changed) is another entry */
 	img.b[0x100] ^= 1;
-	ck_assert_int_eq(kernel_cache_get(dir, img.b, img.len, img.b + 31 * 512 + PAYLOAD_OFF, pl.len, &out,
-					  &out_len, &src, err, sizeof(err)), 1);
+	k = cache_get(dir, &img, &pl, &src);
 	ck_assert_int_eq(src, KERNEL_CACHE_STORED);
-	free(out);
+	free(k.b);
 	/* no cache directory: decompressed, not stored */
-	ck_assert_int_eq(kernel_cache_get(NULL, img.b, img.len, img.b + 31 * 512 + PAYLOAD_OFF, pl.len, &out,
-					  &out_len, &src, err, sizeof(err)), 1);
+	k = cache_get(NULL, &img, &pl, &src);
 	ck_assert_int_eq(src, KERNEL_CACHE_UNSTORED);
-	free(out);
+	free(k.b);
 	snprintf(path, sizeof(path), "rm -rf %s", cache_root);
 	ck_assert_int_eq(system(path), 0);
 	free(img.b);
 	free(pl.b);
+	free(v.b);
+}
+END_TEST
+
+/* A kernel read from its file (the cache's way) lands in guest RAM exactly
+ * as from memory; a file cut short after the check fails the load with a
+ * message and writes nothing outside the checked segments. */
+START_TEST(vmlinux_from_file)
+{
+	struct buf v = make_vmlinux();
+	char path[] = "/tmp/check_vmlinuxXXXXXX", err[256] = "";
+	uint8_t *ram2 = calloc(1, RAM);
+	struct linux_image li;
+	struct linux_layout lay;
+	struct elf_source s;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(ram2);
+	ck_assert_int_eq((int)write(fd, v.b, v.len), (int)v.len);
+	close(fd);
+	ck_assert_int_eq(linux_parse_vmlinux(v.b, v.len, &li, err, sizeof(err)), 0);
+	ck_assert_msg(linux_load(&li, ram2, RAM, "quiet", NULL, 0, &lay, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(elf_open(path, v.len, &s, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(s.len, v.len);
+	li.vmlinux = s;
+	ck_assert_msg(linux_load(&li, ram, RAM, "quiet", NULL, 0, &lay, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(memcmp(ram, ram2, RAM), 0);
+	/* elf_open's limit */
+	ck_assert_int_eq(elf_open(path, v.len - 1, &s, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file of at most"));
+	/* checked whole, then cut short: the data segment's read fails */
+	memset(ram, 0, RAM);
+	ck_assert_int_eq(truncate(path, (off_t)(sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr) + TEXT_LEN)), 0);
+	ck_assert_int_eq(linux_load(&li, ram, RAM, "quiet", NULL, 0, &lay, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "cannot read the segment") != NULL, "%s", err);
+	ck_assert(all_bytes_are(ram, TEXT_PA, 0));
+	ck_assert(all_bytes_are(ram + DATA_PA + DATA_MEM, RAM - DATA_PA - DATA_MEM, 0));
+	close(li.vmlinux.fd);
+	unlink(path);
+	free(ram2);
 	free(v.b);
 }
 END_TEST
@@ -447,6 +510,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tl, bare_vmlinux);
 	tcase_add_loop_test(tl, vmlinux_lies_refused, 0, EL_NR);
 	tcase_add_test(tl, payload_outside_file);
+	tcase_add_test(tl, vmlinux_from_file);
 	suite_add_tcase(s, tl);
 	tcase_add_test(tk, cache_stores_finds_and_repairs);
 	tcase_add_test(tk, cache_dir_follows_xdg);

@@ -19,29 +19,43 @@ static void add_reserved(struct fdt_params *fp, uint64_t base, uint64_t size)
 		fp->reserved[fp->nreserved++] = (struct fdt_region){ base, size };
 }
 
-int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
+/* path opened for reading: a regular file of at most max bytes */
+static int open_file(const char *path, uint64_t max, int *fd, uint64_t *size, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t off = 0;
 
-	if (fd < 0) {
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		snprintf(err, errlen, "%s: not a regular file of at most %zu MiB", path, max >> 20);
-		close(fd);
+	if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: not a regular file of at most %llu MiB", path,
+			 (unsigned long long)max >> 20);
+		close(*fd);
+		*fd = -1;
 		return -1;
 	}
-	*buf = malloc((size_t)st.st_size + 1);
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
+{
+	uint64_t size;
+	size_t off = 0;
+	int fd;
+
+	if (open_file(path, max, &fd, &size, err, errlen) < 0)
+		return -1;
+	*buf = malloc((size_t)size + 1);
 	if (!*buf) {
 		close(fd);
 		snprintf(err, errlen, "out of memory reading %s", path);
 		return -1;
 	}
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, *buf + off, (size_t)st.st_size - off);
+	while (off < (size_t)size) {
+		ssize_t n = read(fd, *buf + off, (size_t)size - off);
 
 		if (n <= 0) {
 			snprintf(err, errlen, "cannot read %s: %s", path, n ? strerror(errno) : "short file");
@@ -62,16 +76,52 @@ int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *er
 		return -1;                             \
 	} while (0)
 
-int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_extent *ext,
-	      char *err, size_t errlen)
+int elf_open(const char *path, uint64_t max, struct elf_source *src, char *err, size_t errlen)
 {
+	*src = (struct elf_source){ .buf = NULL, .fd = -1, .len = 0 };
+	return open_file(path, max, &src->fd, &src->len, err, errlen);
+}
+
+/* n bytes at off, which the caller checked lie inside src->len, into dst */
+static int elf_read(const struct elf_source *src, uint64_t off, void *dst, size_t n)
+{
+	uint8_t *p = dst;
+
+	if (src->buf) {
+		memcpy(dst, src->buf + off, n);
+		return 0;
+	}
+	while (n) {
+		ssize_t r = pread(src->fd, p, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO; /* shorter than it was when checked */
+			return -1;
+		}
+		p += r;
+		off += (uint64_t)r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Read and check the header and program headers once: the loadable
+ * segments go to load[] (at most FDT_MAX_RESERVED), what they span to ext. */
+static int elf_headers(const struct elf_source *src, uint64_t ram_size, Elf64_Phdr *load,
+		       struct elf_extent *ext, char *err, size_t errlen)
+{
+	uint64_t len = src->len;
 	Elf64_Ehdr eh;
 	bool entry_ok = false;
 
 	memset(ext, 0, sizeof(*ext));
 	if (len < sizeof(eh))
-		ELF_FAIL("not an ELF file: only %zu bytes", len);
-	memcpy(&eh, img, sizeof(eh));
+		ELF_FAIL("not an ELF file: only %llu bytes", (unsigned long long)len);
+	if (elf_read(src, 0, &eh, sizeof(eh)) < 0)
+		ELF_FAIL("cannot read the ELF header: %s", strerror(errno));
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		ELF_FAIL("not an ELF file (bad magic)");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
@@ -86,7 +136,8 @@ int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_exte
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 
-		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (elf_read(src, eh.e_phoff + (uint64_t)i * sizeof(ph), &ph, sizeof(ph)) < 0)
+			ELF_FAIL("cannot read program header %u: %s", i, strerror(errno));
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
@@ -96,6 +147,10 @@ int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_exte
 			ELF_FAIL("segment %u [0x%llx, +0x%llx) is not inside one guest RAM range above 1 MiB (RAM is %llu MiB)",
 				 i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz,
 				 (unsigned long long)(ram_size >> 20));
+		/* each one is reserved in the device tree, or the guest would take
+		 * its own code for free memory (found by fuzz_elf.c's property check) */
+		if (ext->nload == FDT_MAX_RESERVED)
+			ELF_FAIL("more than %u loadable segments", FDT_MAX_RESERVED);
 		if ((ph.p_flags & PF_X) && eh.e_entry >= ph.p_paddr &&
 		    eh.e_entry - ph.p_paddr < ph.p_memsz)
 			entry_ok = true;
@@ -103,7 +158,7 @@ int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_exte
 			ext->low = ph.p_paddr;
 		if (ph.p_paddr + ph.p_memsz > ext->high)
 			ext->high = ph.p_paddr + ph.p_memsz;
-		ext->nload++;
+		load[ext->nload++] = ph;
 	}
 	if (!ext->nload)
 		ELF_FAIL("no loadable segments");
@@ -114,32 +169,35 @@ int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_exte
 	return 0;
 }
 
-int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
-	     uint64_t *entry, struct fdt_params *fp, char *err, size_t errlen)
+int elf_check(const struct elf_source *src, uint64_t ram_size, struct elf_extent *ext, char *err,
+	      size_t errlen)
 {
+	Elf64_Phdr load[FDT_MAX_RESERVED];
+
+	return elf_headers(src, ram_size, load, ext, err, errlen);
+}
+
+int elf_load(const struct elf_source *src, uint8_t *ram, uint64_t ram_size, uint64_t *entry,
+	     struct fdt_params *fp, char *err, size_t errlen)
+{
+	Elf64_Phdr load[FDT_MAX_RESERVED];
 	struct elf_extent ext;
-	Elf64_Ehdr eh;
 
 	/* check every segment and the entry before guest RAM is touched */
-	if (elf_check(img, len, ram_size, &ext, err, errlen) < 0)
+	if (elf_headers(src, ram_size, load, &ext, err, errlen) < 0)
 		return -1;
-	/* each one is reserved in the device tree, or the guest would take its
-	 * own code for free memory (found by fuzz_elf.c's property check) */
 	if (ext.nload > FDT_MAX_RESERVED - fp->nreserved)
 		ELF_FAIL("%u loadable segments; at most %u fit the device tree's reservations",
 			 ext.nload, FDT_MAX_RESERVED - fp->nreserved);
-	memcpy(&eh, img, sizeof(eh));
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
+	for (unsigned i = 0; i < ext.nload; i++) {
+		const Elf64_Phdr *ph = &load[i];
+		uint8_t *dst = ram + fs_gpa_ram_offset(ph->p_paddr, ph->p_memsz, ram_size);
 
-		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
-			continue;
-		uint8_t *dst = ram + fs_gpa_ram_offset(ph.p_paddr, ph.p_memsz, ram_size);
-
-		memcpy(dst, img + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
-		add_reserved(fp, ph.p_paddr, ph.p_memsz);
+		if (elf_read(src, ph->p_offset, dst, ph->p_filesz) < 0)
+			ELF_FAIL("cannot read the segment at 0x%llx: %s", (unsigned long long)ph->p_paddr,
+				 strerror(errno));
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+		add_reserved(fp, ph->p_paddr, ph->p_memsz);
 	}
 	*entry = ext.entry;
 	return 0;

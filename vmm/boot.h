@@ -17,19 +17,34 @@ struct elf_extent {
 	unsigned nload;
 };
 
+/* An ELF image: len bytes in memory (buf), or in an open file (buf NULL,
+ * fd), whose segments are then read straight into guest RAM. */
+struct elf_source {
+	const uint8_t *buf;
+	int fd;
+	uint64_t len;
+};
+#define ELF_SOURCE_MEM(b, n) ((struct elf_source){ .buf = (b), .fd = -1, .len = (n) })
+
+/* Open path as an elf_source: a regular file of at most max bytes. The
+ * caller closes src->fd. 0, or -1 with a message. */
+int elf_open(const char *path, uint64_t max, struct elf_source *src, char *err, size_t errlen);
+
 /* Check an ELF64 x86-64 executable against ram_size bytes of guest RAM
  * (laid out as guest-abi.h says): the header, the program headers inside the
  * file, every PT_LOAD segment inside the file and inside one RAM range at or
- * above 1 MiB, the entry point
- * in an executable segment. Writes nothing. 0, or -1 with a message. */
-int elf_check(const uint8_t *img, size_t len, uint64_t ram_size, struct elf_extent *ext,
-	      char *err, size_t errlen);
+ * above 1 MiB, at most FDT_MAX_RESERVED of them, the entry point in an
+ * executable segment. Writes nothing. 0, or -1 with a message. */
+int elf_check(const struct elf_source *src, uint64_t ram_size, struct elf_extent *ext, char *err,
+	      size_t errlen);
 
-/* Check an ELF64 x86-64 executable image (elf_check) and copy its PT_LOAD segments into
- * ram (ram_size bytes of guest RAM, by RAM offset). Each loaded range is appended to
- * fp->reserved. Returns 0 and the entry point, or -1 with a message in err. */
-int elf_load(const uint8_t *img, size_t len, uint8_t *ram, uint64_t ram_size,
-	     uint64_t *entry, struct fdt_params *fp, char *err, size_t errlen);
+/* Check an ELF64 x86-64 executable (elf_check) and copy its PT_LOAD segments into
+ * ram (ram_size bytes of guest RAM, by RAM offset). The headers are read once:
+ * a file that changes meanwhile can change only what lands in the checked
+ * ranges. Each loaded range is appended to fp->reserved. Returns 0 and the
+ * entry point, or -1 with a message in err. */
+int elf_load(const struct elf_source *src, uint8_t *ram, uint64_t ram_size, uint64_t *entry,
+	     struct fdt_params *fp, char *err, size_t errlen);
 
 /* Read a whole file (at most max bytes) into a malloc'd buffer. */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen);

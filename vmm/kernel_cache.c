@@ -1,8 +1,9 @@
 /* kernel_cache.c - decompressed kernels on disk, keyed by the bzImage's
  * SHA-256 (nettle). A cached file is used only when its size is the one the
- * payload states; it is loaded through the same checks as a fresh one
- * (linux_load's elf_check), so a damaged entry cannot put anything outside
- * guest RAM. */
+ * payload states; its segments are read from it straight into guest RAM
+ * (no copy in the VMM's heap) through the same checks as a fresh kernel's
+ * (elf_load reads the headers once), so a damaged entry cannot put anything
+ * outside guest RAM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
@@ -108,34 +109,38 @@ fail:
 }
 
 int kernel_cache_get(const char *dir, const uint8_t *img, size_t len, const uint8_t *payload,
-		     size_t payload_len, uint8_t **out, size_t *out_len,
+		     size_t payload_len, uint8_t **buf, struct elf_source *out,
 		     enum kernel_cache_source *source, char *err, size_t errlen)
 {
 	char path[4096], rerr[256];
 	uint32_t want = kernel_payload_size(payload, payload_len);
+	size_t n;
 	int ret;
 
-	*out = NULL;
-	*out_len = 0;
+	*buf = NULL;
+	*out = ELF_SOURCE_MEM(NULL, 0);
 	*source = KERNEL_CACHE_UNSTORED;
 	if (dir && entry_path(dir, img, len, path, sizeof(path)) < 0)
 		dir = NULL;
 	if (dir && access(path, F_OK) == 0) {
-		if (read_file(path, KERNEL_MAX_VMLINUX, out, out_len, rerr, sizeof(rerr)) == 0 &&
-		    *out_len == want && want) {
+		if (elf_open(path, KERNEL_MAX_VMLINUX, out, rerr, sizeof(rerr)) == 0 && out->len == want &&
+		    want) {
 			*source = KERNEL_CACHE_HIT;
 			return 1;
 		}
 		log_info("kernel cache: ignoring %s (%s)", path,
-			 *out ? "not the size the payload states" : rerr);
-		free(*out);
-		*out = NULL;
-		*out_len = 0;
+			 out->fd >= 0 ? "not the size the payload states" : rerr);
+		if (out->fd >= 0)
+			close(out->fd);
+		*out = ELF_SOURCE_MEM(NULL, 0);
 	}
-	ret = kernel_decompress(payload, payload_len, KERNEL_MAX_VMLINUX, out, out_len, err, errlen);
-	if (ret <= 0 || !dir)
+	ret = kernel_decompress(payload, payload_len, KERNEL_MAX_VMLINUX, buf, &n, err, errlen);
+	if (ret <= 0)
 		return ret;
-	if (store(dir, path, *out, *out_len) < 0)
+	*out = ELF_SOURCE_MEM(*buf, n);
+	if (!dir)
+		return 1;
+	if (store(dir, path, *buf, n) < 0)
 		log_info("kernel cache: cannot store %s: %s (booting without it)", path, strerror(errno));
 	else
 		*source = KERNEL_CACHE_STORED;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/boot.h"
+
 /* $XDG_CACHE_HOME/frameshift, or $HOME/.cache/frameshift when
  * XDG_CACHE_HOME is unset, empty or relative (the XDG rule). -1 when neither
  * gives a path that fits. */
@@ -21,14 +23,16 @@ enum kernel_cache_source {
 };
 
 /* The decompressed payload of the bzImage img[0, len), whose compressed
- * payload is payload[0, payload_len): from dir's file for img's SHA-256 when
- * that holds exactly the size the payload states, else decompressed
- * (kernel_decompress) and written there atomically (a temporary file renamed
- * into place; a failure to write is only logged). dir NULL: no cache.
- * 1 with a malloc'd *out; 0: the payload's codec is not undone on the host
- * (err says which); -1: a bad payload (err says why). */
+ * payload is payload[0, payload_len): dir's file for img's SHA-256 when that
+ * holds exactly the size the payload states (*out its open file, read later
+ * straight into guest RAM; *buf NULL), else decompressed (kernel_decompress;
+ * *out over the malloc'd *buf) and written there atomically (a temporary
+ * file renamed into place; a failure to write is only logged). dir NULL: no
+ * cache. The caller frees *buf and closes out->fd (-1 when none).
+ * 1 with *out; 0: the payload's codec is not undone on the host (err says
+ * which); -1: a bad payload (err says why). */
 int kernel_cache_get(const char *dir, const uint8_t *img, size_t len, const uint8_t *payload,
-		     size_t payload_len, uint8_t **out, size_t *out_len,
+		     size_t payload_len, uint8_t **buf, struct elf_source *out,
 		     enum kernel_cache_source *source, char *err, size_t errlen);
 
 #endif

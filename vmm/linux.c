@@ -137,8 +137,7 @@ int linux_parse_vmlinux(const uint8_t *img, size_t len, struct linux_image *li, 
 	li->kernel_alignment = 2u << 20;
 	li->initrd_addr_max = VMLINUX_INITRD_ADDR_MAX;
 	li->cmdline_size = VMLINUX_CMDLINE_SIZE;
-	li->vmlinux = img;
-	li->vmlinux_len = len;
+	li->vmlinux = ELF_SOURCE_MEM(img, len);
 	return 0;
 }
 
@@ -195,10 +194,10 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	memset(out, 0, sizeof(*out));
 	if (ram_size < 2 * LINUX_HIGH_START)
 		FAIL("guest RAM of %llu KiB is too small for Linux", (unsigned long long)ram_size >> 10);
-	if (li->vmlinux) {
+	if (li->vmlinux.len) {
 		/* the decompressed kernel goes where its program headers say:
 		 * the physical addresses it was linked for, no KASLR */
-		if (elf_check(li->vmlinux, li->vmlinux_len, ram_size, &ext, err, errlen) < 0)
+		if (elf_check(&li->vmlinux, ram_size, &ext, err, errlen) < 0)
 			return -1;
 		kaddr = ext.low;
 		kneed = ext.high - ext.low; /* init_size's room to decompress is not needed */
@@ -230,11 +229,10 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	}
 
 	/* every check passed: write */
-	if (li->vmlinux) {
+	if (li->vmlinux.len) {
 		struct fdt_params unused = { 0 };
 
-		if (elf_load(li->vmlinux, li->vmlinux_len, ram, ram_size, &ext.entry, &unused, err,
-			     errlen) < 0)
+		if (elf_load(&li->vmlinux, ram, ram_size, &ext.entry, &unused, err, errlen) < 0)
 			return -1;
 	} else {
 		memcpy(ram + kaddr, li->kernel, li->kernel_size);
@@ -274,7 +272,7 @@ int linux_load(const struct linux_image *li, uint8_t *ram, uint64_t ram_size, co
 	zp[BP_E820_ENTRIES] = (uint8_t)n;
 
 	out->kernel_addr = kaddr;
-	out->entry = li->vmlinux ? ext.entry : kaddr + 0x200;
+	out->entry = li->vmlinux.len ? ext.entry : kaddr + 0x200;
 	out->zero_page = LINUX_ZERO_PAGE;
 	out->cmdline_addr = LINUX_CMDLINE;
 	out->initrd_addr = iaddr;

@@ -1,13 +1,16 @@
 /* linux.h - the x86 Linux boot protocol (Documentation/arch/x86/boot.rst):
  * check a bzImage's setup header, lay out the zero page (struct boot_params)
  * with its e820 map, the command line and the initrd in guest RAM, and say
- * where the 64-bit entry point is. Pure functions over buffers, so the unit
- * tests (tests/check_linux.c) drive them without KVM. docs/linux-guest.md. */
+ * where the 64-bit entry point is. Pure functions over buffers (the kernel
+ * ELF may be a file, read with pread), so the unit tests (tests/check_linux.c)
+ * drive them without KVM. docs/linux-guest.md. */
 #ifndef FRAMESHIFT_VMM_LINUX_H
 #define FRAMESHIFT_VMM_LINUX_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmm/boot.h"
 
 #define LINUX_MAX_KERNEL (128u << 20)  /* bzImage file size limit */
 #define LINUX_MAX_INITRD (1024u << 20)
@@ -82,11 +85,10 @@ struct linux_image {
 	uint32_t init_size;         /* bytes the kernel needs from its load address */
 	const uint8_t *payload;     /* the compressed kernel inside kernel[] */
 	size_t payload_len;
-	/* the decompressed kernel, an ELF: when set, linux_load() loads its
-	 * segments and the boot vCPU enters its 64-bit entry point (the
-	 * in-guest decompressor never runs); else kernel[] goes in whole */
-	const uint8_t *vmlinux;
-	size_t vmlinux_len;
+	/* the decompressed kernel, an ELF: when set (len > 0), linux_load()
+	 * loads its segments and the boot vCPU enters its 64-bit entry point
+	 * (the in-guest decompressor never runs); else kernel[] goes in whole */
+	struct elf_source vmlinux;
 	uint8_t own_setup[LINUX_OWN_SETUP];
 };
 

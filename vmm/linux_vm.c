@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
@@ -24,7 +25,8 @@
 
 struct linux_boot {
 	uint8_t *kernel_file, *initrd;
-	uint8_t *vmlinux;           /* the bzImage's decompressed kernel (direct boot) */
+	uint8_t *vmlinux;           /* the bzImage's kernel decompressed now (direct boot) */
+	int vmlinux_fd;             /* or the kernel cache's file of it (-1: none) */
 	size_t kernel_len, initrd_len;
 	struct linux_image image;
 	struct linux_layout layout;
@@ -35,13 +37,24 @@ struct linux_boot {
  * (the AMD GART aperture checks, 8 s of a nested boot) only cost exits */
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd"
 
+/* the kernel, initrd and decompressed kernel, once in guest RAM or unused */
+static void release_files(struct linux_boot *lb)
+{
+	free(lb->kernel_file);
+	free(lb->initrd);
+	free(lb->vmlinux);
+	if (lb->vmlinux_fd >= 0)
+		close(lb->vmlinux_fd);
+	lb->kernel_file = lb->initrd = lb->vmlinux = NULL;
+	lb->vmlinux_fd = -1;
+	lb->image.vmlinux = ELF_SOURCE_MEM(NULL, 0);
+}
+
 void linux_boot_free(struct linux_boot *lb)
 {
 	if (!lb)
 		return;
-	free(lb->kernel_file);
-	free(lb->initrd);
-	free(lb->vmlinux);
+	release_files(lb);
 	free(lb);
 }
 
@@ -57,8 +70,8 @@ static int direct_boot(const struct vm_config *cfg, struct linux_boot *lb, char 
 		[KERNEL_CACHE_UNSTORED] = "decompressed on the host (no cache)",
 	};
 	enum kernel_cache_source source;
+	struct elf_source vmlinux;
 	char dir[4096];
-	size_t len;
 	int ret;
 
 	if (cfg->no_kernel_cache) {
@@ -66,7 +79,7 @@ static int direct_boot(const struct vm_config *cfg, struct linux_boot *lb, char 
 		return 0;
 	}
 	ret = kernel_cache_get(kernel_cache_dir(dir, sizeof(dir)) == 0 ? dir : NULL, lb->kernel_file,
-			       lb->kernel_len, lb->image.payload, lb->image.payload_len, &lb->vmlinux, &len,
+			       lb->kernel_len, lb->image.payload, lb->image.payload_len, &lb->vmlinux, &vmlinux,
 			       &source, err, errlen);
 	if (ret < 0)
 		return -1;
@@ -74,9 +87,10 @@ static int direct_boot(const struct vm_config *cfg, struct linux_boot *lb, char 
 		log_info("kernel: %s; the kernel decompresses itself", err);
 		return 0;
 	}
-	lb->image.vmlinux = lb->vmlinux;
-	lb->image.vmlinux_len = len;
-	log_info("kernel: %zu MiB %s, direct 64-bit entry, no KASLR", len >> 20, how[source]);
+	lb->vmlinux_fd = vmlinux.fd;
+	lb->image.vmlinux = vmlinux;
+	log_info("kernel: %llu MiB %s, direct 64-bit entry, no KASLR", (unsigned long long)vmlinux.len >> 20,
+		 how[source]);
 	return 0;
 }
 
@@ -91,6 +105,7 @@ int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	lb->vmlinux_fd = -1;
 	if (read_file(cfg->kernel_path, LINUX_MAX_KERNEL, &lb->kernel_file, &lb->kernel_len, err, errlen) < 0) {
 		n = strlen(err);
 		snprintf(err + n, errlen - n, " (--kernel)");
@@ -123,7 +138,7 @@ int linux_vm_prepare(const struct vm_config *cfg, struct linux_boot **out, char 
 		goto fail;
 	}
 	/* last, once the cheap checks passed: the decompression */
-	if (!lb->image.vmlinux && direct_boot(cfg, lb, err, errlen) < 0) {
+	if (!lb->image.vmlinux.len && direct_boot(cfg, lb, err, errlen) < 0) {
 		n = strlen(err);
 		snprintf(err + n, errlen - n, " (--kernel %s)", cfg->kernel_path);
 		goto fail;
@@ -192,11 +207,7 @@ int linux_vm_load(struct vm *vm, const struct fdt_params *topo, char *err, size_
 		  (unsigned long long)lb->layout.initrd_addr, mp, acpi,
 		  (unsigned long long)ACPI_TABLES_GPA, lb->cmdline);
 	/* the files are in guest RAM now */
-	free(lb->kernel_file);
-	free(lb->initrd);
-	free(lb->vmlinux);
-	lb->kernel_file = lb->initrd = lb->vmlinux = NULL;
-	lb->image.vmlinux = NULL;
+	release_files(lb);
 	return 0;
 }
 

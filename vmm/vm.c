@@ -299,18 +299,17 @@ static int vm_load_guest(struct vm *vm, char *err, size_t errlen)
 	}
 	for (unsigned i = 0; k && i < vm->ncpus && i < FDT_MAX_CPUS; i++)
 		fp.cpu_node[i] = vm->cfg->ncpu_nodes ? vm->vcpus[i].node % k : i % k;
-	uint8_t *img;
-	size_t len;
+	struct elf_source img;
 	int ret;
 
 	if (vm->linux_boot)
 		return linux_vm_load(vm, k ? &fp : NULL, err, errlen);
 	fp.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 	boot_write_tables(vm->mem.hva, &fp);
-	if (read_file(vm->cfg->guest_path, ELF_MAX_FILE, &img, &len, err, errlen) < 0)
+	if (elf_open(vm->cfg->guest_path, ELF_MAX_FILE, &img, err, errlen) < 0)
 		return -1;
-	ret = elf_load(img, len, vm->mem.hva, vm->mem.size, &vm->entry, &fp, err, errlen);
-	free(img);
+	ret = elf_load(&img, vm->mem.hva, vm->mem.size, &vm->entry, &fp, err, errlen);
+	close(img.fd);
 	if (ret < 0) {
 		size_t n = strlen(err);
 

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	boot_write_tables(ram, &fp);
 	FUZZ_POISON(gap, gap_len);
-	ret = elf_load(data, size, ram, RAM_SIZE, &entry, &fp, err, sizeof(err));
+	ret = elf_load(&ELF_SOURCE_MEM(data, size), ram, RAM_SIZE, &entry, &fp, err, sizeof(err));
 	FUZZ_UNPOISON(gap, gap_len);
 	if (ret < 0) {
 		FUZZ_LOG("refused: %s\n", err);

@@ -49,8 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    "%zu bytes decompressed, the payload states %u", vmlinux_len,
 				    kernel_payload_size(li.payload, li.payload_len));
 			FUZZ_ASSERT(ret == 1 || (!vmlinux && err[0]), "no kernel without a message");
-			li.vmlinux = vmlinux;
-			li.vmlinux_len = vmlinux_len;
+			li.vmlinux = ELF_SOURCE_MEM(vmlinux, vmlinux_len);
 			ret = ret < 0 ? -1 : 0;
 		}
 	}
@@ -68,6 +67,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(lay.initrd_addr + sizeof(initrd) <= RAM_SIZE, "initrd at 0x%llx past RAM",
 		    (unsigned long long)lay.initrd_addr);
 	FUZZ_LOG("loaded: entry 0x%llx, %s\n", (unsigned long long)lay.entry,
-		 li.vmlinux ? "direct" : "through the guest's decompressor");
+		 li.vmlinux.len ? "direct" : "through the guest's decompressor");
 	return 0;
 }
