@@ -9,6 +9,7 @@
 #include "vmm/cli.h"
 #include "vmm/ctl.h"
 #include "vmm/domain/domain.h"
+#include "vmm/sandbox.h"
 #include "lib/log.h"
 #include "vmm/vm.h"
 
@@ -17,6 +18,7 @@ int main(int argc, char **argv)
 	struct vm_config cfg;
 	int ret;
 
+	sandbox_early();
 	if (argc < 2) {
 		cli_usage(stderr);
 		return EXIT_USAGE;

@@ -26,6 +26,7 @@
  * and lets them run, to find what a change needs. */
 #include <errno.h>
 #include <execinfo.h>
+#include <malloc.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <sched.h>
@@ -250,6 +251,51 @@ static void wait_gate(void)
 	pthread_mutex_unlock(&gate_lock);
 }
 
+/* Not a forbidden call: SELFTEST_ARENAS threads made under the filter each
+ * allocate and free at once (more threads than the 8 arenas after which
+ * glibc would count the CPUs, and enough to shrink a thread's own heap).
+ * The VMM must go on (sandbox_early). */
+#define SELFTEST_ARENAS 16
+
+static pthread_barrier_t arenas_barrier;
+
+static void *arena_thread(void *arg)
+{
+	void *volatile p[64];
+
+	(void)arg;
+	pthread_barrier_wait(&arenas_barrier);
+	/* 512 KiB in chunks below the mmap threshold, then all freed: a
+	 * thread's own heap would shrink */
+	for (unsigned i = 0; i < ARRAY_SIZE(p); i++)
+		p[i] = malloc(8192);
+	for (unsigned i = 0; i < ARRAY_SIZE(p); i++)
+		free(p[i]);
+	pthread_barrier_wait(&arenas_barrier);
+	return NULL;
+}
+
+static void selftest_arenas(void)
+{
+	pthread_t t[SELFTEST_ARENAS];
+	unsigned n;
+
+	pthread_barrier_init(&arenas_barrier, NULL, SELFTEST_ARENAS + 1);
+	for (n = 0; n < SELFTEST_ARENAS; n++)
+		if (pthread_create(&t[n], NULL, arena_thread, NULL))
+			break;
+	if (n < SELFTEST_ARENAS) { /* those started wait at the barrier for good */
+		log_info("sandbox selftest: arenas: only %u threads started", n);
+		_exit(EXIT_SOFTWARE);
+	}
+	pthread_barrier_wait(&arenas_barrier);
+	pthread_barrier_wait(&arenas_barrier);
+	for (n = 0; n < SELFTEST_ARENAS; n++)
+		pthread_join(t[n], NULL);
+	pthread_barrier_destroy(&arenas_barrier);
+	log_info("sandbox selftest: arenas: %u threads allocated and freed at once under the filter", n);
+}
+
 static void *selftest_thread(void *arg)
 {
 	(void)arg;
@@ -268,6 +314,17 @@ void sandbox_wait(void)
 }
 
 /* ---- installing ---- */
+
+void sandbox_early(void)
+{
+	/* glibc's malloc opens files lazily for its per-thread arenas: the CPU
+	 * count (/sys/devices/system/cpu/online) when a thread first needs a
+	 * ninth arena, and /proc/sys/vm/overcommit_memory the first time a
+	 * thread's heap shrinks. Under the filter either kills the VMM (seen:
+	 * virtio-blk's I/O threads in kvm-hostile). With one arena neither
+	 * happens; each thread's tcache still spares it the arena's lock. */
+	mallopt(M_ARENA_MAX, 1);
+}
 
 /* Work that would make forbidden calls if it first happened under the
  * filter: done now, once. */
@@ -383,9 +440,11 @@ int sandbox_install(bool enabled, char *err, size_t errlen)
 	pthread_t helper;
 	int rc = 0;
 
-	if (st && !call) {
+	bool arenas = st && !strcmp(st, "arenas");
+
+	if (st && !call && !arenas) {
 		snprintf(err, errlen, "FRAMESHIFT_SANDBOX_SELFTEST=%s: want execve, openat, unlink, stat, "
-			 "tgkill, affinity, sigaction, thread or vcpu", st);
+			 "tgkill, affinity, sigaction, thread, vcpu or arenas", st);
 		rc = -1;
 	} else if (st && !strcmp(st, "thread") && pthread_create(&helper, NULL, selftest_thread, NULL)) {
 		snprintf(err, errlen, "sandbox selftest: cannot start a thread");
@@ -397,6 +456,10 @@ int sandbox_install(bool enabled, char *err, size_t errlen)
 	}
 	open_gate(); /* also when this failed: the vCPUs see the VM stop */
 
+	if (arenas && rc == 0)
+		selftest_arenas();
+	if (arenas)
+		return rc;
 	if (rc < 0 || !call || !strcmp(st, "vcpu"))
 		return rc;
 	if (!strcmp(st, "thread")) {

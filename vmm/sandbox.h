@@ -23,12 +23,17 @@
  * execve from a vCPU thread before its first KVM_RUN. Under the filter that
  * kills the process; without it (--no-seccomp) the call fails or does
  * nothing harmful and frameshift exits EXIT_SOFTWARE saying it was not
- * stopped.
+ * stopped. arenas: threads made under the filter each allocate and free at
+ * once, and the VM runs on (sandbox_early).
  *
  * FRAMESHIFT_SANDBOX_AUDIT=1 installs the same filter in audit mode: calls
  * outside it run, and the kernel logs each one (dmesg, audit type=1326 with
  * syscall=N) - how to find what a change needs before it is allowed. */
 int sandbox_install(bool enabled, char *err, size_t errlen);
+
+/* First thing in main(), before any thread: what the filter would later
+ * forbid that only a start-up setting prevents (malloc's arenas). */
+void sandbox_early(void);
 
 /* A vCPU thread calls this before its first KVM_RUN: it returns once
  * sandbox_install() has run, so no guest instruction runs unconfined. */
