@@ -437,10 +437,9 @@ int sandbox_install(bool enabled, char *err, size_t errlen)
 {
 	const char *st = selftest();
 	int (*call)(void) = selftest_call(st);
+	bool arenas = st && !strcmp(st, "arenas");
 	pthread_t helper;
 	int rc = 0;
-
-	bool arenas = st && !strcmp(st, "arenas");
 
 	if (st && !call && !arenas) {
 		snprintf(err, errlen, "FRAMESHIFT_SANDBOX_SELFTEST=%s: want execve, openat, unlink, stat, "
